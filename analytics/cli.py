@@ -1,0 +1,244 @@
+"""``triage-lens``: the command line over the same analytics the dashboard shows (CLI.md).
+
+A thin click layer: it resolves the sources, loads the policy, calls ``analytics`` functions and prints
+either the documented JSON (``--json``, nothing else on stdout) or an aligned table for people.
+Exit codes: 0 success, 1 the command's documented "no", 2 usage or configuration error (one line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from analytics.policy import Policy, PolicyError, load_policy
+from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources, time_span
+from analytics.timeparse import format_utc
+
+APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@dataclass
+class GlobalOptions:
+    """The global options given before the subcommand."""
+
+    data: str | None
+    policy: str | None
+    now: str | None
+    write: bool
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line on stderr and exit (2 = usage or configuration error)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(payload: Any) -> None:
+    """The documented JSON on stdout, nothing else."""
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def resolve(options: GlobalOptions) -> DataSources:
+    try:
+        return resolve_sources(options.data, options.policy, options.now, options.write)
+    except SourceError as exc:
+        fail(str(exc))
+
+
+def policy_for(sources: DataSources) -> Policy:
+    try:
+        return load_policy(sources.policy_path)
+    except PolicyError as exc:
+        fail(str(exc))
+
+
+def load_data(options: GlobalOptions) -> tuple[DataSources, Policy, LoadedData]:
+    """Resolve, load the policy and every input; print the one-line quarantine warning on stderr."""
+    sources = resolve(options)
+    policy = policy_for(sources)
+    data = load_all(sources, policy)
+    warning = data.warning_line()
+    if warning:
+        click.echo(warning, err=True)
+    return sources, policy, data
+
+
+def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
+    right = right or set()
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def global_options(command: Any) -> Any:
+    """Also accept the global options after the subcommand (``triage-lens check --data DIR``)."""
+
+    def merge(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        options = ctx.find_object(GlobalOptions)
+        if options is not None and value not in (None, False):
+            setattr(options, param.name or "", value)
+        return value
+
+    for flag, kwargs in reversed(
+        [
+            ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
+            ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
+            ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
+            ("--write", {"is_flag": True, "help": "Same as the global --write."}),
+        ]
+    ):
+        command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "data", metavar="PATH", help="Data folder or triage-lens.yaml config (default: see README).")
+@click.option("--policy", "policy", metavar="FILE", help="Policy YAML (default: the data folder's policy.yml).")
+@click.option("--now", "now", metavar="ISO", help="Pin the clock (default: sample.json's now, else the wall clock).")
+@click.option("--write", is_flag=True, help="Enable write mode (notes, follow-ups); read-only by default.")
+@click.pass_context
+def cli(ctx: click.Context, data: str | None, policy: str | None, now: str | None, write: bool) -> None:
+    """Triage Lens: learn from RCA misses and incidents."""
+    ctx.obj = GlobalOptions(data, policy, now, write)
+
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--scale", default=1.0, show_default=True, type=float, help="1.0 = 10k misses, 2k incidents, 100k ledger rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print the written files as JSON.")
+def sample(out: Path, seed: int, scale: float, as_json: bool) -> None:
+    """Write a coherent synthetic data folder (all inputs + sample.json)."""
+    from analytics.sample import generate_sample
+
+    if scale <= 0:
+        fail("--scale must be greater than 0")
+    try:
+        summary = generate_sample(out, seed=seed, scale=scale)
+    except OSError as exc:
+        fail(f"--out: cannot write {out} ({exc.strerror or exc})")
+    if as_json:
+        emit_json({"out": str(summary.out), "seed": seed, "scale": scale, "rows": summary.rows})
+        return
+    rows = [[name, f"{count:,}"] for name, count in summary.rows.items()]
+    click.echo(f"Wrote sample data (seed {seed}, scale {scale}) to {summary.out}")
+    click.echo(render_table(["file", "rows"], rows, right={1}))
+
+
+def check_payload(data: LoadedData, policy_status: str) -> dict[str, Any]:
+    """The ``check --json`` object of CLI.md."""
+    sources = [
+        {
+            "input": name,
+            "path": str(loaded.path) if loaded.path else None,
+            "rows": loaded.rows,
+            "quarantined": loaded.quarantined,
+            "flagged": loaded.flagged,
+        }
+        for name, loaded in data.inputs.items()
+    ]
+    items = [
+        {"file": i.file, "line": i.line, "reason": i.reason, "excerpt": i.excerpt}
+        for loaded in data.inputs.values()
+        for i in loaded.items
+    ]
+    return {"sources": sources, "items": items, "policy": policy_status}
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON report.")
+@global_options
+@click.pass_obj
+def check(options: GlobalOptions, as_json: bool) -> None:
+    """Validate every input and the policy; print the quarantine report.
+
+    Exit 1 only when an input cannot be read at all or the policy is invalid.
+    """
+    sources = resolve(options)
+    try:
+        policy = load_policy(sources.policy_path)
+        policy_status = "ok"
+    except PolicyError as exc:
+        policy, policy_status = Policy(), str(exc)
+    data = load_all(sources, policy)
+    unreadable = [loaded.error for loaded in data.inputs.values() if loaded.error]
+    if sources.incident_store_uri:
+        unreadable.append(f"incidents: PostgreSQL store {sources.incident_store_uri} is not supported by this version")
+    exit_code = 1 if unreadable or policy_status != "ok" else 0
+    if as_json:
+        payload = check_payload(data, policy_status)
+        emit_json(payload)
+        sys.exit(exit_code)
+    click.echo(f"Data:   {sources.describe()}")
+    click.echo(f"Now:    {format_utc(sources.now)} ({sources.now_source})")
+    click.echo(f"Policy: {sources.policy_path} — {policy_status}")
+    click.echo(f"Mode:   {'write' if sources.write else 'read-only'}")
+    click.echo("")
+    rows = []
+    for name, loaded in data.inputs.items():
+        lo, hi = time_span(loaded) if loaded.available else (None, None)
+        span = f"{lo:%Y-%m-%d %H:%M} … {hi:%Y-%m-%d %H:%M}" if lo and hi else "—"
+        status = "missing" if loaded.path is None else ("UNREADABLE" if loaded.error else "ok")
+        rows.append(
+            [name, status, f"{loaded.rows:,}", str(loaded.quarantined), str(loaded.flagged), span,
+             str(loaded.path) if loaded.path else "—"]
+        )
+    click.echo(render_table(["input", "status", "rows", "quarantined", "flagged", "time span (UTC)", "path"], rows, right={2, 3, 4}))
+    for message in unreadable:
+        click.echo(f"\nerror: {message}")
+    items = data.items
+    if items:
+        click.echo(f"\nQuarantine report: {len(items)} item(s)")
+        for item in items:
+            click.echo(f"  {item.file}:{item.line}: {item.action}: {item.reason}")
+            click.echo(f"      {item.excerpt!r}")
+    else:
+        click.echo("\nQuarantine report: nothing quarantined or flagged.")
+    sys.exit(exit_code)
+
+
+@cli.command()
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--address", default="127.0.0.1", show_default=True, help="Listen address; anything else exposes the app.")
+@global_options
+@click.pass_obj
+def dashboard(options: GlobalOptions, port: int, address: str) -> None:
+    """Run the Streamlit dashboard on the same data, policy and now."""
+    sources = resolve(options)
+    policy_for(sources)  # fail early, with one line, on a bad policy
+    env = dict(os.environ)
+    if options.data:
+        env["TRIAGE_LENS_DATA"] = options.data
+    if options.policy:
+        env["TRIAGE_LENS_POLICY"] = options.policy
+    if options.now:
+        env["TRIAGE_LENS_NOW"] = options.now
+    if options.write:
+        env["TRIAGE_LENS_WRITE"] = "1"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
+        "--server.address", address, "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    click.echo(f"Triage Lens on http://{address}:{port} — {sources.describe()}", err=True)
+    sys.exit(subprocess.call(command, env=env))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="triage-lens")
+
+
+if __name__ == "__main__":
+    main()

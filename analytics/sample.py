@@ -1,0 +1,555 @@
+"""A coherent synthetic world (``triage-lens sample``): ten weeks of misses, feedback, investigations,
+incidents, timeline events and an error ledger, all ending at a fixed ``now``.
+
+Everything is drawn from one NumPy generator seeded with ``seed``, vectorised, and written with
+Polars, so the same seed and scale give byte-identical files and ``--scale 100`` (1M misses, 200k
+incidents, 10M ledger rows) takes minutes. The scenarios the dashboard is meant to reveal are built in:
+
+- misses: recurring (alert, taxonomy) pairs that stop after a fix, pairs that regress after a quiet gap,
+  an escalating pair, brand-new pairs, and a taxonomy mix that shifts from retrieval gaps to reasoning gaps;
+- feedback: about 2.5 ratings per miss (most investigations are rated accurate), accuracy improving;
+- investigations: validity scores only loosely tied to the rating, so the ``high`` band is overconfident,
+  with some high scores resting on a single evidence source;
+- incidents: recurring signatures, bursts close in time, a hot ``gateway|error_rate`` bucket, open and closed;
+- error ledger: ``google_ads`` failing now, ``meta_ads`` loud 3–6 days ago but quiet today, ``stripe``
+  spiking from little history, ``shopify`` at warning level, ``hubspot`` recurring, some nominal providers,
+  ``config_cleanup`` context rows, and older history that the legacy 7-day-average rule still pages on.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from analytics.derived import incident_signature_reference
+
+SAMPLE_NOW = datetime(2026, 11, 16, 9, 0, 0, tzinfo=UTC)  # a Monday morning: triage time
+DAYS = 70
+SECONDS_PER_DAY = 86_400
+BASE_MISSES = 10_000
+BASE_INCIDENTS = 2_000
+BASE_LEDGER_ROWS = 100_000
+FEEDBACK_PER_MISS = 2.5
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    """What was written: file name → rows."""
+
+    out: Path
+    rows: dict[str, int]
+
+
+def _iso(epoch_us: np.ndarray) -> pl.Series:
+    """Microsecond epochs → ISO text with a ``+00:00`` offset, as OpenSRE writes timestamps."""
+    return (
+        pl.Series(epoch_us.astype(np.int64))
+        .cast(pl.Datetime("us", "UTC"))
+        .dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+    )
+
+
+def _uuids(rng: np.random.Generator, n: int) -> list[str]:
+    raw = rng.bytes(16 * n)
+    return [str(uuid.UUID(bytes=raw[i * 16 : (i + 1) * 16], version=4)) for i in range(n)]
+
+
+def _pick(rng: np.random.Generator, options: list[str], n: int, p: list[float] | None = None) -> np.ndarray:
+    weights = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
+    return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=weights)]
+
+
+# --- misses, feedback, investigations -------------------------------------------------------------
+
+ALERTS: list[tuple[str, str]] = [  # (alert_name, pipeline_name)
+    ("CheckoutHighErrorRate", "checkout"),
+    ("PaymentsLatencyP99", "payments"),
+    ("SearchIndexLag", "search"),
+    ("AuthTokenFailures", "auth"),
+    ("InventorySyncStalled", "inventory"),
+    ("NotificationQueueBacklog", "notifications"),
+    ("GatewayUpstream5xx", "gateway"),
+    ("IngestWorkerOOM", "ingest"),
+    ("BillingJobFailed", "billing"),
+    ("FrontendApdexDrop", "web"),
+    ("DBConnectionPoolExhausted", "payments"),
+    ("KafkaConsumerLag", "ingest"),
+    ("CertificateExpirySoon", "gateway"),
+    ("DiskPressureNode", "platform"),
+    ("CacheHitRatioLow", "search"),
+    ("CronJobMissed", "billing"),
+]
+
+# (alert index, taxonomy, pattern, relative rate)
+PAIRS: list[tuple[int, str, str, float]] = [
+    (0, "retrieval_gap", "fixed_early", 3.0),
+    (0, "reasoning_gap", "steady", 1.5),
+    (1, "reasoning_gap", "escalating", 1.2),
+    (1, "tool_failure", "steady", 0.8),
+    (2, "retrieval_gap", "fixed_mid", 2.5),
+    (3, "retrieval_gap", "regressed", 2.0),
+    (3, "routing_failure", "steady", 0.6),
+    (4, "tool_failure", "fixed_mid", 1.5),
+    (5, "retrieval_gap", "fixed_early", 2.0),
+    (5, "reasoning_gap", "steady", 1.0),
+    (6, "reasoning_gap", "steady", 2.2),
+    (6, "retrieval_gap", "fixed_recent", 1.8),
+    (7, "tool_failure", "regressed", 1.4),
+    (8, "routing_failure", "fixed_mid", 1.0),
+    (9, "unknown", "steady", 0.5),
+    (10, "reasoning_gap", "escalating", 1.0),
+    (11, "retrieval_gap", "new", 3.0),
+    (12, "routing_failure", "new", 1.5),
+    (13, "tool_failure", "steady", 0.7),
+    (14, "reasoning_gap", "late_rise", 1.2),
+    (15, "retrieval_gap", "fixed_early", 1.2),
+]
+
+TAXONOMY_NOTES: dict[str, list[str]] = {
+    "retrieval_gap": [
+        "Agent never pulled the deploy log that showed the bad config push.",
+        "Missed the upstream provider status page; only looked at our metrics.",
+        "Did not query the DB slow log, which had the answer.",
+    ],
+    "reasoning_gap": [
+        "Had the connection pool metrics but blamed the network.",
+        "Saw the OOM kill events yet concluded it was a deploy regression.",
+        "Correlated with the wrong deploy: the change landed an hour later.",
+    ],
+    "tool_failure": [
+        "Log search timed out after 30s; agent gave up on logs.",
+        "Metrics tool returned an empty series because of a label typo.",
+        "Tracing backend returned 502 for every query.",
+    ],
+    "routing_failure": [
+        "Planner picked the Kubernetes toolset for a managed DB incident.",
+        "Prompt steered the agent to network checks first and it never recovered.",
+    ],
+    "unknown": ["Not sure what went wrong; conclusion just did not match."],
+}
+
+CATEGORIES = ["database", "deploy", "network", "resource_exhaustion", "dependency", "configuration", "healthy", "unknown"]
+ROOT_CAUSES: dict[str, list[str]] = {
+    "database": ["Primary DB connection pool exhausted", "Slow query after index drop"],
+    "deploy": ["Bad config pushed in release 2026.11.3", "Feature flag rollout broke checkout"],
+    "network": ["DNS resolution failures in us-east-1", "Packet loss between AZs"],
+    "resource_exhaustion": ["Memory leak in ingest worker", "CPU throttling on search nodes"],
+    "dependency": ["Upstream payment provider degraded", "Third-party auth provider outage"],
+    "configuration": ["Expired TLS certificate on gateway", "Wrong timeout in client config"],
+    "healthy": ["No fault found: alert was noise"],
+    "unknown": ["Insufficient evidence to determine root cause"],
+}
+EVIDENCE_SOURCES = ["logs", "metrics", "traces", "deploys", "db", "k8s", "status_page"]
+HYPOTHESES = ["connection pool exhaustion", "bad deploy", "upstream outage", "memory leak", "network partition", "config drift"]
+MISSING = ["deploy history", "db slow log", "upstream status", "trace sample", "heap profile"]
+
+
+def _pair_day_weights(pattern: str, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Relative miss intensity per day (index 0 = 70 days ago, 69 = the last 24 hours)."""
+    days = np.arange(DAYS)
+    ago = DAYS - 1 - days  # 0 = the last 24 hours
+    w = np.full(DAYS, rate, dtype=float)
+    if pattern == "fixed_early":
+        w[ago < 45 + int(rng.integers(0, 6))] = 0.0
+    elif pattern == "fixed_mid":
+        w[ago < 28 + int(rng.integers(0, 6))] = 0.0
+    elif pattern == "fixed_recent":
+        w[ago < 9] = 0.0
+    elif pattern == "regressed":
+        w[(ago >= 7) & (ago < 28)] = 0.0  # a quiet gap of three weeks, then it is back
+        w[ago < 5] *= 1.5
+    elif pattern == "escalating":
+        w[ago >= 7] *= 0.35
+        w[ago < 7] *= 2.5
+    elif pattern == "new":
+        w[ago >= 6] = 0.0
+    elif pattern == "late_rise":
+        w *= np.linspace(0.2, 1.6, DAYS)
+    return w
+
+
+def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int, now_us: int) -> dict[str, pl.DataFrame]:
+    n_feedback = round(n_misses * FEEDBACK_PER_MISS)
+    n_accurate = n_feedback - n_misses
+
+    # Misses: sample (pair, day) cells from the pattern intensities.
+    weights = np.stack([_pair_day_weights(p, r, rng) for _, _, p, r in PAIRS])
+    flat = weights.ravel() / weights.sum()
+    cells = rng.choice(flat.size, size=n_misses, p=flat)
+    pair_idx, day_idx = np.divmod(cells, DAYS)
+    miss_us = start_us + day_idx * SECONDS_PER_DAY * 1_000_000 + rng.integers(0, SECONDS_PER_DAY * 1_000_000, n_misses)
+    miss_us = np.minimum(miss_us, now_us - 1_000_000)
+
+    # Accurate ratings: more of them as the weeks go by (the agent learns).
+    acc_day_w = np.linspace(0.6, 1.4, DAYS)
+    acc_day = rng.choice(DAYS, size=n_accurate, p=acc_day_w / acc_day_w.sum())
+    acc_us = start_us + acc_day * SECONDS_PER_DAY * 1_000_000 + rng.integers(0, SECONDS_PER_DAY * 1_000_000, n_accurate)
+    acc_us = np.minimum(acc_us, now_us - 1_000_000)
+    acc_alert = rng.integers(0, len(ALERTS), n_accurate)
+
+    alert_of_pair = np.array([a for a, _, _, _ in PAIRS])
+    taxonomy_of_pair = np.array([t for _, t, _, _ in PAIRS], dtype=object)
+
+    # One feedback row per miss (partial/inaccurate) plus the accurate ones, ordered by time.
+    fb_alert = np.concatenate([alert_of_pair[pair_idx], acc_alert])
+    fb_us = np.concatenate([miss_us - rng.integers(5, 90, n_misses) * 1_000_000, acc_us])
+    fb_is_miss = np.concatenate([np.ones(n_misses, bool), np.zeros(n_accurate, bool)])
+    fb_miss_ref = np.concatenate([np.arange(n_misses), np.full(n_accurate, -1)])
+    fb_rating = np.where(fb_is_miss, _pick(rng, ["partial", "inaccurate"], n_feedback, [0.45, 0.55]), "accurate")
+    order = np.argsort(fb_us, kind="stable")
+    fb_alert, fb_us, fb_is_miss, fb_miss_ref, fb_rating = (
+        fb_alert[order], fb_us[order], fb_is_miss[order], fb_miss_ref[order], fb_rating[order]
+    )
+
+    feedback_ids = _uuids(rng, n_feedback)
+    run_ids = [f"run-{h}" for h in (u.replace("-", "")[:12] for u in _uuids(rng, n_feedback))]
+    category = _pick(rng, CATEGORIES, n_feedback, [0.2, 0.18, 0.12, 0.14, 0.14, 0.12, 0.05, 0.05])
+    root_cause = np.array([ROOT_CAUSES[c][int(i) % len(ROOT_CAUSES[c])] for c, i in zip(category, rng.integers(0, 2, n_feedback), strict=True)], dtype=object)
+    # Scores only loosely follow the rating: the agent is often sure and wrong.
+    base = np.where(fb_rating == "accurate", 0.66, np.where(fb_rating == "partial", 0.6, 0.58))
+    score = np.clip(base + rng.normal(0.0, 0.2, n_feedback), 0.02, 0.99).round(2)
+    score_null = rng.random(n_feedback) < 0.02
+    loops = rng.integers(1, 6, n_feedback)
+    users = rng.integers(1, 13, n_feedback)
+    is_noise = rng.random(n_feedback) < 0.03
+    alert_names = np.array([a for a, _ in ALERTS], dtype=object)
+    pipelines = np.array([p for _, p in ALERTS], dtype=object)
+    notes = np.where(fb_rating == "accurate", "Spot on.", "See miss notes.")
+
+    score_series = pl.Series("validity_score", score, dtype=pl.Float64).scatter(np.flatnonzero(score_null), None)
+    feedback = pl.DataFrame(
+        {
+            "feedback_id": feedback_ids,
+            "timestamp": _iso(fb_us),
+            "run_id": run_ids,
+            "alert_name": alert_names[fb_alert].tolist(),
+            "root_cause": root_cause.tolist(),
+            "root_cause_category": category.tolist(),
+            "validity_score": score_series,
+            "is_noise": is_noise,
+            "investigation_loop_count": loops,
+            "user_id": [f"u-{u:03d}" for u in users],
+            "user_email": [f"engineer{u:02d}@example.com" for u in users],
+            "org_id": "org-acme",
+            "rating": fb_rating.tolist(),
+            "note": notes.tolist(),
+        }
+    )
+
+    # Misses, in time order, pointing at their feedback row.
+    fb_pos_of_miss = np.empty(n_misses, dtype=np.int64)
+    miss_rows = np.flatnonzero(fb_is_miss)
+    fb_pos_of_miss[fb_miss_ref[miss_rows]] = miss_rows
+    miss_order = np.argsort(miss_us, kind="stable")
+    pos = fb_pos_of_miss[miss_order]
+    m_pair = pair_idx[miss_order]
+    taxonomy = taxonomy_of_pair[m_pair]
+    note_choice = rng.integers(0, 3, n_misses)
+    detail = np.array([TAXONOMY_NOTES[t][i % len(TAXONOMY_NOTES[t])] for t, i in zip(taxonomy, note_choice, strict=True)], dtype=object)
+    m_alert = alert_names[alert_of_pair[m_pair]]
+    # A few records as OpenSRE can write them: no alert name, or no taxonomy chosen.
+    no_alert = rng.random(n_misses) < 0.004
+    no_taxonomy = rng.random(n_misses) < 0.006
+    misses = pl.DataFrame(
+        {
+            "miss_id": _uuids(rng, n_misses),
+            "feedback_id": feedback["feedback_id"].gather(pos),
+            "timestamp": _iso(miss_us[miss_order]),
+            "run_id": feedback["run_id"].gather(pos),
+            "alert_name": pl.Series(m_alert.tolist(), dtype=pl.Utf8).scatter(np.flatnonzero(no_alert), None),
+            "pipeline_name": pipelines[alert_of_pair[m_pair]].tolist(),
+            "severity": _pick(rng, ["critical", "warning"], n_misses, [0.35, 0.65]).tolist(),
+            "rating": feedback["rating"].gather(pos),
+            "taxonomy": pl.Series(taxonomy.tolist(), dtype=pl.Utf8).scatter(np.flatnonzero(no_taxonomy), None),
+            "taxonomy_detail": detail.tolist(),
+            "root_cause": feedback["root_cause"].gather(pos),
+            "root_cause_category": feedback["root_cause_category"].gather(pos),
+            "validity_score": feedback["validity_score"].gather(pos),
+            "investigation_loop_count": feedback["investigation_loop_count"].gather(pos),
+            "user_id": feedback["user_id"].gather(pos),
+            "org_id": "org-acme",
+        }
+    )
+
+    # Investigations: one per rated run, with claims and their evidence.
+    n_claims = rng.choice(4, size=n_feedback, p=[0.2, 0.35, 0.3, 0.15])
+    single_source = rng.random(n_feedback) < 0.3
+    first_source = rng.integers(0, len(EVIDENCE_SOURCES), n_feedback)
+    claims: list[list[dict[str, object]]] = []
+    extra = rng.integers(0, len(EVIDENCE_SOURCES), (n_feedback, 3))
+    detail_ids = rng.integers(1, 40, (n_feedback, 3))
+    for i in range(n_feedback):
+        row = []
+        for c in range(int(n_claims[i])):
+            src = EVIDENCE_SOURCES[first_source[i] if single_source[i] or c == 0 else extra[i, c]]
+            row.append({"claim": f"Observed {HYPOTHESES[(i + c) % len(HYPOTHESES)]} signal", "evidence_keys": [f"{src}:{pipelines[fb_alert[i]]}-{detail_ids[i, c]}"]})
+        claims.append(row)
+    hyp_start = rng.integers(0, len(HYPOTHESES), n_feedback)
+    investigations = pl.DataFrame(
+        {
+            "run_id": run_ids,
+            "timestamp": _iso(fb_us - 120_000_000),
+            "alert_name": feedback["alert_name"],
+            "pipeline_name": pipelines[fb_alert].tolist(),
+            "root_cause": feedback["root_cause"],
+            "root_cause_category": feedback["root_cause_category"],
+            "validity_score": feedback["validity_score"],
+            "validated_claims": pl.Series(claims, dtype=pl.List(pl.Struct({"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}))),
+            "non_validated_claims": [[{"claim": "Recent deploy may be involved"}] if h % 2 else [] for h in hyp_start],
+            "ranked_hypotheses": [[HYPOTHESES[(h + k) % len(HYPOTHESES)] for k in range(3)] for h in hyp_start],
+            "missing_evidence": [[MISSING[h % len(MISSING)]] if h % 3 == 0 else [] for h in hyp_start],
+        }
+    )
+    return {"misses": misses, "feedback": feedback, "investigations": investigations}
+
+
+# --- incidents and events -------------------------------------------------------------------------
+
+# (service, kind or "" to derive, title template, summary, weight, pattern)
+INCIDENT_TEMPLATES: list[tuple[str, str, str, str, float, str]] = [
+    ("gateway", "error_rate", "Gateway 5xx error rate above {n}% on /v{m}/orders", "Upstream errors from orders backend", 2.0, "hot"),
+    ("gateway", "", "Gateway p99 latency {n}ms over SLO", "slow upstream responses", 1.0, "steady"),
+    ("checkout-api", "error_rate", "Checkout errors spiking: {n} failures/min", "payment step failing", 1.5, "steady"),
+    ("checkout-api", "", "Checkout deploy {n}.{m} rollback", "release caused regressions", 0.8, "steady"),
+    ("payments", "", "DB connection pool exhausted on payments-db-{m}", "timeout acquiring connection", 1.2, "recent"),
+    ("payments", "latency", "Payments API slow: p95 {n}ms", "degraded performance for card auth", 1.0, "steady"),
+    ("ingest-worker", "", "ingest-worker OOMKilled ({n} restarts)", "out of memory during batch {m}", 1.4, "hot"),
+    ("ingest-worker", "queue", "Kafka consumer lag {n}k messages", "backlog growing on topic events-{m}", 1.0, "steady"),
+    ("search", "", "Search index disk {n}% full on node-{m}", "no space left soon", 0.7, "old"),
+    ("auth", "", "Auth token validation failing for {n}% of requests", "unauthorized responses", 0.9, "recent"),
+    ("notifications", "", "Notification queue delay {n} minutes", "backlog of push notifications", 0.8, "steady"),
+    ("billing", "custom", "Nightly billing job {n} did not finish", "cron overran window", 0.5, "old"),
+    ("web-frontend", "", "Frontend DNS resolution errors in region {m}", "network connectivity issues", 0.6, "steady"),
+    ("inventory", "", "Inventory sync crash loop after restart {n}", "crashloop in sync pod", 0.6, "recent"),
+]
+SERVICES_TEAM = {"gateway": "edge", "checkout-api": "checkout", "payments": "payments", "ingest-worker": "data",
+                 "search": "search", "auth": "identity", "notifications": "growth", "billing": "payments",
+                 "web-frontend": "web", "inventory": "supply"}
+
+
+def _template_day_weights(pattern: str, weight: float) -> np.ndarray:
+    ago = DAYS - 1 - np.arange(DAYS)
+    w = np.full(DAYS, weight, dtype=float)
+    if pattern == "hot":
+        w[ago < 7] *= 4.0
+        w[ago >= 30] *= 0.5
+    elif pattern == "recent":
+        w[ago >= 21] *= 0.2
+    elif pattern == "old":
+        w[ago < 21] = 0.0
+    return w
+
+
+def _incidents(rng: np.random.Generator, n: int, start_us: int, now_us: int) -> dict[str, pl.DataFrame]:
+    n_roots = max(1, round(n * 0.8))
+    weights = np.stack([_template_day_weights(t[5], t[4]) for t in INCIDENT_TEMPLATES])
+    flat = weights.ravel() / weights.sum()
+    cells = rng.choice(flat.size, size=n_roots, p=flat)
+    tmpl, day = np.divmod(cells, DAYS)
+    start = start_us + day * SECONDS_PER_DAY * 1_000_000 + rng.integers(0, SECONDS_PER_DAY * 1_000_000, n_roots)
+    # Bursts: follow-on incidents 10–170 minutes after a root, often on another service of the same kind.
+    n_burst = n - n_roots
+    parent = rng.integers(0, n_roots, n_burst)
+    burst_tmpl = np.where(rng.random(n_burst) < 0.5, tmpl[parent], rng.integers(0, len(INCIDENT_TEMPLATES), n_burst))
+    burst_start = start[parent] + rng.integers(10, 170, n_burst) * 60_000_000
+    tmpl = np.concatenate([tmpl, burst_tmpl])
+    start = np.minimum(np.concatenate([start, burst_start]), now_us - 60_000_000)
+    order = np.argsort(start, kind="stable")
+    tmpl, start = tmpl[order], start[order]
+
+    num_a = rng.integers(2, 99, n)
+    num_b = rng.integers(1, 9, n)
+    ago_hours = (now_us - start) / 3_600_000_000
+    open_roll = rng.random(n)
+    status = np.where(
+        ago_hours < 36,
+        _pick(rng, ["open", "mitigating", "resolved"], n, [0.45, 0.25, 0.3]),
+        np.where(open_roll < 0.03, "open", _pick(rng, ["resolved", "closed"], n, [0.4, 0.6])),
+    )
+    severity = _pick(rng, ["P0", "P1", "P2", "P3", "INFO"], n, [0.03, 0.17, 0.4, 0.3, 0.1])
+    duration = rng.integers(15, 600, n) * 60_000_000
+    ended = start + duration
+    suffix = rng.integers(0, 16**6, n)
+    stored_signature = rng.random(n) < 0.35
+    ids, services, kinds, titles, summaries, signatures, labels = [], [], [], [], [], [], []
+    start_text = _iso(start)
+    compact = pl.Series(start.astype(np.int64)).cast(pl.Datetime("us", "UTC")).dt.to_string("%Y%m%d_%H%M").to_list()
+    for i in range(n):
+        service, kind, title_t, summary_t, _, _ = INCIDENT_TEMPLATES[int(tmpl[i])]
+        title = title_t.format(n=int(num_a[i]), m=int(num_b[i]))
+        summary = summary_t.format(n=int(num_a[i]), m=int(num_b[i]))
+        ids.append(f"inc_{compact[i]}_{int(suffix[i]):06x}")
+        services.append(service)
+        kinds.append(kind or None)
+        titles.append(title)
+        summaries.append(summary)
+        labels.append(json.dumps({"team": SERVICES_TEAM[service], "region": ["us-east-1", "eu-west-1"][int(num_b[i]) % 2]}))
+        if stored_signature[i] and kind:
+            signatures.append(incident_signature_reference(service, kind, title, None))
+        else:
+            signatures.append(None)
+    is_open = np.isin(status, ["open", "mitigating"])
+    ended_text = _iso(ended).to_list()
+    incidents = pl.DataFrame(
+        {
+            "id": ids,
+            "service": services,
+            "env": _pick(rng, ["prod", "staging"], n, [0.85, 0.15]).tolist(),
+            "kind": pl.Series(kinds, dtype=pl.Utf8),
+            "severity": severity.tolist(),
+            "status": status.tolist(),
+            "title": titles,
+            "summary": summaries,
+            "started_at": start_text,
+            "ended_at": pl.Series([None if o else e for o, e in zip(is_open, ended_text, strict=True)], dtype=pl.Utf8),
+            "signature": pl.Series(signatures, dtype=pl.Utf8),
+            "labels": pl.Series(labels).str.json_decode(pl.Struct({"team": pl.Utf8, "region": pl.Utf8})),
+        }
+    )
+    # Timeline: a triage note on most incidents, a status change when resolved or closed.
+    noted = np.flatnonzero(rng.random(n) < 0.6)
+    closed = np.flatnonzero(~is_open)
+    ev_inc = np.concatenate([noted, closed])
+    ev_type = ["note"] * len(noted) + ["status_change"] * len(closed)
+    ev_ts = np.concatenate([start[noted] + 5 * 60_000_000, ended[closed]])
+    ev_ts = np.minimum(ev_ts, now_us - 1_000_000)
+    ev_order = np.lexsort((ev_inc, ev_ts))
+    messages = ["Paged on-call; investigating." if t == "note" else f"Status set to {status[ev_inc[j]]}" for j, t in enumerate(ev_type)]
+    events = pl.DataFrame(
+        {
+            "event_id": [f"evt_{k:07d}" for k in range(len(ev_inc))],
+            "incident_id": [ids[ev_inc[j]] for j in ev_order],
+            "ts": _iso(ev_ts[ev_order]),
+            "type": [ev_type[j] for j in ev_order],
+            "message": [messages[j] for j in ev_order],
+            "meta": pl.Series([{"author": "oncall"}] * len(ev_inc), dtype=pl.Struct({"author": pl.Utf8})),
+        }
+    )
+    return {"incidents": incidents, "events": events}
+
+
+# --- error ledger ---------------------------------------------------------------------------------
+
+ERROR_MESSAGES = {
+    "AUTH_FAILED": "OAuth token rejected by provider: invalid_grant (account {n})",
+    "UPSTREAM_ERROR": "Upstream returned HTTP 502 after {n} ms",
+    "RATE_LIMITED": "429 Too Many Requests; retry-after {n}s",
+    "TIMEOUT": "Request timed out after {n} ms",
+    "SCHEMA_MISMATCH": "Unexpected field in response payload (v{n})",
+    "CONFIG_REMOVED": "Removed stale connector config {n}",
+}
+ACTIONS = ["sync_campaigns", "fetch_report", "push_conversions", "refresh_token", "list_accounts"]
+BULK_PROVIDERS = ["google_ads", "meta_ads", "linkedin_ads", "tiktok_ads", "salesforce", "hubspot", "shopify", "zendesk"]
+NOMINAL_PROVIDERS = ["salesforce", "slack", "zendesk", "twilio"]
+
+
+def _ledger_block(
+    rng: np.random.Generator, provider: str, count: int, lo_hours: float, hi_hours: float, now_us: int,
+    types: list[str], type_p: list[float], category: str = "error",
+) -> dict[str, np.ndarray]:
+    """``count`` rows for one provider with ages uniformly in [lo_hours, hi_hours) before now."""
+    ages = rng.uniform(lo_hours, hi_hours, count) * 3_600_000_000
+    return {
+        "ts": (now_us - ages).astype(np.int64),
+        "provider": np.full(count, provider, dtype=object),
+        "error_type": _pick(rng, types, count, type_p),
+        "category": np.full(count, category, dtype=object),
+    }
+
+
+def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
+    s = max(1.0, n / BASE_LEDGER_ROWS * 10)  # scenario volumes grow slowly with scale; floors keep them at 0.1
+    blocks = [
+        # failing now: critical on volume
+        _ledger_block(rng, "google_ads", max(14, round(6 * s)), 0.02, 23.5, now_us, ["AUTH_FAILED", "UPSTREAM_ERROR", "TIMEOUT"], [0.7, 0.2, 0.1]),
+        _ledger_block(rng, "google_ads", max(6, round(3 * s)), 24.5, 160, now_us, ["UPSTREAM_ERROR", "TIMEOUT"], [0.6, 0.4]),
+        # loud 3–6 days ago, quiet today: historical, never paged by the current rule
+        _ledger_block(rng, "meta_ads", max(500, round(50 * s)), 72, 144, now_us, ["UPSTREAM_ERROR", "RATE_LIMITED"], [0.8, 0.2]),
+        # spike on little history: critical by the spike rule
+        _ledger_block(rng, "stripe", 6, 0.5, 20, now_us, ["TIMEOUT"], [1.0]),
+        _ledger_block(rng, "stripe", 2, 60, 150, now_us, ["TIMEOUT"], [1.0]),
+        # steady trickle: warning, no spike
+        _ledger_block(rng, "shopify", 4, 1, 23, now_us, ["SCHEMA_MISMATCH", "UPSTREAM_ERROR"], [0.5, 0.5]),
+        _ledger_block(rng, "shopify", 26, 25, 166, now_us, ["SCHEMA_MISMATCH", "UPSTREAM_ERROR", "TIMEOUT"], [0.3, 0.4, 0.3]),
+        # one error type keeps coming back, but quietly: info recurring
+        _ledger_block(rng, "hubspot", 8, 30, 160, now_us, ["RATE_LIMITED"], [1.0]),
+    ]
+    for i, provider in enumerate(NOMINAL_PROVIDERS):
+        blocks.append(_ledger_block(rng, provider, 1 + i % 3, 26, 160, now_us, ["TIMEOUT", "UPSTREAM_ERROR", "AUTH_FAILED", "RATE_LIMITED"], [0.25] * 4))
+    scenario_rows = sum(len(b["ts"]) for b in blocks)
+    cleanup = max(20, round(n * 0.05))
+    # config_cleanup rows are context, never actionable: some land in the last 24 hours on purpose.
+    blocks.append(_ledger_block(rng, "google_ads", cleanup // 2, 0.1, 23, now_us, ["CONFIG_REMOVED"], [1.0], "config_cleanup"))
+    blocks.append(_ledger_block(rng, "linkedin_ads", cleanup - cleanup // 2, 0.1, 1600, now_us, ["CONFIG_REMOVED"], [1.0], "config_cleanup"))
+    bulk = max(0, n - scenario_rows - cleanup)
+    # Older history (8–69 days ago), which the legacy 7-day-average rule would still page on.
+    bulk_provider = _pick(rng, BULK_PROVIDERS, bulk, [0.22, 0.18, 0.14, 0.1, 0.12, 0.08, 0.08, 0.08])
+    bulk_block = {
+        "ts": (now_us - rng.uniform(7 * 24 + 1, DAYS * 24 - 1, bulk) * 3_600_000_000).astype(np.int64),
+        "provider": bulk_provider,
+        "error_type": _pick(rng, list(ERROR_MESSAGES)[:5], bulk, [0.25, 0.3, 0.2, 0.15, 0.1]),
+        "category": np.full(bulk, "error", dtype=object),
+    }
+    blocks.append(bulk_block)
+    ts = np.concatenate([b["ts"] for b in blocks])
+    provider = np.concatenate([b["provider"] for b in blocks])
+    error_type = np.concatenate([b["error_type"] for b in blocks])
+    category = np.concatenate([b["category"] for b in blocks])
+    total = len(ts)
+    order = np.argsort(ts, kind="stable")
+    numbers = rng.integers(100, 99_999, total)
+    tenants = rng.integers(1, 60, total)
+    actions = rng.integers(0, len(ACTIONS), total)
+    frame = pl.DataFrame(
+        {
+            "timestamp": pl.Series(ts[order]).cast(pl.Datetime("us", "UTC")).dt.to_string("%Y-%m-%dT%H:%M:%SZ"),
+            "provider": pl.Series(provider[order].tolist(), dtype=pl.Utf8),
+            "error_type": pl.Series(error_type[order].tolist(), dtype=pl.Utf8),
+            "number": numbers,
+            "tenant_id": [f"tenant-{t:03d}" for t in tenants],
+            "action": np.asarray(ACTIONS, dtype=object)[actions].tolist(),
+            "category": pl.Series(category[order].tolist(), dtype=pl.Utf8),
+        }
+    )
+    message = pl.lit(None, pl.Utf8)
+    for error_type_name, template in ERROR_MESSAGES.items():
+        head, tail = template.split("{n}")
+        message = (
+            pl.when(pl.col("error_type") == error_type_name)
+            .then(pl.concat_str([pl.lit(head), pl.col("number").cast(pl.Utf8), pl.lit(tail)]))
+            .otherwise(message)
+        )
+    return frame.select(
+        "timestamp", "provider", "error_type", message.alias("error_message"), "tenant_id", "action", "category"
+    )
+
+
+# --- writer ---------------------------------------------------------------------------------------
+
+
+def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: datetime = SAMPLE_NOW) -> SampleSummary:
+    """Write the synthetic data folder ``out`` (created if needed) and its ``sample.json``."""
+    if scale <= 0:
+        raise ValueError("--scale must be greater than 0")
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    now_us = int(now.timestamp()) * 1_000_000
+    start_us = now_us - DAYS * SECONDS_PER_DAY * 1_000_000
+    frames = _misses_and_feedback(rng, max(1, round(BASE_MISSES * scale)), start_us, now_us)
+    frames.update(_incidents(rng, max(2, round(BASE_INCIDENTS * scale)), start_us, now_us))
+    rows: dict[str, int] = {}
+    for name in ("misses", "feedback", "investigations", "incidents", "events"):
+        frames[name].write_ndjson(out / f"{name}.jsonl")
+        rows[f"{name}.jsonl"] = frames[name].height
+    ledger = _ledger(rng, max(100, round(BASE_LEDGER_ROWS * scale)), now_us)
+    ledger.write_csv(out / "error_ledger.csv")
+    rows["error_ledger.csv"] = ledger.height
+    manifest = {"seed": seed, "scale": scale, "now": now.isoformat(), "generator": "triage-lens sample 1"}
+    (out / "sample.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return SampleSummary(out, rows)

@@ -1,0 +1,417 @@
+"""Where the inputs come from (CLI.md source resolution) and how they are loaded (with a Parquet cache).
+
+``resolve_sources`` turns ``--data``/``--policy``/``--now``/``--write`` (or their absence) into a
+:class:`DataSources`; ``load_input`` reads one input through the cache and returns a :class:`LoadedInput`
+holding a typed LazyFrame and the quarantine report; ``load_all`` does every input and applies the
+derived columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from analytics.derived import derive_incident_fields, with_grouping_key
+from analytics.policy import Policy
+from analytics.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
+from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
+from analytics.timeparse import parse_timestamp
+
+REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+BUNDLED_SAMPLE_DIR = REPO_DATA_DIR / "sample"
+DEFAULT_POLICY_FILE = REPO_DATA_DIR / "policy.yml"
+CONFIG_FILENAME = "triage-lens.yaml"
+SAMPLE_MANIFEST = "sample.json"
+# Bump when the typed layout of a cached file changes, so old caches are never read.
+READER_VERSION = "1"
+
+
+class SourceError(ValueError):
+    """A usage or configuration error about the data sources (exit 2); names the option, file or key."""
+
+
+class SourceConfig(BaseModel):
+    """``triage-lens.yaml``: one source per input; relative paths are relative to the config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: str | None = None
+    misses: str | None = None
+    feedback: str | None = None
+    investigations: str | None = None
+    incidents: str | None = None
+    events: str | None = None
+    error_ledger: str | None = None
+    scenarios_dir: str | None = None
+    policy: str | None = None
+    write: bool = False
+    now: str | None = None
+
+
+@dataclass(frozen=True)
+class DataSources:
+    """The resolved inputs: a file per input (None when absent), policy, clock and write mode."""
+
+    origin: str  # "sample", "folder", "config" or "opensre"
+    root: Path | None  # the data folder (or config file) the user pointed at
+    paths: Mapping[str, Path | None]
+    now: datetime
+    now_source: str  # "--now", "config", "sample.json" or "wall clock"
+    policy_path: Path
+    write: bool = False
+    incident_store_uri: str | None = None  # a postgresql:// URI from the config
+    scenarios_dir: Path | None = None
+    sample_inputs: tuple[str, ...] = ()  # inputs served from the bundled sample
+
+    @property
+    def is_sample(self) -> bool:
+        return bool(self.sample_inputs)
+
+    def describe(self) -> str:
+        """One line for banners and ``check``: where the data comes from."""
+        if self.origin == "sample":
+            return f"bundled sample data ({self.root})"
+        if self.origin == "opensre":
+            return f"OpenSRE files in {self.root} (misses, feedback); other inputs from the bundled sample"
+        return f"{self.origin} {self.root}"
+
+
+def _folder_paths(folder: Path) -> dict[str, Path | None]:
+    paths: dict[str, Path | None] = {}
+    for schema in ALL_INPUTS:
+        paths[schema.name] = next((folder / n for n in schema.filenames if (folder / n).exists()), None)
+    return paths
+
+
+def _sample_now(folder: Path) -> datetime | None:
+    manifest = folder / SAMPLE_MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{manifest}: not valid JSON ({exc})") from exc
+    now = parse_timestamp(data.get("now")) if isinstance(data, dict) else None
+    if now is None:
+        raise SourceError(f"{manifest}: key 'now' is missing or not an ISO-8601 timestamp")
+    return now
+
+
+def _parse_now(value: str, where: str) -> datetime:
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise SourceError(f"{where}: not an ISO-8601 timestamp: {value!r}")
+    return parsed
+
+
+def _load_config(path: Path) -> SourceConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise SourceError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    try:
+        return SourceConfig.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        if first["type"] == "extra_forbidden":
+            raise SourceError(f"{path}: unknown key '{key}'") from exc
+        raise SourceError(f"{path}: invalid value for '{key}': {first['msg']}") from exc
+
+
+def _config_sources(config_path: Path, config: SourceConfig) -> tuple[dict[str, Path | None], str | None, Path | None]:
+    base = config_path.parent
+
+    def resolve(value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else base / candidate
+
+    paths: dict[str, Path | None] = (
+        _folder_paths(resolve(config.data_dir)) if config.data_dir else {s.name: None for s in ALL_INPUTS}
+    )
+    store_uri: str | None = None
+    for schema in ALL_INPUTS:
+        value: str | None = getattr(config, schema.name)
+        if not value:
+            continue
+        if schema.name == "incidents" and value.startswith(("postgresql://", "postgres://")):
+            store_uri = value
+            paths["incidents"] = None
+            continue
+        target = resolve(value)
+        if target.is_dir():
+            folder = _folder_paths(target)
+            paths[schema.name] = folder[schema.name]
+            if schema.name == "incidents" and not config.events:
+                paths["events"] = folder["events"]
+        else:
+            paths[schema.name] = target
+    scenarios = resolve(config.scenarios_dir) if config.scenarios_dir else None
+    return paths, store_uri, scenarios
+
+
+def resolve_sources(
+    data: str | None = None,
+    policy: str | None = None,
+    now: str | None = None,
+    write: bool = False,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    home: Path | None = None,
+    wall_clock: datetime | None = None,
+) -> DataSources:
+    """Resolve the inputs as CLI.md says: ``--data``, else ``$TRIAGE_LENS_DATA``, else ``./triage-lens.yaml``,
+    else ``~/.opensre/`` for misses and feedback (other inputs from the bundled sample), else the sample."""
+    env = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    home = home or Path.home()
+    option = "--data"
+    if data is None and env.get("TRIAGE_LENS_DATA"):
+        data, option = env["TRIAGE_LENS_DATA"], "TRIAGE_LENS_DATA"
+    if data is None and (cwd / CONFIG_FILENAME).is_file():
+        data = str(cwd / CONFIG_FILENAME)
+
+    config: SourceConfig | None = None
+    store_uri: str | None = None
+    scenarios: Path | None = None
+    sample_inputs: tuple[str, ...] = ()
+    now_folder: Path | None
+    if data is not None:
+        root = Path(data).expanduser()
+        if root.is_dir():
+            origin, paths, now_folder = "folder", _folder_paths(root), root
+            if root.resolve() == BUNDLED_SAMPLE_DIR.resolve():
+                origin, sample_inputs = "sample", tuple(s.name for s in ALL_INPUTS)
+        elif root.is_file() and root.suffix.lower() in (".yaml", ".yml"):
+            config = _load_config(root)
+            origin = "config"
+            paths, store_uri, scenarios = _config_sources(root, config)
+            now_folder = (root.parent / config.data_dir) if config.data_dir else None
+        elif root.exists():
+            raise SourceError(f"{option}: {data} is neither a data folder nor a {CONFIG_FILENAME} config file")
+        else:
+            raise SourceError(f"{option}: {data} does not exist")
+    else:
+        opensre = home / ".opensre"
+        sample_paths = _folder_paths(BUNDLED_SAMPLE_DIR)
+        if (opensre / "misses.jsonl").is_file() or (opensre / "feedback.jsonl").is_file():
+            root, origin = opensre, "opensre"
+            own = _folder_paths(opensre)
+            paths = {**sample_paths, "misses": own["misses"], "feedback": own["feedback"]}
+            sample_inputs = tuple(n for n in sample_paths if n not in ("misses", "feedback"))
+            now_folder = None  # real data: the wall clock
+        else:
+            root, origin, paths, now_folder = BUNDLED_SAMPLE_DIR, "sample", sample_paths, BUNDLED_SAMPLE_DIR
+            sample_inputs = tuple(s.name for s in ALL_INPUTS)
+
+    if now is not None:
+        pinned, now_source = _parse_now(now, "--now"), "--now"
+    elif config is not None and config.now:
+        pinned, now_source = _parse_now(config.now, f"{root}: now"), "config"
+    elif now_folder is not None and (sample_now := _sample_now(now_folder)) is not None:
+        pinned, now_source = sample_now, "sample.json"
+    else:
+        pinned, now_source = (wall_clock or datetime.now(UTC)), "wall clock"
+
+    if policy is not None:
+        policy_path = Path(policy).expanduser()
+        if not policy_path.is_file():
+            raise SourceError(f"--policy: {policy} is not a file")
+    elif config is not None and config.policy:
+        policy_path = root.parent / Path(config.policy).expanduser()
+    elif origin == "folder" and (root / "policy.yml").is_file():
+        policy_path = root / "policy.yml"
+    else:
+        policy_path = DEFAULT_POLICY_FILE
+
+    return DataSources(
+        origin=origin,
+        root=root,
+        paths=paths,
+        now=pinned,
+        now_source=now_source,
+        policy_path=policy_path,
+        write=write or bool(config and config.write),
+        incident_store_uri=store_uri,
+        scenarios_dir=scenarios,
+        sample_inputs=sample_inputs,
+    )
+
+
+# --- loading through the cache -------------------------------------------------------------------
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/triage-lens`` (default ``~/.cache/triage-lens``)."""
+    env = os.environ if environ is None else environ
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "triage-lens"
+
+
+@dataclass
+class LoadedInput:
+    """One input after reading: its typed LazyFrame and what the reader skipped or flagged."""
+
+    name: str
+    path: Path | None
+    frame: pl.LazyFrame
+    rows: int = 0
+    items: list[ReportItem] = field(default_factory=list)
+    blank_lines: int = 0
+    error: str | None = None  # the input exists but cannot be read at all
+    from_cache: bool = False
+
+    @property
+    def available(self) -> bool:
+        return self.path is not None and self.error is None
+
+    @property
+    def quarantined(self) -> int:
+        return sum(1 for i in self.items if i.action == "quarantined")
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for i in self.items if i.action == "flagged")
+
+
+def _cache_names(path: Path, schema: InputSchema) -> tuple[str, str]:
+    """(prefix shared by every version of this file's cache, full key of this version)."""
+    resolved = str(path.resolve())
+    stat = path.stat()
+    prefix = f"{schema.name}-{hashlib.sha256(resolved.encode()).hexdigest()[:16]}"
+    version = hashlib.sha256(
+        f"{READER_VERSION}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+    ).hexdigest()[:16]
+    return prefix, f"{prefix}-{version}"
+
+
+def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, report: dict[str, Any]) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob(f"{prefix}-*"):
+            stale.unlink(missing_ok=True)
+        tmp = directory / f".{key}.parquet.tmp"
+        frame.write_parquet(tmp)
+        (directory / f"{key}.report.json").write_text(json.dumps(report), encoding="utf-8")
+        tmp.replace(directory / f"{key}.parquet")  # written last: its presence means the cache is complete
+    except OSError:
+        return False
+    return True
+
+
+def load_input(
+    name: str, path: Path | None, *, use_cache: bool = True, environ: Mapping[str, str] | None = None
+) -> LoadedInput:
+    """Read one input (through the Parquet cache unless ``use_cache`` is False).
+
+    Out: :class:`LoadedInput` whose ``frame`` has the typed columns of the input's schema. A missing
+    path gives an empty frame; an unreadable file gives an empty frame and ``error``.
+    """
+    schema = INPUTS_BY_NAME[name]
+    if path is None:
+        return LoadedInput(name, None, empty_frame(schema).lazy())
+    label = str(path)
+    if not path.exists():
+        return LoadedInput(name, path, empty_frame(schema).lazy(), error=f"{label}: file not found")
+    env = os.environ if environ is None else environ
+    use_cache = use_cache and env.get("TRIAGE_LENS_NO_CACHE", "") not in ("1", "true")
+    directory = cache_dir(env)
+    if use_cache and path.is_file():
+        prefix, key = _cache_names(path, schema)
+        parquet = directory / f"{key}.parquet"
+        report_file = directory / f"{key}.report.json"
+        if parquet.is_file() and report_file.is_file():
+            try:
+                report = json.loads(report_file.read_text(encoding="utf-8"))
+                items = [ReportItem(**item) for item in report["items"]]
+                return LoadedInput(
+                    name, path, pl.scan_parquet(parquet), report["rows"], items, report["blank_lines"], from_cache=True
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # a damaged cache entry is rebuilt below
+    try:
+        result = read_input_file(path, schema, label)
+    except UnreadableInputError as exc:
+        return LoadedInput(name, path, empty_frame(schema).lazy(), error=str(exc))
+    loaded = LoadedInput(name, path, result.frame.lazy(), result.frame.height, result.items, result.blank_lines)
+    if use_cache and path.is_file():
+        report = {
+            "rows": result.frame.height,
+            "blank_lines": result.blank_lines,
+            "items": [i.to_dict() for i in result.items],
+        }
+        if _write_cache(directory, prefix, key, result.frame, report):
+            loaded.frame = pl.scan_parquet(directory / f"{key}.parquet")
+    return loaded
+
+
+@dataclass
+class LoadedData:
+    """Every input of one :class:`DataSources`, loaded, with derived columns applied."""
+
+    sources: DataSources
+    inputs: dict[str, LoadedInput]
+
+    def frame(self, name: str) -> pl.LazyFrame:
+        return self.inputs[name].frame
+
+    @property
+    def items(self) -> list[ReportItem]:
+        return [item for loaded in self.inputs.values() for item in loaded.items]
+
+    def warning_line(self) -> str | None:
+        """The one-line stderr summary other commands print (never inside their JSON)."""
+        parts = []
+        for loaded in self.inputs.values():
+            if loaded.error:
+                parts.append(loaded.error)
+            elif loaded.quarantined or loaded.flagged:
+                name = loaded.path.name if loaded.path else loaded.name
+                parts.append(f"{loaded.quarantined} lines quarantined and {loaded.flagged} fields flagged in {name}")
+        if not parts:
+            return None
+        return "warning: " + "; ".join(parts) + " — run `triage-lens check`"
+
+
+def apply_derived_columns(name: str, frame: pl.LazyFrame, policy: Policy) -> pl.LazyFrame:
+    """The derived columns of DATA.md for one input: misses grouping key, incident kind and signature."""
+    if name == "misses":
+        return with_grouping_key(frame)
+    if name == "incidents":
+        return derive_incident_fields(
+            frame, kind_keywords=policy.incidents.kind_keywords, default_kind=policy.incidents.default_kind
+        )
+    return frame
+
+
+def load_all(sources: DataSources, policy: Policy, *, use_cache: bool = True) -> LoadedData:
+    """Load every input of ``sources`` and apply the derived columns."""
+    inputs: dict[str, LoadedInput] = {}
+    for schema in ALL_INPUTS:
+        loaded = load_input(schema.name, sources.paths.get(schema.name), use_cache=use_cache)
+        loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
+        inputs[schema.name] = loaded
+    return LoadedData(sources, inputs)
+
+
+def time_span(loaded: LoadedInput) -> tuple[datetime | None, datetime | None]:
+    """Earliest and latest parsed timestamp of an input's time field (None, None when there are none)."""
+    schema = INPUTS_BY_NAME[loaded.name]
+    if schema.time_field is None:
+        return None, None
+    column = pl.col(schema.time_field)
+    row = loaded.frame.select(column.min().alias("lo"), column.max().alias("hi")).collect().row(0)
+    return row[0], row[1]
