@@ -18,7 +18,14 @@ from typing import Any, NoReturn
 import click
 
 from analytics.policy import Policy, PolicyError, load_policy
-from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources, time_span
+from analytics.sources import (
+    DataSources,
+    LoadedData,
+    SourceError,
+    load_all,
+    resolve_sources,
+    summarise_sources,
+)
 from analytics.timeparse import format_utc
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
@@ -76,7 +83,9 @@ def render_table(headers: list[str], rows: list[list[str]], right: set[int] | No
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
@@ -90,14 +99,13 @@ def global_options(command: Any) -> Any:
             setattr(options, param.name or "", value)
         return value
 
-    for flag, kwargs in reversed(
-        [
-            ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
-            ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
-            ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
-            ("--write", {"is_flag": True, "help": "Same as the global --write."}),
-        ]
-    ):
+    flags: list[tuple[str, dict[str, Any]]] = [
+        ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
+        ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
+        ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
+        ("--write", {"is_flag": True, "help": "Same as the global --write."}),
+    ]
+    for flag, kwargs in reversed(flags):
         command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
     return command
 
@@ -116,7 +124,13 @@ def cli(ctx: click.Context, data: str | None, policy: str | None, now: str | Non
 @cli.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--scale", default=1.0, show_default=True, type=float, help="1.0 = 10k misses, 2k incidents, 100k ledger rows.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="1.0 = 10k misses, 2k incidents, 100k ledger rows.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the written files as JSON.")
 def sample(out: Path, seed: int, scale: float, as_json: bool) -> None:
     """Write a coherent synthetic data folder (all inputs + sample.json)."""
@@ -186,15 +200,28 @@ def check(options: GlobalOptions, as_json: bool) -> None:
     click.echo(f"Mode:   {'write' if sources.write else 'read-only'}")
     click.echo("")
     rows = []
-    for name, loaded in data.inputs.items():
-        lo, hi = time_span(loaded) if loaded.available else (None, None)
-        span = f"{lo:%Y-%m-%d %H:%M} … {hi:%Y-%m-%d %H:%M}" if lo and hi else "—"
-        status = "missing" if loaded.path is None else ("UNREADABLE" if loaded.error else "ok")
-        rows.append(
-            [name, status, f"{loaded.rows:,}", str(loaded.quarantined), str(loaded.flagged), span,
-             str(loaded.path) if loaded.path else "—"]
+    for summary in summarise_sources(data):
+        span = (
+            f"{summary.first:%Y-%m-%d %H:%M} … {summary.last:%Y-%m-%d %H:%M}" if summary.first and summary.last else "—"
         )
-    click.echo(render_table(["input", "status", "rows", "quarantined", "flagged", "time span (UTC)", "path"], rows, right={2, 3, 4}))
+        rows.append(
+            [
+                summary.input,
+                summary.status,
+                f"{summary.rows:,}",
+                str(summary.quarantined),
+                str(summary.flagged),
+                span,
+                str(summary.path) if summary.path else "—",
+            ]
+        )
+    click.echo(
+        render_table(
+            ["input", "status", "rows", "quarantined", "flagged", "time span (UTC)", "path"],
+            rows,
+            right={2, 3, 4},
+        )
+    )
     for message in unreadable:
         click.echo(f"\nerror: {message}")
     items = data.items
@@ -210,7 +237,9 @@ def check(options: GlobalOptions, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--port", default=8501, show_default=True, type=int)
-@click.option("--address", default="127.0.0.1", show_default=True, help="Listen address; anything else exposes the app.")
+@click.option(
+    "--address", default="127.0.0.1", show_default=True, help="Listen address; anything else exposes the app."
+)
 @global_options
 @click.pass_obj
 def dashboard(options: GlobalOptions, port: int, address: str) -> None:
@@ -227,9 +256,19 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
     if options.write:
         env["TRIAGE_LENS_WRITE"] = "1"
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_PATH),
-        "--server.address", address, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     click.echo(f"Triage Lens on http://{address}:{port} — {sources.describe()}", err=True)
     sys.exit(subprocess.call(command, env=env))

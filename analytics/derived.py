@@ -76,23 +76,24 @@ def derive_incident_fields(
     signature_source = pl.concat_str(
         [pl.col("service").fill_null(""), pl.lit("|"), pl.col("kind"), pl.lit("|"), normalised_title]
     )
-    return (
-        incidents.with_columns(
-            kind_missing.alias("kind_derived"),
-            signature_missing.alias("signature_derived"),
-            pl.when(kind_missing).then(keyword_kind).otherwise(pl.col("kind")).alias("kind"),
-        )
-        .with_columns(
-            pl.when(pl.col("signature_derived"))
-            .then(signature_source.map_batches(_sha256_hex, return_dtype=pl.Utf8))
-            .otherwise(pl.col("signature"))
-            .alias("signature")
-        )
+    return incidents.with_columns(
+        kind_missing.alias("kind_derived"),
+        signature_missing.alias("signature_derived"),
+        pl.when(kind_missing).then(keyword_kind).otherwise(pl.col("kind")).alias("kind"),
+    ).with_columns(
+        pl.when(pl.col("signature_derived"))
+        .then(signature_source.map_batches(_sha256_hex, return_dtype=pl.Utf8))
+        .otherwise(pl.col("signature"))
+        .alias("signature")
     )
 
 
 def incident_kind_reference(
-    title: str | None, summary: str | None, kind: str | None, *, kind_keywords: Mapping[str, Sequence[str]],
+    title: str | None,
+    summary: str | None,
+    kind: str | None,
+    *,
+    kind_keywords: Mapping[str, Sequence[str]],
     default_kind: str,
 ) -> str:
     """Plain-Python kind rule: the stored kind, else the first policy kind with a keyword in the text."""

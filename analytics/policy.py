@@ -90,11 +90,11 @@ class CorrelationPolicy(_Strict):
     min_score: int = 20
     rules: list[CorrelationRule] = [
         CorrelationRule(name="same_signature", weight=100, match=MatchPolicy(signature=True)),
+        CorrelationRule(name="same_service_and_kind", weight=60, match=MatchPolicy(same_service=True, same_kind=True)),
         CorrelationRule(
-            name="same_service_and_kind", weight=60, match=MatchPolicy(same_service=True, same_kind=True)
-        ),
-        CorrelationRule(
-            name="same_service_time_cluster", weight=40, match=MatchPolicy(same_service=True, within_minutes=180)
+            name="same_service_time_cluster",
+            weight=40,
+            match=MatchPolicy(same_service=True, within_minutes=180),
         ),
         CorrelationRule(
             name="same_kind_cross_service", weight=30, match=MatchPolicy(same_kind=True, within_minutes=120)
@@ -126,8 +126,11 @@ class RecurrencePolicy(_Strict):
     recommendations: RecurrenceRecommendations = RecurrenceRecommendations()
 
 
-_FIX_API = ["Add regression test for API contract & error mapping", "Review recent deploys",
-            "Add/adjust SLO thresholds & alert routing"]
+_FIX_API = [
+    "Add regression test for API contract & error mapping",
+    "Review recent deploys",
+    "Add/adjust SLO thresholds & alert routing",
+]
 _FIX_MEMORY = ["Memory profiling", "Review container limits", "Fix leaks"]
 DEFAULT_RECOMMENDATIONS_BY_KIND: dict[str, list[str]] = {
     "error_rate": _FIX_API,

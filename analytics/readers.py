@@ -259,7 +259,11 @@ def finish_frame(
         for line, text, excerpt in bad_rows.select("_line", f"{name}_text", excerpt_col).iter_rows():
             items.append(
                 ReportItem(
-                    file_label, line, f"field '{name}' is not a timestamp: {text[:60]!r}", _excerpt(excerpt), "flagged"
+                    file_label,
+                    line,
+                    f"field '{name}' is not a timestamp: {text[:60]!r}",
+                    _excerpt(excerpt),
+                    "flagged",
                 )
             )
         frame = frame.with_columns(
@@ -315,13 +319,21 @@ def read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
             try:  # the standard library also accepts NaN/Infinity, as OpenSRE's reader does
                 record = json.loads(text)
             except ValueError as exc:
-                reason = f"not valid JSON ({exc.msg} at column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else "not valid JSON"
+                reason = (
+                    f"not valid JSON ({exc.msg} at column {exc.colno})"
+                    if isinstance(exc, json.JSONDecodeError)
+                    else "not valid JSON"
+                )
                 items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
                 continue
         if not isinstance(record, dict):
             items.append(
                 ReportItem(
-                    file_label, number, f"not a JSON object (got {_type_name(record)})", _excerpt(text), "quarantined"
+                    file_label,
+                    number,
+                    f"not a JSON object (got {_type_name(record)})",
+                    _excerpt(text),
+                    "quarantined",
                 )
             )
             continue
@@ -359,20 +371,29 @@ def _vectorised_frame(raw: pl.DataFrame, schema: InputSchema, file_label: str, l
             columns.append(pl.col(f.name).cast(pl.Utf8).alias(target))
         else:
             columns.append(pl.col(f.name).cast(pl.Utf8, strict=False).alias(target))
-    excerpt = pl.concat_str([pl.col(c).cast(pl.Utf8, strict=False).fill_null("") for c in raw.columns if c != "_line"], separator=",")
+    excerpt = pl.concat_str(
+        [pl.col(c).cast(pl.Utf8, strict=False).fill_null("") for c in raw.columns if c != "_line"],
+        separator=",",
+    )
     typed = raw.select(pl.col("_line"), *columns, excerpt.alias("_excerpt"), pl.lit(None, pl.Utf8).alias("_flags"))
     missing = pl.lit(False)
     for name in schema.required:
-        column = f"{name}_text" if any(f.name == name and f.type is FieldType.TIMESTAMP for f in schema.fields) else name
+        column = (
+            f"{name}_text" if any(f.name == name and f.type is FieldType.TIMESTAMP for f in schema.fields) else name
+        )
         missing = missing | pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
     dropped = typed.filter(missing)
     for row in dropped.iter_rows(named=True):
-        absent = next(
-            n
-            for n in schema.required
-            if not (row.get(n) or row.get(f"{n}_text") or "").strip()
+        absent = next(n for n in schema.required if not (row.get(n) or row.get(f"{n}_text") or "").strip())
+        items.append(
+            ReportItem(
+                file_label,
+                row["_line"],
+                f"missing required field '{absent}'",
+                _excerpt(row["_excerpt"]),
+                "quarantined",
+            )
         )
-        items.append(ReportItem(file_label, row["_line"], f"missing required field '{absent}'", _excerpt(row["_excerpt"]), "quarantined"))
     typed = typed.filter(~missing)
     frame, ts_items = finish_frame(typed, schema, file_label, "_excerpt")
     items.extend(ts_items)
@@ -420,7 +441,9 @@ def read_sqlite(path: Path, schema: InputSchema, file_label: str, table: str) ->
         record = dict(zip(names, row, strict=True))
         problem = _required_problem(record, schema)
         if problem is not None:
-            items.append(ReportItem(file_label, number, problem, _excerpt(json.dumps(record, default=str)), "quarantined"))
+            items.append(
+                ReportItem(file_label, number, problem, _excerpt(json.dumps(record, default=str)), "quarantined")
+            )
             continue
         records.append(record)
         lines.append(number)

@@ -49,9 +49,7 @@ class SampleSummary:
 def _iso(epoch_us: np.ndarray) -> pl.Series:
     """Microsecond epochs → ISO text with a ``+00:00`` offset, as OpenSRE writes timestamps."""
     return (
-        pl.Series(epoch_us.astype(np.int64))
-        .cast(pl.Datetime("us", "UTC"))
-        .dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        pl.Series(epoch_us.astype(np.int64)).cast(pl.Datetime("us", "UTC")).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00")
     )
 
 
@@ -134,7 +132,16 @@ TAXONOMY_NOTES: dict[str, list[str]] = {
     "unknown": ["Not sure what went wrong; conclusion just did not match."],
 }
 
-CATEGORIES = ["database", "deploy", "network", "resource_exhaustion", "dependency", "configuration", "healthy", "unknown"]
+CATEGORIES = [
+    "database",
+    "deploy",
+    "network",
+    "resource_exhaustion",
+    "dependency",
+    "configuration",
+    "healthy",
+    "unknown",
+]
 ROOT_CAUSES: dict[str, list[str]] = {
     "database": ["Primary DB connection pool exhausted", "Slow query after index drop"],
     "deploy": ["Bad config pushed in release 2026.11.3", "Feature flag rollout broke checkout"],
@@ -146,7 +153,14 @@ ROOT_CAUSES: dict[str, list[str]] = {
     "unknown": ["Insufficient evidence to determine root cause"],
 }
 EVIDENCE_SOURCES = ["logs", "metrics", "traces", "deploys", "db", "k8s", "status_page"]
-HYPOTHESES = ["connection pool exhaustion", "bad deploy", "upstream outage", "memory leak", "network partition", "config drift"]
+HYPOTHESES = [
+    "connection pool exhaustion",
+    "bad deploy",
+    "upstream outage",
+    "memory leak",
+    "network partition",
+    "config drift",
+]
 MISSING = ["deploy history", "db slow log", "upstream status", "trace sample", "heap profile"]
 
 
@@ -174,7 +188,9 @@ def _pair_day_weights(pattern: str, rate: float, rng: np.random.Generator) -> np
     return w
 
 
-def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int, now_us: int) -> dict[str, pl.DataFrame]:
+def _misses_and_feedback(
+    rng: np.random.Generator, n_misses: int, start_us: int, now_us: int
+) -> dict[str, pl.DataFrame]:
     n_feedback = round(n_misses * FEEDBACK_PER_MISS)
     n_accurate = n_feedback - n_misses
 
@@ -204,13 +220,23 @@ def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int,
     fb_rating = np.where(fb_is_miss, _pick(rng, ["partial", "inaccurate"], n_feedback, [0.45, 0.55]), "accurate")
     order = np.argsort(fb_us, kind="stable")
     fb_alert, fb_us, fb_is_miss, fb_miss_ref, fb_rating = (
-        fb_alert[order], fb_us[order], fb_is_miss[order], fb_miss_ref[order], fb_rating[order]
+        fb_alert[order],
+        fb_us[order],
+        fb_is_miss[order],
+        fb_miss_ref[order],
+        fb_rating[order],
     )
 
     feedback_ids = _uuids(rng, n_feedback)
     run_ids = [f"run-{h}" for h in (u.replace("-", "")[:12] for u in _uuids(rng, n_feedback))]
     category = _pick(rng, CATEGORIES, n_feedback, [0.2, 0.18, 0.12, 0.14, 0.14, 0.12, 0.05, 0.05])
-    root_cause = np.array([ROOT_CAUSES[c][int(i) % len(ROOT_CAUSES[c])] for c, i in zip(category, rng.integers(0, 2, n_feedback), strict=True)], dtype=object)
+    root_cause = np.array(
+        [
+            ROOT_CAUSES[c][int(i) % len(ROOT_CAUSES[c])]
+            for c, i in zip(category, rng.integers(0, 2, n_feedback), strict=True)
+        ],
+        dtype=object,
+    )
     # Scores only loosely follow the rating: the agent is often sure and wrong.
     base = np.where(fb_rating == "accurate", 0.66, np.where(fb_rating == "partial", 0.6, 0.58))
     score = np.clip(base + rng.normal(0.0, 0.2, n_feedback), 0.02, 0.99).round(2)
@@ -251,7 +277,10 @@ def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int,
     m_pair = pair_idx[miss_order]
     taxonomy = taxonomy_of_pair[m_pair]
     note_choice = rng.integers(0, 3, n_misses)
-    detail = np.array([TAXONOMY_NOTES[t][i % len(TAXONOMY_NOTES[t])] for t, i in zip(taxonomy, note_choice, strict=True)], dtype=object)
+    detail = np.array(
+        [TAXONOMY_NOTES[t][i % len(TAXONOMY_NOTES[t])] for t, i in zip(taxonomy, note_choice, strict=True)],
+        dtype=object,
+    )
     m_alert = alert_names[alert_of_pair[m_pair]]
     # A few records as OpenSRE can write them: no alert name, or no taxonomy chosen.
     no_alert = rng.random(n_misses) < 0.004
@@ -285,10 +314,15 @@ def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int,
     extra = rng.integers(0, len(EVIDENCE_SOURCES), (n_feedback, 3))
     detail_ids = rng.integers(1, 40, (n_feedback, 3))
     for i in range(n_feedback):
-        row = []
+        row: list[dict[str, object]] = []
         for c in range(int(n_claims[i])):
             src = EVIDENCE_SOURCES[first_source[i] if single_source[i] or c == 0 else extra[i, c]]
-            row.append({"claim": f"Observed {HYPOTHESES[(i + c) % len(HYPOTHESES)]} signal", "evidence_keys": [f"{src}:{pipelines[fb_alert[i]]}-{detail_ids[i, c]}"]})
+            row.append(
+                {
+                    "claim": f"Observed {HYPOTHESES[(i + c) % len(HYPOTHESES)]} signal",
+                    "evidence_keys": [f"{src}:{pipelines[fb_alert[i]]}-{detail_ids[i, c]}"],
+                }
+            )
         claims.append(row)
     hyp_start = rng.integers(0, len(HYPOTHESES), n_feedback)
     investigations = pl.DataFrame(
@@ -300,7 +334,9 @@ def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int,
             "root_cause": feedback["root_cause"],
             "root_cause_category": feedback["root_cause_category"],
             "validity_score": feedback["validity_score"],
-            "validated_claims": pl.Series(claims, dtype=pl.List(pl.Struct({"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}))),
+            "validated_claims": pl.Series(
+                claims, dtype=pl.List(pl.Struct({"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}))
+            ),
             "non_validated_claims": [[{"claim": "Recent deploy may be involved"}] if h % 2 else [] for h in hyp_start],
             "ranked_hypotheses": [[HYPOTHESES[(h + k) % len(HYPOTHESES)] for k in range(3)] for h in hyp_start],
             "missing_evidence": [[MISSING[h % len(MISSING)]] if h % 3 == 0 else [] for h in hyp_start],
@@ -313,24 +349,96 @@ def _misses_and_feedback(rng: np.random.Generator, n_misses: int, start_us: int,
 
 # (service, kind or "" to derive, title template, summary, weight, pattern)
 INCIDENT_TEMPLATES: list[tuple[str, str, str, str, float, str]] = [
-    ("gateway", "error_rate", "Gateway 5xx error rate above {n}% on /v{m}/orders", "Upstream errors from orders backend", 2.0, "hot"),
+    (
+        "gateway",
+        "error_rate",
+        "Gateway 5xx error rate above {n}% on /v{m}/orders",
+        "Upstream errors from orders backend",
+        2.0,
+        "hot",
+    ),
     ("gateway", "", "Gateway p99 latency {n}ms over SLO", "slow upstream responses", 1.0, "steady"),
-    ("checkout-api", "error_rate", "Checkout errors spiking: {n} failures/min", "payment step failing", 1.5, "steady"),
+    (
+        "checkout-api",
+        "error_rate",
+        "Checkout errors spiking: {n} failures/min",
+        "payment step failing",
+        1.5,
+        "steady",
+    ),
     ("checkout-api", "", "Checkout deploy {n}.{m} rollback", "release caused regressions", 0.8, "steady"),
-    ("payments", "", "DB connection pool exhausted on payments-db-{m}", "timeout acquiring connection", 1.2, "recent"),
-    ("payments", "latency", "Payments API slow: p95 {n}ms", "degraded performance for card auth", 1.0, "steady"),
-    ("ingest-worker", "", "ingest-worker OOMKilled ({n} restarts)", "out of memory during batch {m}", 1.4, "hot"),
-    ("ingest-worker", "queue", "Kafka consumer lag {n}k messages", "backlog growing on topic events-{m}", 1.0, "steady"),
+    (
+        "payments",
+        "",
+        "DB connection pool exhausted on payments-db-{m}",
+        "timeout acquiring connection",
+        1.2,
+        "recent",
+    ),
+    (
+        "payments",
+        "latency",
+        "Payments API slow: p95 {n}ms",
+        "degraded performance for card auth",
+        1.0,
+        "steady",
+    ),
+    (
+        "ingest-worker",
+        "",
+        "ingest-worker OOMKilled ({n} restarts)",
+        "out of memory during batch {m}",
+        1.4,
+        "hot",
+    ),
+    (
+        "ingest-worker",
+        "queue",
+        "Kafka consumer lag {n}k messages",
+        "backlog growing on topic events-{m}",
+        1.0,
+        "steady",
+    ),
     ("search", "", "Search index disk {n}% full on node-{m}", "no space left soon", 0.7, "old"),
-    ("auth", "", "Auth token validation failing for {n}% of requests", "unauthorized responses", 0.9, "recent"),
-    ("notifications", "", "Notification queue delay {n} minutes", "backlog of push notifications", 0.8, "steady"),
+    (
+        "auth",
+        "",
+        "Auth token validation failing for {n}% of requests",
+        "unauthorized responses",
+        0.9,
+        "recent",
+    ),
+    (
+        "notifications",
+        "",
+        "Notification queue delay {n} minutes",
+        "backlog of push notifications",
+        0.8,
+        "steady",
+    ),
     ("billing", "custom", "Nightly billing job {n} did not finish", "cron overran window", 0.5, "old"),
-    ("web-frontend", "", "Frontend DNS resolution errors in region {m}", "network connectivity issues", 0.6, "steady"),
+    (
+        "web-frontend",
+        "",
+        "Frontend DNS resolution errors in region {m}",
+        "network connectivity issues",
+        0.6,
+        "steady",
+    ),
     ("inventory", "", "Inventory sync crash loop after restart {n}", "crashloop in sync pod", 0.6, "recent"),
 ]
-SERVICES_TEAM = {"gateway": "edge", "checkout-api": "checkout", "payments": "payments", "ingest-worker": "data",
-                 "search": "search", "auth": "identity", "notifications": "growth", "billing": "payments",
-                 "web-frontend": "web", "inventory": "supply"}
+SERVICES_TEAM = {
+    "gateway": "edge",
+    "checkout-api": "checkout",
+    "payments": "payments",
+    "ingest-worker": "data",
+    "search": "search",
+    "auth": "identity",
+    "notifications": "growth",
+    "billing": "payments",
+    "web-frontend": "web",
+    "inventory": "supply",
+}
 
 
 def _template_day_weights(pattern: str, weight: float) -> np.ndarray:
@@ -377,7 +485,13 @@ def _incidents(rng: np.random.Generator, n: int, start_us: int, now_us: int) -> 
     ended = start + duration
     suffix = rng.integers(0, 16**6, n)
     stored_signature = rng.random(n) < 0.35
-    ids, services, kinds, titles, summaries, signatures, labels = [], [], [], [], [], [], []
+    ids: list[str] = []
+    services: list[str] = []
+    kinds: list[str | None] = []
+    titles: list[str] = []
+    summaries: list[str] = []
+    signatures: list[str | None] = []
+    labels: list[str] = []
     start_text = _iso(start)
     compact = pl.Series(start.astype(np.int64)).cast(pl.Datetime("us", "UTC")).dt.to_string("%Y%m%d_%H%M").to_list()
     for i in range(n):
@@ -389,7 +503,9 @@ def _incidents(rng: np.random.Generator, n: int, start_us: int, now_us: int) -> 
         kinds.append(kind or None)
         titles.append(title)
         summaries.append(summary)
-        labels.append(json.dumps({"team": SERVICES_TEAM[service], "region": ["us-east-1", "eu-west-1"][int(num_b[i]) % 2]}))
+        labels.append(
+            json.dumps({"team": SERVICES_TEAM[service], "region": ["us-east-1", "eu-west-1"][int(num_b[i]) % 2]})
+        )
         if stored_signature[i] and kind:
             signatures.append(incident_signature_reference(service, kind, title, None))
         else:
@@ -420,7 +536,10 @@ def _incidents(rng: np.random.Generator, n: int, start_us: int, now_us: int) -> 
     ev_ts = np.concatenate([start[noted] + 5 * 60_000_000, ended[closed]])
     ev_ts = np.minimum(ev_ts, now_us - 1_000_000)
     ev_order = np.lexsort((ev_inc, ev_ts))
-    messages = ["Paged on-call; investigating." if t == "note" else f"Status set to {status[ev_inc[j]]}" for j, t in enumerate(ev_type)]
+    messages = [
+        "Paged on-call; investigating." if t == "note" else f"Status set to {status[ev_inc[j]]}"
+        for j, t in enumerate(ev_type)
+    ]
     events = pl.DataFrame(
         {
             "event_id": [f"evt_{k:07d}" for k in range(len(ev_inc))],
@@ -445,13 +564,29 @@ ERROR_MESSAGES = {
     "CONFIG_REMOVED": "Removed stale connector config {n}",
 }
 ACTIONS = ["sync_campaigns", "fetch_report", "push_conversions", "refresh_token", "list_accounts"]
-BULK_PROVIDERS = ["google_ads", "meta_ads", "linkedin_ads", "tiktok_ads", "salesforce", "hubspot", "shopify", "zendesk"]
+BULK_PROVIDERS = [
+    "google_ads",
+    "meta_ads",
+    "linkedin_ads",
+    "tiktok_ads",
+    "salesforce",
+    "hubspot",
+    "shopify",
+    "zendesk",
+]
 NOMINAL_PROVIDERS = ["salesforce", "slack", "zendesk", "twilio"]
 
 
 def _ledger_block(
-    rng: np.random.Generator, provider: str, count: int, lo_hours: float, hi_hours: float, now_us: int,
-    types: list[str], type_p: list[float], category: str = "error",
+    rng: np.random.Generator,
+    provider: str,
+    count: int,
+    lo_hours: float,
+    hi_hours: float,
+    now_us: int,
+    types: list[str],
+    type_p: list[float],
+    category: str = "error",
 ) -> dict[str, np.ndarray]:
     """``count`` rows for one provider with ages uniformly in [lo_hours, hi_hours) before now."""
     ages = rng.uniform(lo_hours, hi_hours, count) * 3_600_000_000
@@ -467,26 +602,87 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
     s = max(1.0, n / BASE_LEDGER_ROWS * 10)  # scenario volumes grow slowly with scale; floors keep them at 0.1
     blocks = [
         # failing now: critical on volume
-        _ledger_block(rng, "google_ads", max(14, round(6 * s)), 0.02, 23.5, now_us, ["AUTH_FAILED", "UPSTREAM_ERROR", "TIMEOUT"], [0.7, 0.2, 0.1]),
-        _ledger_block(rng, "google_ads", max(6, round(3 * s)), 24.5, 160, now_us, ["UPSTREAM_ERROR", "TIMEOUT"], [0.6, 0.4]),
+        _ledger_block(
+            rng,
+            "google_ads",
+            max(14, round(6 * s)),
+            0.02,
+            23.5,
+            now_us,
+            ["AUTH_FAILED", "UPSTREAM_ERROR", "TIMEOUT"],
+            [0.7, 0.2, 0.1],
+        ),
+        _ledger_block(
+            rng,
+            "google_ads",
+            max(6, round(3 * s)),
+            24.5,
+            160,
+            now_us,
+            ["UPSTREAM_ERROR", "TIMEOUT"],
+            [0.6, 0.4],
+        ),
         # loud 3–6 days ago, quiet today: historical, never paged by the current rule
-        _ledger_block(rng, "meta_ads", max(500, round(50 * s)), 72, 144, now_us, ["UPSTREAM_ERROR", "RATE_LIMITED"], [0.8, 0.2]),
+        _ledger_block(
+            rng,
+            "meta_ads",
+            max(500, round(50 * s)),
+            72,
+            144,
+            now_us,
+            ["UPSTREAM_ERROR", "RATE_LIMITED"],
+            [0.8, 0.2],
+        ),
         # spike on little history: critical by the spike rule
         _ledger_block(rng, "stripe", 6, 0.5, 20, now_us, ["TIMEOUT"], [1.0]),
         _ledger_block(rng, "stripe", 2, 60, 150, now_us, ["TIMEOUT"], [1.0]),
         # steady trickle: warning, no spike
         _ledger_block(rng, "shopify", 4, 1, 23, now_us, ["SCHEMA_MISMATCH", "UPSTREAM_ERROR"], [0.5, 0.5]),
-        _ledger_block(rng, "shopify", 26, 25, 166, now_us, ["SCHEMA_MISMATCH", "UPSTREAM_ERROR", "TIMEOUT"], [0.3, 0.4, 0.3]),
+        _ledger_block(
+            rng,
+            "shopify",
+            26,
+            25,
+            166,
+            now_us,
+            ["SCHEMA_MISMATCH", "UPSTREAM_ERROR", "TIMEOUT"],
+            [0.3, 0.4, 0.3],
+        ),
         # one error type keeps coming back, but quietly: info recurring
         _ledger_block(rng, "hubspot", 8, 30, 160, now_us, ["RATE_LIMITED"], [1.0]),
     ]
-    for i, provider in enumerate(NOMINAL_PROVIDERS):
-        blocks.append(_ledger_block(rng, provider, 1 + i % 3, 26, 160, now_us, ["TIMEOUT", "UPSTREAM_ERROR", "AUTH_FAILED", "RATE_LIMITED"], [0.25] * 4))
+    for i, nominal in enumerate(NOMINAL_PROVIDERS):
+        blocks.append(
+            _ledger_block(
+                rng,
+                nominal,
+                1 + i % 3,
+                26,
+                160,
+                now_us,
+                ["TIMEOUT", "UPSTREAM_ERROR", "AUTH_FAILED", "RATE_LIMITED"],
+                [0.25] * 4,
+            )
+        )
     scenario_rows = sum(len(b["ts"]) for b in blocks)
     cleanup = max(20, round(n * 0.05))
     # config_cleanup rows are context, never actionable: some land in the last 24 hours on purpose.
-    blocks.append(_ledger_block(rng, "google_ads", cleanup // 2, 0.1, 23, now_us, ["CONFIG_REMOVED"], [1.0], "config_cleanup"))
-    blocks.append(_ledger_block(rng, "linkedin_ads", cleanup - cleanup // 2, 0.1, 1600, now_us, ["CONFIG_REMOVED"], [1.0], "config_cleanup"))
+    blocks.append(
+        _ledger_block(rng, "google_ads", cleanup // 2, 0.1, 23, now_us, ["CONFIG_REMOVED"], [1.0], "config_cleanup")
+    )
+    blocks.append(
+        _ledger_block(
+            rng,
+            "linkedin_ads",
+            cleanup - cleanup // 2,
+            0.1,
+            1600,
+            now_us,
+            ["CONFIG_REMOVED"],
+            [1.0],
+            "config_cleanup",
+        )
+    )
     bulk = max(0, n - scenario_rows - cleanup)
     # Older history (8–69 days ago), which the legacy 7-day-average rule would still page on.
     bulk_provider = _pick(rng, BULK_PROVIDERS, bulk, [0.22, 0.18, 0.14, 0.1, 0.12, 0.08, 0.08, 0.08])
@@ -526,7 +722,13 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
             .otherwise(message)
         )
     return frame.select(
-        "timestamp", "provider", "error_type", message.alias("error_message"), "tenant_id", "action", "category"
+        "timestamp",
+        "provider",
+        "error_type",
+        message.alias("error_message"),
+        "tenant_id",
+        "action",
+        "category",
     )
 
 

@@ -292,9 +292,7 @@ def _cache_names(path: Path, schema: InputSchema) -> tuple[str, str]:
     resolved = str(path.resolve())
     stat = path.stat()
     prefix = f"{schema.name}-{hashlib.sha256(resolved.encode()).hexdigest()[:16]}"
-    version = hashlib.sha256(
-        f"{READER_VERSION}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()
-    ).hexdigest()[:16]
+    version = hashlib.sha256(f"{READER_VERSION}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     return prefix, f"{prefix}-{version}"
 
 
@@ -338,7 +336,13 @@ def load_input(
                 report = json.loads(report_file.read_text(encoding="utf-8"))
                 items = [ReportItem(**item) for item in report["items"]]
                 return LoadedInput(
-                    name, path, pl.scan_parquet(parquet), report["rows"], items, report["blank_lines"], from_cache=True
+                    name,
+                    path,
+                    pl.scan_parquet(parquet),
+                    report["rows"],
+                    items,
+                    report["blank_lines"],
+                    from_cache=True,
                 )
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is rebuilt below
@@ -415,3 +419,42 @@ def time_span(loaded: LoadedInput) -> tuple[datetime | None, datetime | None]:
     column = pl.col(schema.time_field)
     row = loaded.frame.select(column.min().alias("lo"), column.max().alias("hi")).collect().row(0)
     return row[0], row[1]
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One row of the sources table (``check`` and the Data & policy page)."""
+
+    input: str
+    status: str  # "ok", "missing" or "unreadable"
+    path: Path | None
+    rows: int
+    quarantined: int
+    flagged: int
+    blank_lines: int
+    first: datetime | None
+    last: datetime | None
+    error: str | None
+
+
+def summarise_sources(data: LoadedData) -> list[SourceSummary]:
+    """Rows, report counts and time span of every input, in DATA.md order."""
+    summaries = []
+    for name, loaded in data.inputs.items():
+        first, last = time_span(loaded) if loaded.available else (None, None)
+        status = "missing" if loaded.path is None else ("unreadable" if loaded.error else "ok")
+        summaries.append(
+            SourceSummary(
+                name,
+                status,
+                loaded.path,
+                loaded.rows,
+                loaded.quarantined,
+                loaded.flagged,
+                loaded.blank_lines,
+                first,
+                last,
+                loaded.error,
+            )
+        )
+    return summaries

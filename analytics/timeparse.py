@@ -93,7 +93,12 @@ def parse_timestamp_expr(column: str, *, allow_epoch: bool = False) -> pl.Expr:
         .then(pl.lit("+00:00"))
         .otherwise(
             pl.concat_str(
-                [offset.str.slice(0, 1), offset_digits.str.slice(0, 2), pl.lit(":"), offset_digits.str.slice(2, 2)]
+                [
+                    offset.str.slice(0, 1),
+                    offset_digits.str.slice(0, 2),
+                    pl.lit(":"),
+                    offset_digits.str.slice(2, 2),
+                ]
             )
         )
     )

@@ -1,0 +1,39 @@
+# Two commands for a new user: `make run` (dashboard on the bundled sample) and `make test` (every check).
+# Only python3 and pip are assumed: uv is installed with pip when missing, and uses this machine's Python.
+SHELL := /bin/bash
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+PORT ?= 8501
+
+.PHONY: install run test lint typecheck pytest sample clean
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
+		|| $(PYTHON) -m pip install --user --quiet --break-system-packages uv \
+		|| $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --locked
+
+run: install
+	$(VENV)/bin/triage-lens dashboard --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy analytics dashboard app.py pages
+
+pytest: install
+	$(VENV)/bin/pytest -q
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy analytics dashboard app.py pages
+	$(VENV)/bin/pytest -q
+
+sample: install
+	$(VENV)/bin/triage-lens sample --out data/sample --seed 7 --scale 0.1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

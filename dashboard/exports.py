@@ -1,0 +1,62 @@
+"""Export builders: frames → download bytes, safe to open in a spreadsheet.
+
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return) get a leading apostrophe; numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime
+
+import polars as pl
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to every text cell that starts like a spreadsheet formula; other columns unchanged."""
+    pattern = "^[" + re.escape("".join(FORMULA_START)) + "]"
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text_columns
+    )
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """UTF-8 CSV (with header) of exactly ``frame``'s rows, formulas neutralised; nested values as JSON."""
+    flat = frame.with_columns(
+        pl.Series(
+            name,
+            [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in frame[name].to_list()],
+            dtype=pl.Utf8,
+        )
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.List | pl.Struct)
+    )
+    buffer = io.BytesIO()
+    neutralise_formulas(flat).write_csv(buffer)
+    return buffer.getvalue()
+
+
+def json_bytes(frame: pl.DataFrame) -> bytes:
+    """A JSON array of the rows (timestamps as ISO text), UTF-8, two-space indent."""
+    rows = frame.to_dicts()
+    return (json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default) + "\n").encode("utf-8")
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def download_name(stem: str, generated_at: datetime, suffix: str, **filters: str | None) -> str:
+    """A safe file name carrying the filters and generation time, e.g. ``misses_since-7d_20261116T0900Z.csv``."""
+    parts = [stem] + [f"{k}-{v}" for k, v in filters.items() if v]
+    name = "_".join(_UNSAFE_NAME.sub("-", p).strip("-") for p in parts)
+    return f"{name}_{generated_at:%Y%m%dT%H%MZ}.{suffix}"

@@ -1,0 +1,6 @@
+"""Scenarios page: its analytics land with a later issue; until then it says what it will show."""
+
+from dashboard.context import current_context
+from dashboard.placeholder import render_planned_page
+
+render_planned_page("scenarios.py", current_context())

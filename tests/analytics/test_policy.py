@@ -1,0 +1,101 @@
+"""Policy: the shipped defaults equal RULES.md/POLICY.md; bad keys and types are errors naming file and key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analytics.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy, policy_from_yaml
+from tests.conftest import SHARED
+
+
+def test_defaults_are_the_numbers_of_rules_md() -> None:
+    p = Policy()
+    assert (p.confidence.high, p.confidence.medium) == (0.75, 0.40)
+    assert (p.confidence.gate.high_min_validated, p.confidence.gate.medium_min_validated) == (1, 2)
+    assert p.confidence.gate.bypass_categories == ["healthy", "unknown"]
+    assert p.confidence.gate.prefix == "Most likely:"
+    assert [(r.name, r.weight) for r in p.correlation.rules] == [
+        ("same_signature", 100),
+        ("same_service_and_kind", 60),
+        ("same_service_time_cluster", 40),
+        ("same_kind_cross_service", 30),
+    ]
+    assert [r.match.within_minutes for r in p.correlation.rules] == [None, None, 180, 120]
+    assert (p.correlation.lookback_days, p.correlation.max_related, p.correlation.min_score) == (30, 10, 20)
+    assert p.recurrence.windows_days == [7, 30]
+    assert (p.recurrence.thresholds.signature.warn, p.recurrence.thresholds.signature.high) == (3, 6)
+    assert (p.recurrence.thresholds.kind.warn, p.recurrence.thresholds.kind.high) == (5, 10)
+    assert p.buckets.min_count == {7: 3, 30: 6}
+    assert p.release_gate.recurrence_watch.profiles == {"dev": "warn", "staging": "strict", "prod": "warn"}
+    assert p.release_gate.recurrence_watch.fail_on_severity_in == ["P0", "P1"]
+    s = p.severity
+    assert (s.critical_24h, s.warning_24h, s.spike_factor, s.spike_min_24h) == (10, 3, 3.0, 3)
+    assert (s.historical_7d, s.recurring_error_type_7d, s.samples_top, s.sample_chars) == (50, 5, 3, 120)
+    assert (s.trend_rising, s.trend_falling) == (1.5, 0.5)
+    assert (s.legacy.critical_avg_daily, s.legacy.warning_avg_daily) == (50, 10)
+    assert s.excluded_categories == ["config_cleanup"]
+    assert (p.misses.regression_gap_days, p.misses.quiet_after_days, p.misses.new_within_days) == (14, 14, 7)
+    assert (p.misses.escalating_min, p.misses.escalating_factor) == (3, 2.0)
+    assert p.incidents.open_statuses == ["open", "mitigating"]
+    assert list(p.incidents.kind_keywords)[:3] == ["oom", "crashloop", "disk"]
+
+
+def test_shipped_policy_file_equals_the_model_defaults() -> None:
+    assert load_policy(DEFAULT_POLICY_PATH) == Policy()
+
+
+@pytest.mark.skipif(not (SHARED / "spec" / "POLICY.md").exists(), reason="../shared/spec/POLICY.md not present")
+def test_shipped_policy_file_is_the_yaml_of_policy_md() -> None:
+    text = (SHARED / "spec" / "POLICY.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    assert yaml.safe_load(block.group(1)) == yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+
+
+def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text("severity:\n  critical_24h: 20\n")
+    policy = load_policy(path)
+    assert policy.severity.critical_24h == 20
+    assert policy.severity.warning_24h == 3
+    assert policy.misses == Policy().misses
+
+
+def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text("severity:\n  critical_24hours: 20\n")
+    with pytest.raises(PolicyError) as error:
+        load_policy(path)
+    assert str(error.value) == f"{path}: unknown key 'severity.critical_24hours'"
+
+
+def test_wrong_type_names_the_key_the_file_and_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text("misses:\n  quiet_after_days: two weeks\n")
+    with pytest.raises(PolicyError) as error:
+        load_policy(path)
+    assert str(error.value) == (
+        f"{path}: invalid value for 'misses.quiet_after_days': Input should be a valid integer (got 'two weeks')"
+    )
+
+
+def test_unknown_top_level_section_and_bad_yaml() -> None:
+    with pytest.raises(PolicyError, match=r"^p.yml: unknown key 'alerts'$"):
+        policy_from_yaml("alerts: {}\n", "p.yml")
+    with pytest.raises(PolicyError, match=r"^p.yml: not valid YAML"):
+        policy_from_yaml("misses: [\n", "p.yml")
+    with pytest.raises(PolicyError, match=r"^p.yml: the policy must be a mapping of keys, got list$"):
+        policy_from_yaml("- 1\n", "p.yml")
+
+
+def test_yaml_is_loaded_safely() -> None:
+    with pytest.raises(PolicyError, match="not valid YAML"):
+        policy_from_yaml("misses: !!python/object/apply:os.system ['echo hi']\n", "p.yml")
+
+
+def test_effective_policy_round_trips_through_yaml() -> None:
+    assert policy_from_yaml(Policy().to_yaml()) == Policy()

@@ -1,0 +1,47 @@
+"""A real browser against `streamlit run`: every page through the navigation, no exception, screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.registry import PAGES
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_visit_every_page_through_the_navigation(streamlit_server: str, page: object, tmp_path: Path) -> None:
+    tab = page
+    tab.goto(streamlit_server)  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("h1").first.inner_text() == "Overview"  # type: ignore[attr-defined]
+    for spec in PAGES:
+        tab.locator("[data-testid='stSidebarNav'] a", has_text=spec.title).first.click()  # type: ignore[attr-defined]
+        expect(tab.locator("h1").first).to_have_text(spec.title, timeout=30_000)  # type: ignore[attr-defined]
+        wait_for_app(tab)
+        assert tab.locator("[data-testid='stException']").count() == 0, spec.title  # type: ignore[attr-defined]
+        assert tab.locator("h1").first.inner_text() == spec.title  # type: ignore[attr-defined]
+        banner = tab.locator("[data-testid='stSidebar']", has_text="Sample data")  # type: ignore[attr-defined]
+        assert banner.count() == 1, f"no sample banner on {spec.title}"
+        assert "range=30d" in tab.url  # type: ignore[attr-defined]  # the filters survive navigation
+        tab.screenshot(path=str(tmp_path / f"{spec.url_path}.png"), full_page=True)  # type: ignore[attr-defined]
+    assert len(list(tmp_path.glob("*.png"))) == len(PAGES)
+
+
+def test_time_range_and_service_filters_live_in_the_url(streamlit_server: str, page: object) -> None:
+    tab = page
+    tab.goto(f"{streamlit_server}/data?range=90d&service=gateway")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    sidebar = tab.locator("[data-testid='stSidebar']")  # type: ignore[attr-defined]
+    time_range = sidebar.get_by_role("combobox", name="Time range")
+    assert time_range.input_value() == "90d"
+    assert "gateway" in sidebar.locator("[data-testid='stMultiSelect']").first.inner_text()
+    time_range.click()
+    tab.get_by_role("option", name="7d", exact=True).click()  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    tab.wait_for_url("**range=7d**")  # type: ignore[attr-defined]
+    assert "service=gateway" in tab.url  # type: ignore[attr-defined]
+    assert tab.locator("h1").first.inner_text() == "Data & policy"  # type: ignore[attr-defined]
