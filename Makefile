@@ -3,6 +3,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 PORT ?= 8501
@@ -10,9 +11,9 @@ PORT ?= 8501
 .PHONY: install run test lint typecheck pytest sample clean
 
 install:
-	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
-		|| $(PYTHON) -m pip install --user --quiet --break-system-packages uv \
-		|| $(PYTHON) -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv 2>/dev/null \
+		|| $(PYTHON) -m pip install --quiet --user uv 2>/dev/null \
+		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv
 	$(UV) sync --locked
 
 run: install
