@@ -19,6 +19,7 @@ import streamlit as st
 from analytics.policy import Policy, PolicyError, load_policy, policy_from_yaml
 from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources
 from analytics.timeparse import format_utc
+from dashboard.formatting import escape_markdown
 
 RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90, "all": None}
 DEFAULT_RANGE = "30d"
@@ -174,7 +175,9 @@ def render_sidebar() -> AppContext:
 
     sources = context.sources
     if context.source_error:
-        sidebar.error(f"Data source not usable: {context.source_error}. Showing the default source instead.")
+        sidebar.error(
+            f"Data source not usable: {escape_markdown(context.source_error)}. Showing the default source instead."
+        )
     if sources.is_sample:
         which = "all inputs" if len(sources.sample_inputs) == 6 else ", ".join(sources.sample_inputs)
         sidebar.warning(
@@ -183,11 +186,11 @@ def render_sidebar() -> AppContext:
             icon=":material/science:",
         )
     sidebar.caption(
-        f"Source: {sources.describe()}  \nNow: {format_utc(sources.now)} ({sources.now_source})  \n"
+        f"Source: {escape_markdown(sources.describe())}  \nNow: {format_utc(sources.now)} ({sources.now_source})  \n"
         f"Mode: {'**write** (changes are saved)' if sources.write else 'read-only'}"
     )
     if context.policy_error:
-        sidebar.error(f"Policy problem: {context.policy_error}")
+        sidebar.error(f"Policy problem: {escape_markdown(context.policy_error)}")
     elif context.policy_overridden:
         sidebar.info("A what-if policy is active for this session (Data & policy page).")
 

@@ -10,6 +10,7 @@ from analytics.sources import summarise_sources
 from analytics.timeparse import format_utc
 from dashboard.context import POLICY_OVERRIDE_KEY, current_context, relative_path
 from dashboard.exports import csv_bytes, download_name
+from dashboard.formatting import escape_markdown
 
 REPORT_ROWS_SHOWN = 5_000
 
@@ -17,7 +18,7 @@ context = current_context()
 sources = context.sources
 st.title("Data & policy")
 st.caption(
-    f"Source: {sources.describe()} · now {format_utc(sources.now)} ({sources.now_source}) · "
+    f"Source: {escape_markdown(sources.describe())} · now {format_utc(sources.now)} ({sources.now_source}) · "
     f"{'write mode' if sources.write else 'read-only'}"
 )
 
@@ -54,7 +55,7 @@ st.dataframe(
 )
 for summary in summaries:
     if summary.error:
-        st.error(f"**{summary.input}** cannot be read: {summary.error}")
+        st.error(f"**{summary.input}** cannot be read: {escape_markdown(summary.error)}")
 if sources.incident_store_uri:
     st.warning(
         f"The incident store is PostgreSQL ({sources.incident_store_uri}); this version reads JSONL stores only."
@@ -99,9 +100,9 @@ else:
 # --- policy -----------------------------------------------------------------------------------------
 st.subheader("Effective policy")
 origin = "a what-if edit (this session only)" if context.policy_overridden else relative_path(sources.policy_path)
-st.caption(f"From {origin}. Every threshold of the analytics lives here.")
+st.caption(f"From {escape_markdown(origin)}. Every threshold of the analytics lives here.")
 if context.policy_error:
-    st.error(context.policy_error)
+    st.error(escape_markdown(context.policy_error))
 policy_yaml = context.policy.to_yaml()
 tab_view, tab_edit = st.tabs(["View", "What-if edit"])
 with tab_view:
@@ -120,7 +121,7 @@ with tab_edit:
         try:
             policy_from_yaml(edited, "what-if policy")
         except PolicyError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
         else:
             st.session_state[POLICY_OVERRIDE_KEY] = edited
             st.rerun()

@@ -98,3 +98,24 @@ def test_python_dash_m_analytics_is_the_same_cli() -> None:
     )
     assert completed.returncode == 0
     assert "check" in completed.stdout and "sample" in completed.stdout and "dashboard" in completed.stdout
+
+
+def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch) -> None:
+    calls = []
+
+    def fake_call(command, env):
+        calls.append((command, env))
+        return 0
+
+    monkeypatch.setattr("analytics.cli.subprocess.call", fake_call)
+    result = CliRunner().invoke(
+        cli, ["--data", str(SAMPLE_DIR), "--now", "2026-11-16T10:00:00Z", "dashboard", "--port", "8599"]
+    )
+    assert result.exit_code == 0
+    ((command, env),) = calls
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--server.port") + 1] == "8599"
+    assert env["TRIAGE_LENS_DATA"] == str(SAMPLE_DIR)
+    assert env["TRIAGE_LENS_NOW"] == "2026-11-16T10:00:00Z"
+    assert "TRIAGE_LENS_WRITE" not in env
