@@ -19,7 +19,6 @@ incidents, 10M ledger rows) takes minutes. The scenarios the dashboard is meant 
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,14 +52,32 @@ def _iso(epoch_us: np.ndarray) -> pl.Series:
     )
 
 
-def _uuids(rng: np.random.Generator, n: int) -> list[str]:
-    raw = rng.bytes(16 * n)
-    return [str(uuid.UUID(bytes=raw[i * 16 : (i + 1) * 16], version=4)) for i in range(n)]
+def _uuids(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random version-4 UUID strings, vectorised (bytes → hex → dashed)."""
+    raw = np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hex_text = pl.Series(np.frombuffer(raw.tobytes().hex().encode("ascii"), dtype="S32")).cast(pl.Utf8)
+    parts = [hex_text.str.slice(a, b - a) for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
+    return pl.select(pl.concat_str([pl.lit(p) for p in parts], separator="-")).to_series()
+
+
+def _codes(rng: np.random.Generator, size: int, n: int, p: list[float] | None = None) -> np.ndarray:
+    """Random indexes into a list of ``size`` options, with optional weights."""
+    weights = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
+    codes: np.ndarray = rng.choice(size, size=n, p=weights)
+    return codes
+
+
+def _labels(options: list[str], codes: np.ndarray) -> pl.Series:
+    """Option text for every code (a vectorised gather, far cheaper than Python strings)."""
+    return pl.Series(options, dtype=pl.Utf8).gather(codes)
 
 
 def _pick(rng: np.random.Generator, options: list[str], n: int, p: list[float] | None = None) -> np.ndarray:
-    weights = None if p is None else np.asarray(p, dtype=float) / np.sum(p)
-    return np.asarray(options, dtype=object)[rng.choice(len(options), size=n, p=weights)]
+    """Random options as a NumPy string array (for small frames and comparisons)."""
+    picked: np.ndarray = np.asarray(options)[_codes(rng, len(options), n, p)]
+    return picked
 
 
 # --- misses, feedback, investigations -------------------------------------------------------------
@@ -193,153 +210,154 @@ def _misses_and_feedback(
 ) -> dict[str, pl.DataFrame]:
     n_feedback = round(n_misses * FEEDBACK_PER_MISS)
     n_accurate = n_feedback - n_misses
+    day_us = SECONDS_PER_DAY * 1_000_000
 
     # Misses: sample (pair, day) cells from the pattern intensities.
     weights = np.stack([_pair_day_weights(p, r, rng) for _, _, p, r in PAIRS])
     flat = weights.ravel() / weights.sum()
     cells = rng.choice(flat.size, size=n_misses, p=flat)
     pair_idx, day_idx = np.divmod(cells, DAYS)
-    miss_us = start_us + day_idx * SECONDS_PER_DAY * 1_000_000 + rng.integers(0, SECONDS_PER_DAY * 1_000_000, n_misses)
+    miss_us = start_us + day_idx * day_us + rng.integers(0, day_us, n_misses)
     miss_us = np.minimum(miss_us, now_us - 1_000_000)
 
     # Accurate ratings: more of them as the weeks go by (the agent learns).
     acc_day_w = np.linspace(0.6, 1.4, DAYS)
     acc_day = rng.choice(DAYS, size=n_accurate, p=acc_day_w / acc_day_w.sum())
-    acc_us = start_us + acc_day * SECONDS_PER_DAY * 1_000_000 + rng.integers(0, SECONDS_PER_DAY * 1_000_000, n_accurate)
-    acc_us = np.minimum(acc_us, now_us - 1_000_000)
+    acc_us = np.minimum(start_us + acc_day * day_us + rng.integers(0, day_us, n_accurate), now_us - 1_000_000)
     acc_alert = rng.integers(0, len(ALERTS), n_accurate)
 
     alert_of_pair = np.array([a for a, _, _, _ in PAIRS])
-    taxonomy_of_pair = np.array([t for _, t, _, _ in PAIRS], dtype=object)
+    taxonomy_names = list(TAXONOMY_NOTES)
+    taxonomy_of_pair = np.array([taxonomy_names.index(t) for _, t, _, _ in PAIRS])
 
-    # One feedback row per miss (partial/inaccurate) plus the accurate ones, ordered by time.
+    # One feedback row per miss (partial/inaccurate) plus the accurate ones, in time order.
+    ratings = ["accurate", "partial", "inaccurate"]
     fb_alert = np.concatenate([alert_of_pair[pair_idx], acc_alert])
     fb_us = np.concatenate([miss_us - rng.integers(5, 90, n_misses) * 1_000_000, acc_us])
-    fb_is_miss = np.concatenate([np.ones(n_misses, bool), np.zeros(n_accurate, bool)])
     fb_miss_ref = np.concatenate([np.arange(n_misses), np.full(n_accurate, -1)])
-    fb_rating = np.where(fb_is_miss, _pick(rng, ["partial", "inaccurate"], n_feedback, [0.45, 0.55]), "accurate")
+    fb_rating = np.concatenate([1 + _codes(rng, 2, n_misses, [0.45, 0.55]), np.zeros(n_accurate, dtype=np.int64)])
     order = np.argsort(fb_us, kind="stable")
-    fb_alert, fb_us, fb_is_miss, fb_miss_ref, fb_rating = (
-        fb_alert[order],
-        fb_us[order],
-        fb_is_miss[order],
-        fb_miss_ref[order],
-        fb_rating[order],
-    )
+    fb_alert, fb_us, fb_miss_ref, fb_rating = fb_alert[order], fb_us[order], fb_miss_ref[order], fb_rating[order]
 
     feedback_ids = _uuids(rng, n_feedback)
-    run_ids = [f"run-{h}" for h in (u.replace("-", "")[:12] for u in _uuids(rng, n_feedback))]
-    category = _pick(rng, CATEGORIES, n_feedback, [0.2, 0.18, 0.12, 0.14, 0.14, 0.12, 0.05, 0.05])
-    root_cause = np.array(
-        [
-            ROOT_CAUSES[c][int(i) % len(ROOT_CAUSES[c])]
-            for c, i in zip(category, rng.integers(0, 2, n_feedback), strict=True)
-        ],
-        dtype=object,
-    )
+    run_ids = "run-" + _uuids(rng, n_feedback).str.replace_all("-", "").str.slice(0, 12)
+    category = _codes(rng, len(CATEGORIES), n_feedback, [0.2, 0.18, 0.12, 0.14, 0.14, 0.12, 0.05, 0.05])
+    cause_options = [
+        cause for c in CATEGORIES for cause in ROOT_CAUSES[c][:2] + ROOT_CAUSES[c][:1] * (2 - len(ROOT_CAUSES[c][:2]))
+    ]
+    root_cause = _labels(cause_options, category * 2 + rng.integers(0, 2, n_feedback))
     # Scores only loosely follow the rating: the agent is often sure and wrong.
-    base = np.where(fb_rating == "accurate", 0.66, np.where(fb_rating == "partial", 0.6, 0.58))
+    base = np.array([0.66, 0.6, 0.58])[fb_rating]
     score = np.clip(base + rng.normal(0.0, 0.2, n_feedback), 0.02, 0.99).round(2)
-    score_null = rng.random(n_feedback) < 0.02
+    score_series = pl.Series("validity_score", score, dtype=pl.Float64).scatter(
+        np.flatnonzero(rng.random(n_feedback) < 0.02), None
+    )
     loops = rng.integers(1, 6, n_feedback)
     users = rng.integers(1, 13, n_feedback)
-    is_noise = rng.random(n_feedback) < 0.03
-    alert_names = np.array([a for a, _ in ALERTS], dtype=object)
-    pipelines = np.array([p for _, p in ALERTS], dtype=object)
-    notes = np.where(fb_rating == "accurate", "Spot on.", "See miss notes.")
-
-    score_series = pl.Series("validity_score", score, dtype=pl.Float64).scatter(np.flatnonzero(score_null), None)
+    user_names = [f"{u:03d}" for u in range(13)]
+    alert_names = [a for a, _ in ALERTS]
+    pipelines = [p for _, p in ALERTS]
     feedback = pl.DataFrame(
         {
             "feedback_id": feedback_ids,
             "timestamp": _iso(fb_us),
             "run_id": run_ids,
-            "alert_name": alert_names[fb_alert].tolist(),
-            "root_cause": root_cause.tolist(),
-            "root_cause_category": category.tolist(),
+            "alert_name": _labels(alert_names, fb_alert),
+            "root_cause": root_cause,
+            "root_cause_category": _labels(CATEGORIES, category),
             "validity_score": score_series,
-            "is_noise": is_noise,
+            "is_noise": rng.random(n_feedback) < 0.03,
             "investigation_loop_count": loops,
-            "user_id": [f"u-{u:03d}" for u in users],
-            "user_email": [f"engineer{u:02d}@example.com" for u in users],
-            "org_id": "org-acme",
-            "rating": fb_rating.tolist(),
-            "note": notes.tolist(),
+            "user_id": "u-" + _labels(user_names, users),
+            "user_email": "engineer" + _labels(user_names, users).str.slice(1) + "@example.com",
+            "org_id": pl.repeat("org-acme", n_feedback, eager=True),
+            "rating": _labels(ratings, fb_rating),
+            "note": _labels(["Spot on.", "See miss notes.", "See miss notes."], fb_rating),
         }
     )
 
     # Misses, in time order, pointing at their feedback row.
     fb_pos_of_miss = np.empty(n_misses, dtype=np.int64)
-    miss_rows = np.flatnonzero(fb_is_miss)
+    miss_rows = np.flatnonzero(fb_miss_ref >= 0)
     fb_pos_of_miss[fb_miss_ref[miss_rows]] = miss_rows
     miss_order = np.argsort(miss_us, kind="stable")
     pos = fb_pos_of_miss[miss_order]
     m_pair = pair_idx[miss_order]
-    taxonomy = taxonomy_of_pair[m_pair]
-    note_choice = rng.integers(0, 3, n_misses)
-    detail = np.array(
-        [TAXONOMY_NOTES[t][i % len(TAXONOMY_NOTES[t])] for t, i in zip(taxonomy, note_choice, strict=True)],
-        dtype=object,
-    )
-    m_alert = alert_names[alert_of_pair[m_pair]]
+    m_taxonomy = taxonomy_of_pair[m_pair]
+    notes = [note for t in taxonomy_names for note in (TAXONOMY_NOTES[t] * 3)[:3]]
+    detail = _labels(notes, m_taxonomy * 3 + rng.integers(0, 3, n_misses))
     # A few records as OpenSRE can write them: no alert name, or no taxonomy chosen.
-    no_alert = rng.random(n_misses) < 0.004
-    no_taxonomy = rng.random(n_misses) < 0.006
+    no_alert = np.flatnonzero(rng.random(n_misses) < 0.004)
+    no_taxonomy = np.flatnonzero(rng.random(n_misses) < 0.006)
     misses = pl.DataFrame(
         {
             "miss_id": _uuids(rng, n_misses),
             "feedback_id": feedback["feedback_id"].gather(pos),
             "timestamp": _iso(miss_us[miss_order]),
             "run_id": feedback["run_id"].gather(pos),
-            "alert_name": pl.Series(m_alert.tolist(), dtype=pl.Utf8).scatter(np.flatnonzero(no_alert), None),
-            "pipeline_name": pipelines[alert_of_pair[m_pair]].tolist(),
-            "severity": _pick(rng, ["critical", "warning"], n_misses, [0.35, 0.65]).tolist(),
+            "alert_name": _labels(alert_names, alert_of_pair[m_pair]).scatter(no_alert, None),
+            "pipeline_name": _labels(pipelines, alert_of_pair[m_pair]),
+            "severity": _labels(["critical", "warning"], _codes(rng, 2, n_misses, [0.35, 0.65])),
             "rating": feedback["rating"].gather(pos),
-            "taxonomy": pl.Series(taxonomy.tolist(), dtype=pl.Utf8).scatter(np.flatnonzero(no_taxonomy), None),
-            "taxonomy_detail": detail.tolist(),
+            "taxonomy": _labels(taxonomy_names, m_taxonomy).scatter(no_taxonomy, None),
+            "taxonomy_detail": detail,
             "root_cause": feedback["root_cause"].gather(pos),
             "root_cause_category": feedback["root_cause_category"].gather(pos),
             "validity_score": feedback["validity_score"].gather(pos),
             "investigation_loop_count": feedback["investigation_loop_count"].gather(pos),
             "user_id": feedback["user_id"].gather(pos),
-            "org_id": "org-acme",
+            "org_id": pl.repeat("org-acme", n_misses, eager=True),
         }
     )
 
-    # Investigations: one per rated run, with claims and their evidence.
+    # Investigations: one per rated run, with claims and their evidence (built long, then nested).
     n_claims = rng.choice(4, size=n_feedback, p=[0.2, 0.35, 0.3, 0.15])
     single_source = rng.random(n_feedback) < 0.3
     first_source = rng.integers(0, len(EVIDENCE_SOURCES), n_feedback)
-    claims: list[list[dict[str, object]]] = []
-    extra = rng.integers(0, len(EVIDENCE_SOURCES), (n_feedback, 3))
-    detail_ids = rng.integers(1, 40, (n_feedback, 3))
-    for i in range(n_feedback):
-        row: list[dict[str, object]] = []
-        for c in range(int(n_claims[i])):
-            src = EVIDENCE_SOURCES[first_source[i] if single_source[i] or c == 0 else extra[i, c]]
-            row.append(
-                {
-                    "claim": f"Observed {HYPOTHESES[(i + c) % len(HYPOTHESES)]} signal",
-                    "evidence_keys": [f"{src}:{pipelines[fb_alert[i]]}-{detail_ids[i, c]}"],
-                }
-            )
-        claims.append(row)
+    claim_row = np.repeat(np.arange(n_feedback), n_claims)
+    claim_pos = np.arange(claim_row.size) - np.repeat(np.cumsum(n_claims) - n_claims, n_claims)
+    other_source = rng.integers(0, len(EVIDENCE_SOURCES), claim_row.size)
+    source = np.where(single_source[claim_row] | (claim_pos == 0), first_source[claim_row], other_source)
+    long_claims = pl.DataFrame(
+        {
+            "row": claim_row,
+            "claim": _labels([f"Observed {h} signal" for h in HYPOTHESES], (claim_row + claim_pos) % len(HYPOTHESES)),
+            "key": _labels(EVIDENCE_SOURCES, source)
+            + ":"
+            + _labels(pipelines, fb_alert[claim_row])
+            + "-"
+            + pl.Series(rng.integers(1, 40, claim_row.size)).cast(pl.Utf8),
+        }
+    )
+    claim_type = pl.List(pl.Struct({"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}))
+    nested = long_claims.group_by("row", maintain_order=True).agg(
+        pl.struct(pl.col("claim"), pl.concat_list("key").alias("evidence_keys")).alias("validated_claims")
+    )
+    validated = (
+        pl.DataFrame({"row": np.arange(n_feedback)})
+        .join(nested, on="row", how="left", maintain_order="left")
+        .select(pl.col("validated_claims").cast(claim_type).fill_null(pl.lit([], dtype=claim_type)))
+        .to_series()
+    )
     hyp_start = rng.integers(0, len(HYPOTHESES), n_feedback)
+    non_validated = pl.Series(
+        [[], [{"claim": "Recent deploy may be involved"}]], dtype=pl.List(pl.Struct({"claim": pl.Utf8}))
+    ).gather(hyp_start % 2)
+    ranked = pl.Series([[HYPOTHESES[(h + k) % len(HYPOTHESES)] for k in range(3)] for h in range(len(HYPOTHESES))])
+    missing_lookup = pl.Series([[], *[[m] for m in MISSING]], dtype=pl.List(pl.Utf8))
     investigations = pl.DataFrame(
         {
             "run_id": run_ids,
             "timestamp": _iso(fb_us - 120_000_000),
             "alert_name": feedback["alert_name"],
-            "pipeline_name": pipelines[fb_alert].tolist(),
+            "pipeline_name": _labels(pipelines, fb_alert),
             "root_cause": feedback["root_cause"],
             "root_cause_category": feedback["root_cause_category"],
             "validity_score": feedback["validity_score"],
-            "validated_claims": pl.Series(
-                claims, dtype=pl.List(pl.Struct({"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}))
-            ),
-            "non_validated_claims": [[{"claim": "Recent deploy may be involved"}] if h % 2 else [] for h in hyp_start],
-            "ranked_hypotheses": [[HYPOTHESES[(h + k) % len(HYPOTHESES)] for k in range(3)] for h in hyp_start],
-            "missing_evidence": [[MISSING[h % len(MISSING)]] if h % 3 == 0 else [] for h in hyp_start],
+            "validated_claims": validated,
+            "non_validated_claims": non_validated,
+            "ranked_hypotheses": ranked.gather(hyp_start),
+            "missing_evidence": missing_lookup.gather(np.where(hyp_start % 3 == 0, hyp_start % len(MISSING) + 1, 0)),
         }
     )
     return {"misses": misses, "feedback": feedback, "investigations": investigations}
@@ -575,6 +593,9 @@ BULK_PROVIDERS = [
     "zendesk",
 ]
 NOMINAL_PROVIDERS = ["salesforce", "slack", "zendesk", "twilio"]
+PROVIDERS = [*BULK_PROVIDERS, "stripe", "slack", "twilio"]
+ERROR_TYPES = list(ERROR_MESSAGES)
+LEDGER_CATEGORIES = ["error", "config_cleanup"]
 
 
 def _ledger_block(
@@ -588,13 +609,14 @@ def _ledger_block(
     type_p: list[float],
     category: str = "error",
 ) -> dict[str, np.ndarray]:
-    """``count`` rows for one provider with ages uniformly in [lo_hours, hi_hours) before now."""
+    """``count`` rows for one provider with ages uniformly in [lo_hours, hi_hours) before now (as codes)."""
     ages = rng.uniform(lo_hours, hi_hours, count) * 3_600_000_000
+    type_codes = np.array([ERROR_TYPES.index(t) for t in types])
     return {
         "ts": (now_us - ages).astype(np.int64),
-        "provider": np.full(count, provider, dtype=object),
-        "error_type": _pick(rng, types, count, type_p),
-        "category": np.full(count, category, dtype=object),
+        "provider": np.full(count, PROVIDERS.index(provider)),
+        "error_type": type_codes[_codes(rng, len(types), count, type_p)],
+        "category": np.full(count, LEDGER_CATEGORIES.index(category)),
     }
 
 
@@ -685,12 +707,14 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
     )
     bulk = max(0, n - scenario_rows - cleanup)
     # Older history (8–69 days ago), which the legacy 7-day-average rule would still page on.
-    bulk_provider = _pick(rng, BULK_PROVIDERS, bulk, [0.22, 0.18, 0.14, 0.1, 0.12, 0.08, 0.08, 0.08])
+    bulk_provider = np.array([PROVIDERS.index(p) for p in BULK_PROVIDERS])[
+        _codes(rng, len(BULK_PROVIDERS), bulk, [0.22, 0.18, 0.14, 0.1, 0.12, 0.08, 0.08, 0.08])
+    ]
     bulk_block = {
         "ts": (now_us - rng.uniform(7 * 24 + 1, DAYS * 24 - 1, bulk) * 3_600_000_000).astype(np.int64),
         "provider": bulk_provider,
-        "error_type": _pick(rng, list(ERROR_MESSAGES)[:5], bulk, [0.25, 0.3, 0.2, 0.15, 0.1]),
-        "category": np.full(bulk, "error", dtype=object),
+        "error_type": _codes(rng, 5, bulk, [0.25, 0.3, 0.2, 0.15, 0.1]),
+        "category": np.zeros(bulk, dtype=np.int64),
     }
     blocks.append(bulk_block)
     ts = np.concatenate([b["ts"] for b in blocks])
@@ -705,12 +729,12 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "timestamp": pl.Series(ts[order]).cast(pl.Datetime("us", "UTC")).dt.to_string("%Y-%m-%dT%H:%M:%SZ"),
-            "provider": pl.Series(provider[order].tolist(), dtype=pl.Utf8),
-            "error_type": pl.Series(error_type[order].tolist(), dtype=pl.Utf8),
+            "provider": _labels(PROVIDERS, provider[order]),
+            "error_type": _labels(ERROR_TYPES, error_type[order]),
             "number": numbers,
-            "tenant_id": [f"tenant-{t:03d}" for t in tenants],
-            "action": np.asarray(ACTIONS, dtype=object)[actions].tolist(),
-            "category": pl.Series(category[order].tolist(), dtype=pl.Utf8),
+            "tenant_id": "tenant-" + _labels([f"{t:03d}" for t in range(60)], tenants),
+            "action": _labels(ACTIONS, actions),
+            "category": _labels(LEDGER_CATEGORIES, category[order]),
         }
     )
     message = pl.lit(None, pl.Utf8)

@@ -94,7 +94,7 @@ def test_data_page_on_the_sample_lists_sources_and_the_effective_policy(
         "events",
         "error_ledger",
     ]
-    assert list(sources["rows"]) == [1000, 2500, 2500, 200, 314, 10000]
+    assert list(sources["rows"]) == [1000, 2500, 2500, 200, 301, 10000]
     assert any("Nothing quarantined" in s.value for s in app.success)
     assert "critical_24h: 10" in app.code[0].value
 

@@ -1,0 +1,264 @@
+"""Benchmark scenarios (DATA.md §6): the ``alert.json`` builder, folder names, writer, ZIP and coverage.
+
+``alert.json`` is byte-identical to ``opensre misses export``: keys in OpenSRE's order,
+``json.dumps(obj, indent=2, ensure_ascii=False) + "\\n"``, values from the stored record with Python's
+``value or fallback`` semantics. Our provenance goes to ``triage-lens-manifest.json`` at the export root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import polars as pl
+
+from analytics.timeparse import format_utc, parse_timestamp
+
+MANIFEST_NAME = "triage-lens-manifest.json"
+SLUG_MAX = 100
+_SLUG_RE = re.compile(r"[^a-zA-Z0-9_.-]+")
+# Fixed namespace for the uuid5 of records without a miss_id (deterministic, unlike OpenSRE's uuid4).
+MISS_ID_NAMESPACE = uuid.UUID("6f1c2b7e-3a51-4d0e-9a3c-1b7f0d2e8c44")
+
+
+def slug(value: object) -> str:
+    """OpenSRE's slug, plus our cap: longer than 100 chars → first 100 + ``-`` + 8 hex of its SHA-256."""
+    text = _SLUG_RE.sub("-", str(value)).strip("-").lower()
+    if len(text) > SLUG_MAX:
+        text = f"{text[:SLUG_MAX]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return text
+
+
+def case_dir_name(index: int, record: dict[str, Any]) -> str:
+    """``{index:04d}_{slug(alert_name or "") or "miss-"+index:04d}_{slug(taxonomy or "unknown") or "unknown"}``."""
+    alert_part = slug(record.get("alert_name") or "") or f"miss-{index:04d}"
+    taxonomy_part = slug(record.get("taxonomy") or "unknown") or "unknown"
+    return f"{index:04d}_{alert_part}_{taxonomy_part}"
+
+
+def record_miss_id(record: dict[str, Any], raw: str | None = None) -> Any:
+    """The stored miss_id, or a uuid5 of the record's JSON text when it has none."""
+    miss_id = record.get("miss_id")
+    if miss_id:
+        return miss_id
+    text = raw if raw is not None else json.dumps(record, ensure_ascii=False)
+    return str(uuid.uuid5(MISS_ID_NAMESPACE, text))
+
+
+def build_alert(record: dict[str, Any], raw: str | None = None) -> dict[str, Any]:
+    """The ``alert.json`` object of one stored miss record, keys in OpenSRE's order."""
+    alert_name = record.get("alert_name") or "production miss"
+    taxonomy = record.get("taxonomy") or "unknown"
+    severity = record.get("severity") or "warning"
+    pipeline = record.get("pipeline_name", "")
+    message = record.get("taxonomy_detail") or alert_name
+    miss_id = record_miss_id(record, raw)
+    return {
+        "_meta": {
+            "purpose": "Regression scenario derived from a production miss",
+            "source": "opensre misses export",
+            "miss_id": miss_id,
+            "original_run_id": record.get("run_id", ""),
+            "captured_at": record.get("timestamp", ""),
+            "taxonomy": taxonomy,
+        },
+        "title": f"[Regression] {alert_name}",
+        "alert_name": alert_name,
+        "pipeline_name": pipeline,
+        "severity": severity,
+        "alert_source": "closed_loop_learning",
+        "message": message,
+        "text": message,
+        "commonLabels": {"pipeline_name": pipeline, "severity": severity, "taxonomy": taxonomy},
+        "commonAnnotations": {
+            "summary": message,
+            "miss_id": miss_id,
+            "taxonomy": taxonomy,
+            "scoring_points": {
+                "expected_root_cause": record.get("root_cause") or "",
+                "expected_category": record.get("root_cause_category", ""),
+                "miss_notes": record.get("taxonomy_detail") or "",
+            },
+        },
+    }
+
+
+def alert_bytes(record: dict[str, Any], raw: str | None = None) -> bytes:
+    """Exactly the bytes OpenSRE writes for ``alert.json``."""
+    return (json.dumps(build_alert(record, raw), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ScenarioCase:
+    """One exported case: its folder, the ``alert.json`` bytes and where it came from."""
+
+    dir: str
+    alert_name: str
+    taxonomy: str
+    miss_id: Any
+    count: int
+    content: bytes
+
+
+def build_cases(groups: pl.DataFrame) -> list[ScenarioCase]:
+    """Cases from :func:`analytics.misses.top_groups` rows (``index``, group key, ``count``, ``_raw``)."""
+    cases = []
+    for row in groups.iter_rows(named=True):
+        record = json.loads(row["_raw"])
+        cases.append(
+            ScenarioCase(
+                dir=case_dir_name(row["index"], record),
+                alert_name=row["group_alert"],
+                taxonomy=row["group_taxonomy"],
+                miss_id=record_miss_id(record, row["_raw"]),
+                count=row["count"],
+                content=alert_bytes(record, row["_raw"]),
+            )
+        )
+    return cases
+
+
+def manifest_bytes(
+    cases: Iterable[ScenarioCase], *, exported_at: datetime, since: str, top: int, taxonomy: str | None
+) -> bytes:
+    """``triage-lens-manifest.json``: when, with which options, and which cases."""
+    manifest = {
+        "exported_at": format_utc(exported_at),
+        "since": since,
+        "top": top,
+        "taxonomy": taxonomy,
+        "cases": [
+            {"dir": c.dir, "alert_name": c.alert_name, "taxonomy": c.taxonomy, "miss_id": c.miss_id, "count": c.count}
+            for c in cases
+        ],
+    }
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    """A case path that cannot leave the export folder (no absolute part, no ``..``)."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("..", "") for part in path.parts) or "\\" in name:
+        raise ValueError(f"unsafe case folder name: {name!r}")
+    return path
+
+
+def write_cases(out: Path, cases: list[ScenarioCase], manifest: bytes) -> list[Path]:
+    """Write ``<out>/<dir>/alert.json`` for every case and the manifest; returns the alert.json paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    root = out.resolve()
+    written = []
+    for case in cases:
+        target = out / _safe_relative(case.dir) / "alert.json"
+        if root not in target.resolve().parents:
+            raise ValueError(f"case folder escapes the export folder: {case.dir!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(case.content)
+        written.append(target)
+    (out / MANIFEST_NAME).write_bytes(manifest)
+    return written
+
+
+def zip_bytes(cases: list[ScenarioCase], manifest: bytes) -> bytes:
+    """The same tree as :func:`write_cases`, as a ZIP (fixed timestamps, so the bytes are reproducible)."""
+    buffer = io.BytesIO()
+    stamp = (1980, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for case in cases:
+            info = zipfile.ZipInfo(str(_safe_relative(case.dir) / "alert.json"), date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, case.content)
+        info = zipfile.ZipInfo(MANIFEST_NAME, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, manifest)
+    return buffer.getvalue()
+
+
+# --- coverage: reading a scenarios folder back -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One ``alert.json`` found in a scenarios folder."""
+
+    path: Path
+    miss_id: str | None
+    alert_name: str | None
+    taxonomy: str | None
+    covered_at: datetime
+
+
+def _manifest_times(folder: Path) -> dict[Path, datetime]:
+    """alert.json path → ``exported_at`` for every case listed by a manifest under ``folder``."""
+    times: dict[Path, datetime] = {}
+    for manifest in sorted(folder.rglob(MANIFEST_NAME)):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            exported = parse_timestamp(data.get("exported_at"))
+            cases = data.get("cases") or []
+        except (OSError, ValueError, AttributeError):
+            continue
+        if exported is None or not isinstance(cases, list):
+            continue
+        for case in cases:
+            if isinstance(case, dict) and isinstance(case.get("dir"), str):
+                times[(manifest.parent / case["dir"] / "alert.json").resolve()] = exported
+    return times
+
+
+def read_scenarios(folder: Path) -> tuple[list[Scenario], list[str]]:
+    """Every ``**/alert.json`` whose ``_meta`` has ``miss_id`` or ``taxonomy``; plus problems found (path: why)."""
+    if not folder.is_dir():
+        return [], [f"{folder}: not a folder"]
+    times = _manifest_times(folder)
+    scenarios, problems = [], []
+    for path in sorted(folder.rglob("alert.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path}: not readable JSON ({exc})")
+            continue
+        meta = data.get("_meta") if isinstance(data, dict) else None
+        if not isinstance(meta, dict) or not (meta.get("miss_id") or meta.get("taxonomy")):
+            continue
+        covered_at = times.get(path.resolve()) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        alert = data.get("alert_name")
+        scenarios.append(
+            Scenario(
+                path=path,
+                miss_id=meta.get("miss_id") if isinstance(meta.get("miss_id"), str) else None,
+                alert_name=alert if isinstance(alert, str) else None,
+                taxonomy=meta.get("taxonomy") if isinstance(meta.get("taxonomy"), str) else None,
+                covered_at=covered_at,
+            )
+        )
+    return scenarios, problems
+
+
+def scenarios_frame(scenarios: list[Scenario]) -> pl.DataFrame:
+    """Out: ``path``, ``miss_id``, ``alert_name``, ``taxonomy``, ``covered_at`` (UTC)."""
+    return pl.DataFrame(
+        {
+            "path": [str(s.path) for s in scenarios],
+            "miss_id": [s.miss_id for s in scenarios],
+            "alert_name": [s.alert_name for s in scenarios],
+            "taxonomy": [s.taxonomy for s in scenarios],
+            "covered_at": [s.covered_at for s in scenarios],
+        },
+        schema={
+            "path": pl.Utf8,
+            "miss_id": pl.Utf8,
+            "alert_name": pl.Utf8,
+            "taxonomy": pl.Utf8,
+            "covered_at": pl.Datetime("us", "UTC"),
+        },
+    )
