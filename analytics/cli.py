@@ -7,107 +7,21 @@ Exit codes: 0 success, 1 the command's documented "no", 2 usage or configuration
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
+from analytics.cli_misses import misses
 from analytics.policy import Policy, PolicyError, load_policy
-from analytics.sources import (
-    DataSources,
-    LoadedData,
-    SourceError,
-    load_all,
-    resolve_sources,
-    summarise_sources,
-)
+from analytics.sources import LoadedData, load_all, summarise_sources
 from analytics.timeparse import format_utc
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
-
-
-@dataclass
-class GlobalOptions:
-    """The global options given before the subcommand."""
-
-    data: str | None
-    policy: str | None
-    now: str | None
-    write: bool
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one line on stderr and exit (2 = usage or configuration error)."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-def emit_json(payload: Any) -> None:
-    """The documented JSON on stdout, nothing else."""
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-
-
-def resolve(options: GlobalOptions) -> DataSources:
-    try:
-        return resolve_sources(options.data, options.policy, options.now, options.write)
-    except SourceError as exc:
-        fail(str(exc))
-
-
-def policy_for(sources: DataSources) -> Policy:
-    try:
-        return load_policy(sources.policy_path)
-    except PolicyError as exc:
-        fail(str(exc))
-
-
-def load_data(options: GlobalOptions) -> tuple[DataSources, Policy, LoadedData]:
-    """Resolve, load the policy and every input; print the one-line quarantine warning on stderr."""
-    sources = resolve(options)
-    policy = policy_for(sources)
-    data = load_all(sources, policy)
-    warning = data.warning_line()
-    if warning:
-        click.echo(warning, err=True)
-    return sources, policy, data
-
-
-def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
-    right = right or set()
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
-
-
-def global_options(command: Any) -> Any:
-    """Also accept the global options after the subcommand (``triage-lens check --data DIR``)."""
-
-    def merge(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        options = ctx.find_object(GlobalOptions)
-        if options is not None and value not in (None, False):
-            setattr(options, param.name or "", value)
-        return value
-
-    flags: list[tuple[str, dict[str, Any]]] = [
-        ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
-        ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
-        ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
-        ("--write", {"is_flag": True, "help": "Same as the global --write."}),
-    ]
-    for flag, kwargs in reversed(flags):
-        command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
-    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -272,6 +186,9 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
     ]
     click.echo(f"Triage Lens on http://{address}:{port} — {sources.describe()}", err=True)
     sys.exit(subprocess.call(command, env=env))
+
+
+cli.add_command(misses)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,11 +401,16 @@ def apply_derived_columns(name: str, frame: pl.LazyFrame, policy: Policy) -> pl.
     return frame
 
 
-def load_all(sources: DataSources, policy: Policy, *, use_cache: bool = True) -> LoadedData:
-    """Load every input of ``sources`` and apply the derived columns."""
+def load_all(
+    sources: DataSources, policy: Policy, *, use_cache: bool = True, names: Iterable[str] | None = None
+) -> LoadedData:
+    """Load the inputs of ``sources`` (only ``names`` when given; the others stay empty and unread)
+    and apply the derived columns."""
+    wanted = set(names) if names is not None else {s.name for s in ALL_INPUTS}
     inputs: dict[str, LoadedInput] = {}
     for schema in ALL_INPUTS:
-        loaded = load_input(schema.name, sources.paths.get(schema.name), use_cache=use_cache)
+        path = sources.paths.get(schema.name) if schema.name in wanted else None
+        loaded = load_input(schema.name, path, use_cache=use_cache)
         loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
         inputs[schema.name] = loaded
     return LoadedData(sources, inputs)

@@ -1,0 +1,94 @@
+"""Shared pieces of the command line: global options, one-line errors, JSON output, loading, tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import click
+
+from analytics.policy import Policy, PolicyError, load_policy
+from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources
+
+
+@dataclass
+class GlobalOptions:
+    """The global options given before the subcommand."""
+
+    data: str | None
+    policy: str | None
+    now: str | None
+    write: bool
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one line on stderr and exit (2 = usage or configuration error)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(payload: Any) -> None:
+    """The documented JSON on stdout, nothing else."""
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def resolve(options: GlobalOptions) -> DataSources:
+    try:
+        return resolve_sources(options.data, options.policy, options.now, options.write)
+    except SourceError as exc:
+        fail(str(exc))
+
+
+def policy_for(sources: DataSources) -> Policy:
+    try:
+        return load_policy(sources.policy_path)
+    except PolicyError as exc:
+        fail(str(exc))
+
+
+def load_data(options: GlobalOptions, inputs: Iterable[str] | None = None) -> tuple[DataSources, Policy, LoadedData]:
+    """Resolve, load the policy and the named inputs (default: all); print the one-line quarantine
+    warning on stderr (never inside the JSON on stdout)."""
+    sources = resolve(options)
+    policy = policy_for(sources)
+    data = load_all(sources, policy, names=inputs)
+    warning = data.warning_line()
+    if warning:
+        click.echo(warning, err=True)
+    return sources, policy, data
+
+
+def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
+    right = right or set()
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def global_options(command: Any) -> Any:
+    """Also accept the global options after the subcommand (``triage-lens check --data DIR``)."""
+
+    def merge(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        options = ctx.find_object(GlobalOptions)
+        if options is not None and value not in (None, False):
+            setattr(options, param.name or "", value)
+        return value
+
+    flags: list[tuple[str, dict[str, Any]]] = [
+        ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
+        ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
+        ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
+        ("--write", {"is_flag": True, "help": "Same as the global --write."}),
+    ]
+    for flag, kwargs in reversed(flags):
+        command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
+    return command

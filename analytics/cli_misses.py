@@ -1,0 +1,248 @@
+"""``triage-lens misses``: the ``opensre misses`` commands (same options, defaults and JSON), plus ``trend``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+
+from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_data, render_table
+from analytics.learning import coverage_by_key, learning_trend
+from analytics.misses import (
+    DEFAULT_EXPORT_SINCE,
+    DEFAULT_LIST_LIMIT,
+    DEFAULT_TOP,
+    UsageError,
+    filter_misses,
+    find_miss,
+    list_misses,
+    miss_stats,
+    parse_since,
+    parse_taxonomy,
+    stored_records,
+    top_groups,
+)
+from analytics.scenarios import alert_bytes, build_cases, manifest_bytes, read_scenarios, scenarios_frame, write_cases
+from analytics.schemas import TAXONOMIES
+
+TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
+
+
+def _window(since: str | None, taxonomy: str | None, now: datetime) -> tuple[datetime | None, str | None]:
+    try:
+        return (parse_since(since, now) if since is not None else None), parse_taxonomy(taxonomy)
+    except UsageError as exc:
+        fail(str(exc))
+
+
+def _short(value: object, width: int) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.group()
+def misses() -> None:
+    """Closed-loop learning misses (mirrors `opensre misses`)."""
+
+
+@misses.command("list")
+@click.option("--since", metavar="SPEC", help="7d, 24h, 2w or an ISO-8601 timestamp (inclusive).")
+@click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
+@click.option("--limit", default=DEFAULT_LIST_LIMIT, show_default=True, type=click.IntRange(min=0))
+@click.option("--json", "as_json", is_flag=True, help="The stored records as a JSON array, newest first.")
+@global_options
+@click.pass_obj
+def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None, limit: int, as_json: bool) -> None:
+    """Recent misses, newest first."""
+    sources, _, data = load_data(options, ["misses"])
+    cutoff, chosen = _window(since, taxonomy, sources.now)
+    rows = list_misses(filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen), limit=limit)
+    if as_json:
+        emit_json(stored_records(rows))
+        return
+    frame = rows.select("timestamp_text", "group_alert", "group_taxonomy", "rating", "root_cause").collect()
+    if frame.height == 0:
+        click.echo("No misses in this window.")
+        return
+    table = [[_short(t, 32), _short(a, 40), g, _short(r, 10), _short(c, 60)] for t, a, g, r, c in frame.iter_rows()]
+    click.echo(render_table(["timestamp", "alert", "taxonomy", "rating", "root cause"], table))
+
+
+@misses.command("stats")
+@click.option("--since", metavar="SPEC", help="7d, 24h, 2w or an ISO-8601 timestamp (inclusive).")
+@click.option("--json", "as_json", is_flag=True, help='{"total", "by_taxonomy", "recurring", "unique_alerts"}')
+@global_options
+@click.pass_obj
+def stats_command(options: GlobalOptions, since: str | None, as_json: bool) -> None:
+    """Taxonomy breakdown plus recurring (alert, taxonomy) pairs."""
+    sources, _, data = load_data(options, ["misses"])
+    cutoff, _ = _window(since, None, sources.now)
+    stats = miss_stats(filter_misses(data.frame("misses"), since=cutoff))
+    if as_json:
+        emit_json(stats.to_json())
+        return
+    click.echo(f"{stats.total} misses, {stats.unique_alerts} distinct alerts" + (f" since {since}" if since else ""))
+    if stats.by_taxonomy:
+        click.echo("")
+        rows = [[t, str(n)] for t, n in stats.by_taxonomy.items()]
+        click.echo(render_table(["taxonomy", "misses"], rows, right={1}))
+    click.echo("")
+    if stats.recurring:
+        rows = [[_short(a, 50), t, str(n)] for a, t, n in stats.recurring]
+        click.echo("Recurring pairs (seen more than once):")
+        click.echo(render_table(["alert", "taxonomy", "count"], rows, right={2}))
+    else:
+        click.echo("No recurring pairs.")
+
+
+@misses.command("export")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder for the case folders.")
+@click.option("--since", default=DEFAULT_EXPORT_SINCE, show_default=True, metavar="SPEC")
+@click.option("--top", default=DEFAULT_TOP, show_default=True, type=int, help="How many pairs (<= 0: none).")
+@click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
+@click.option(
+    "--zip", "zip_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write the tree as a ZIP."
+)
+@click.option("--json", "as_json", is_flag=True, help='{"written": [paths], "in_scope": m, "pairs": k}')
+@global_options
+@click.pass_obj
+def export_command(
+    options: GlobalOptions, out: Path, since: str, top: int, taxonomy: str | None, zip_path: Path | None, as_json: bool
+) -> None:
+    """Write one benchmark scenario (alert.json) per top recurring pair."""
+    from analytics.scenarios import zip_bytes
+
+    sources, _, data = load_data(options, ["misses"])
+    cutoff, chosen = _window(since, taxonomy, sources.now)
+    in_scope = filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen)
+    counts = in_scope.select(
+        pl.len().alias("rows"), pl.struct("group_alert", "group_taxonomy").n_unique().alias("pairs")
+    ).collect()
+    n_rows, n_pairs = (int(counts["rows"][0]), int(counts["pairs"][0])) if counts.height else (0, 0)
+    if n_rows == 0:
+        n_pairs = 0
+    cases = build_cases(top_groups(in_scope, top=top))
+    manifest = manifest_bytes(cases, exported_at=sources.now, since=since, top=top, taxonomy=chosen)
+    if out.exists() and not out.is_dir():
+        fail(f"--out: {out} exists and is not a folder")
+    try:
+        written = write_cases(out, cases, manifest)
+        if zip_path is not None:
+            zip_path.write_bytes(zip_bytes(cases, manifest))
+    except OSError as exc:
+        fail(f"--out: cannot write to {out} ({exc.strerror or exc})")
+    if as_json:
+        emit_json({"written": [str(p) for p in written], "in_scope": n_rows, "pairs": n_pairs})
+        return
+    click.echo(f"{n_rows} misses in scope (since {since}), {n_pairs} distinct pairs; wrote {len(written)} scenario(s):")
+    for case in cases:
+        click.echo(
+            f"  {out / case.dir / 'alert.json'}  ({case.count}× {_short(case.alert_name, 40)} / {case.taxonomy})"
+        )
+    if zip_path is not None:
+        click.echo(f"ZIP: {zip_path}")
+
+
+@misses.command("convert")
+@click.argument("miss_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Write alert.json here.")
+@global_options
+@click.pass_obj
+def convert_command(options: GlobalOptions, miss_id: str, out: Path | None) -> None:
+    """Convert one miss into a scenario payload (alert.json bytes, stdout or --out FILE)."""
+    _, _, data = load_data(options, ["misses"])
+    frame = data.frame("misses")
+    record = find_miss(frame, miss_id)
+    if record is None:
+        click.echo(f"error: miss {miss_id!r} not found", err=True)
+        sys.exit(1)
+    raw = frame.filter(pl.col("miss_id") == miss_id).sort("_line").select("_raw").head(1).collect().item()
+    content = alert_bytes(record, raw)
+    if out is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        fail(f"--out: cannot write {out} ({exc.strerror or exc})")
+    click.echo(f"Wrote {out}", err=True)
+
+
+@misses.command("trend")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1, max=520))
+@click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help="Scenarios folder for coverage.")
+@click.option("--json", "as_json", is_flag=True, help='{"weeks": [...], "pairs": [...]}')
+@global_options
+@click.pass_obj
+def trend_command(options: GlobalOptions, weeks: int, scenarios_dir: Path | None, as_json: bool) -> None:
+    """Week over week: taxonomy mix, accuracy with 95% intervals, pair fix rate, pair lifecycle, coverage."""
+    sources, policy, data = load_data(options, ["misses", "feedback"])
+    folder = scenarios_dir or sources.scenarios_dir
+    coverage = None
+    if folder is not None:
+        if not folder.is_dir():
+            fail(f"--scenarios: {folder} is not a folder")
+        found, problems = read_scenarios(folder)
+        for problem in problems:
+            click.echo(f"warning: {problem}", err=True)
+        coverage = coverage_by_key(data.frame("misses"), scenarios_frame(found))
+    m = policy.misses
+    trend = learning_trend(
+        data.frame("misses"),
+        data.frame("feedback"),
+        now=sources.now,
+        weeks=weeks,
+        z=policy.confidence.wilson_z,
+        coverage=coverage,
+        lifecycle_options={
+            "quiet_after_days": m.quiet_after_days,
+            "regression_gap_days": m.regression_gap_days,
+            "new_within_days": m.new_within_days,
+            "escalating_min": m.escalating_min,
+            "escalating_factor": m.escalating_factor,
+        },
+    )
+    if as_json:
+        emit_json(trend.to_json())
+        return
+    _print_trend(trend.to_json(), coverage is not None)
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _print_trend(trend: dict[str, Any], with_coverage: bool) -> None:
+    rows = []
+    for w in trend["weeks"]:
+        interval = "" if w["ci_low"] is None else f" [{_pct(w['ci_low'])}–{_pct(w['ci_high'])}]"
+        rows.append(
+            [
+                w["week"] + (" (partial)" if w["partial"] else ""),
+                str(w["total"]),
+                str(w["rated"]),
+                _pct(w["accuracy"]) + interval,
+                f"{_pct(w['pair_fix_rate'])} ({w['pairs_fixed']}/{w['pairs_prev']})",
+            ]
+        )
+    click.echo(render_table(["week", "misses", "rated", "accuracy [95% CI]", "pair fix rate"], rows, right={1, 2}))
+    click.echo("")
+    headers = ["alert", "taxonomy", "count", "last seen", "state"] + (["covered", "fix held"] if with_coverage else [])
+    pair_rows = []
+    for p in trend["pairs"][:25]:
+        row = [_short(p["alert_name"], 40), p["taxonomy"], str(p["count"]), (p["last_seen"] or "—")[:16], p["state"]]
+        if with_coverage:
+            held = "—" if p["fix_held"] is None else ("yes" if p["fix_held"] else "no")
+            row += [(p["covered_at"] or "no")[:10], held]
+        pair_rows.append(row)
+    click.echo(render_table(headers, pair_rows, right={2}))
+    if len(trend["pairs"]) > 25:
+        click.echo(f"… and {len(trend['pairs']) - 25} more pairs (--json for all)")
+
+
+__all__ = ["misses"]
