@@ -12,7 +12,7 @@ import pytest
 from analytics.derived import with_grouping_key
 from analytics.learning import coverage_by_key, learning_trend, pair_lifecycle, week_label, week_starts
 from analytics.readers import read_input_file
-from analytics.scenarios import scenarios_frame, Scenario
+from analytics.scenarios import Scenario, scenarios_frame
 from analytics.schemas import FEEDBACK, MISSES
 from analytics.stats import change_label, wilson_interval
 from tests.conftest import write_lines
