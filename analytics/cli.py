@@ -172,7 +172,7 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "dashboard.serve",  # streamlit, with st.navigation routing from the first request
         "run",
         str(APP_PATH),
         "--server.address",

@@ -49,16 +49,26 @@ def policy_for(sources: DataSources) -> Policy:
         fail(str(exc))
 
 
-def load_data(options: GlobalOptions, inputs: Iterable[str] | None = None) -> tuple[DataSources, Policy, LoadedData]:
-    """Resolve, load the policy and the named inputs (default: all); print the one-line quarantine
-    warning on stderr (never inside the JSON on stdout)."""
+def prepare(options: GlobalOptions) -> tuple[DataSources, Policy]:
+    """Resolve the sources and load the policy (exit 2 with one line on a problem)."""
     sources = resolve(options)
-    policy = policy_for(sources)
+    return sources, policy_for(sources)
+
+
+def load_inputs(sources: DataSources, policy: Policy, inputs: Iterable[str] | None = None) -> LoadedData:
+    """Load the named inputs (default: all); print the one-line quarantine warning on stderr (never
+    inside the JSON on stdout)."""
     data = load_all(sources, policy, names=inputs)
     warning = data.warning_line()
     if warning:
         click.echo(warning, err=True)
-    return sources, policy, data
+    return data
+
+
+def load_data(options: GlobalOptions, inputs: Iterable[str] | None = None) -> tuple[DataSources, Policy, LoadedData]:
+    """:func:`prepare` then :func:`load_inputs`."""
+    sources, policy = prepare(options)
+    return sources, policy, load_inputs(sources, policy, inputs)
 
 
 def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:

@@ -10,8 +10,17 @@ from typing import Any
 import click
 import polars as pl
 
-from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_data, render_table
-from analytics.learning import coverage_by_key, learning_trend
+from analytics.cli_common import (
+    GlobalOptions,
+    emit_json,
+    fail,
+    global_options,
+    load_data,
+    load_inputs,
+    prepare,
+    render_table,
+)
+from analytics.learning import coverage_from_folder, learning_trend, lifecycle_options
 from analytics.misses import (
     DEFAULT_EXPORT_SINCE,
     DEFAULT_LIST_LIMIT,
@@ -26,7 +35,7 @@ from analytics.misses import (
     stored_records,
     top_groups,
 )
-from analytics.scenarios import alert_bytes, build_cases, manifest_bytes, read_scenarios, scenarios_frame, write_cases
+from analytics.scenarios import alert_bytes, build_cases, manifest_bytes, write_cases
 from analytics.schemas import TAXONOMIES
 
 TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
@@ -58,8 +67,9 @@ def misses() -> None:
 @click.pass_obj
 def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None, limit: int, as_json: bool) -> None:
     """Recent misses, newest first."""
-    sources, _, data = load_data(options, ["misses"])
+    sources, policy = prepare(options)
     cutoff, chosen = _window(since, taxonomy, sources.now)
+    data = load_inputs(sources, policy, ["misses"])
     rows = list_misses(filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen), limit=limit)
     if as_json:
         emit_json(stored_records(rows))
@@ -79,8 +89,9 @@ def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None
 @click.pass_obj
 def stats_command(options: GlobalOptions, since: str | None, as_json: bool) -> None:
     """Taxonomy breakdown plus recurring (alert, taxonomy) pairs."""
-    sources, _, data = load_data(options, ["misses"])
+    sources, policy = prepare(options)
     cutoff, _ = _window(since, None, sources.now)
+    data = load_inputs(sources, policy, ["misses"])
     stats = miss_stats(filter_misses(data.frame("misses"), since=cutoff))
     if as_json:
         emit_json(stats.to_json())
@@ -116,8 +127,9 @@ def export_command(
     """Write one benchmark scenario (alert.json) per top recurring pair."""
     from analytics.scenarios import zip_bytes
 
-    sources, _, data = load_data(options, ["misses"])
+    sources, policy = prepare(options)
     cutoff, chosen = _window(since, taxonomy, sources.now)
+    data = load_inputs(sources, policy, ["misses"])
     in_scope = filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen)
     counts = in_scope.select(
         pl.len().alias("rows"), pl.struct("group_alert", "group_taxonomy").n_unique().alias("pairs")
@@ -187,11 +199,9 @@ def trend_command(options: GlobalOptions, weeks: int, scenarios_dir: Path | None
     if folder is not None:
         if not folder.is_dir():
             fail(f"--scenarios: {folder} is not a folder")
-        found, problems = read_scenarios(folder)
+        coverage, problems = coverage_from_folder(data.frame("misses"), folder)
         for problem in problems:
             click.echo(f"warning: {problem}", err=True)
-        coverage = coverage_by_key(data.frame("misses"), scenarios_frame(found))
-    m = policy.misses
     trend = learning_trend(
         data.frame("misses"),
         data.frame("feedback"),
@@ -199,13 +209,7 @@ def trend_command(options: GlobalOptions, weeks: int, scenarios_dir: Path | None
         weeks=weeks,
         z=policy.confidence.wilson_z,
         coverage=coverage,
-        lifecycle_options={
-            "quiet_after_days": m.quiet_after_days,
-            "regression_gap_days": m.regression_gap_days,
-            "new_within_days": m.new_within_days,
-            "escalating_min": m.escalating_min,
-            "escalating_factor": m.escalating_factor,
-        },
+        lifecycle_options=lifecycle_options(policy.misses),
     )
     if as_json:
         emit_json(trend.to_json())

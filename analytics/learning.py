@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from analytics.policy import MissesPolicy
+from analytics.scenarios import read_scenarios, scenarios_frame
 from analytics.schemas import TAXONOMIES
 from analytics.stats import wilson_exprs
 from analytics.timeparse import UTC_DATETIME, format_utc
@@ -265,6 +268,23 @@ def pair_lifecycle(
         )
         .collect()
     )
+
+
+def lifecycle_options(policy: MissesPolicy) -> dict[str, Any]:
+    """The policy's ``misses`` thresholds as keyword arguments of :func:`pair_lifecycle`."""
+    return {
+        "quiet_after_days": policy.quiet_after_days,
+        "regression_gap_days": policy.regression_gap_days,
+        "new_within_days": policy.new_within_days,
+        "escalating_min": policy.escalating_min,
+        "escalating_factor": policy.escalating_factor,
+    }
+
+
+def coverage_from_folder(misses: pl.LazyFrame, folder: Path) -> tuple[pl.LazyFrame, list[str]]:
+    """Read a scenarios folder and map its scenarios to grouping keys; also returns the problems found."""
+    found, problems = read_scenarios(folder)
+    return coverage_by_key(misses, scenarios_frame(found)), problems
 
 
 @dataclass(frozen=True)

@@ -384,7 +384,15 @@ class LoadedData:
                 parts.append(loaded.error)
             elif loaded.quarantined or loaded.flagged:
                 name = loaded.path.name if loaded.path else loaded.name
-                parts.append(f"{loaded.quarantined} lines quarantined and {loaded.flagged} fields flagged in {name}")
+                counts = [
+                    f"{n} {word}{'' if n == 1 else 's'} {verb}"
+                    for n, word, verb in (
+                        (loaded.quarantined, "line", "quarantined"),
+                        (loaded.flagged, "field", "flagged"),
+                    )
+                    if n
+                ]
+                parts.append(f"{' and '.join(counts)} in {name}")
         if not parts:
             return None
         return "warning: " + "; ".join(parts) + " — run `triage-lens check`"

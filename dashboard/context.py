@@ -202,11 +202,34 @@ def render_sidebar() -> AppContext:
     return context
 
 
+SIDEBAR_PARAMS = ("data", "range", "service")
+
+
 def _sync_query_params(wanted: dict[str, str | list[str]]) -> None:
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
-    if current != normalised:
-        st.query_params.from_dict(wanted)
+    """Update only the sidebar's own URL parameters; page parameters are left alone."""
+    for key in SIDEBAR_PARAMS:
+        value = wanted.get(key)
+        current = st.query_params.get_all(key)
+        if value is None:
+            if current:
+                del st.query_params[key]
+        elif current != (value if isinstance(value, list) else [value]):
+            st.query_params[key] = value
+
+
+def url_param(name: str, default: str | None = None) -> str | None:
+    """A page's URL parameter (the last value when repeated)."""
+    values = st.query_params.get_all(name)
+    return values[-1] if values else default
+
+
+def set_url_param(name: str, value: str | None, default: str | None = None) -> None:
+    """Keep a page filter in the URL (removed when it equals its default), so a link reproduces the view."""
+    if value is None or value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get_all(name) != [value]:
+        st.query_params[name] = value
 
 
 def current_context() -> AppContext:

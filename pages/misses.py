@@ -1,6 +1,179 @@
-"""Misses page: its analytics land with a later issue; until then it says what it will show."""
+"""Misses: filters in the URL, weekly taxonomy trend, recurring pairs with lifecycle badges, the miss table
+with a detail panel, and CSV/JSON downloads of exactly the filtered rows."""
 
-from dashboard.context import current_context
-from dashboard.placeholder import render_planned_page
+from __future__ import annotations
 
-render_planned_page("misses.py", current_context())
+import json
+
+import polars as pl
+import streamlit as st
+
+from analytics.learning import weekly_taxonomy_counts
+from analytics.misses import filter_misses, miss_stats
+from analytics.scenarios import alert_bytes
+from analytics.schemas import TAXONOMIES, TAXONOMY_LABELS
+from dashboard.charts import weekly_taxonomy_chart
+from dashboard.context import current_context, set_url_param, url_param
+from dashboard.exports import csv_bytes, download_name, json_bytes
+from dashboard.formatting import escape_markdown
+from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
+
+TABLE_ROWS_SHOWN = 2_000
+context = current_context()
+st.title("Misses")
+loaded = context.data.inputs["misses"]
+if loaded.path is None or loaded.error:
+    st.info(
+        "No `misses.jsonl` in this data source. OpenSRE writes it to `~/.opensre/misses.jsonl` when an "
+        "investigation is rated partial or inaccurate."
+        + (f"\n\n{escape_markdown(loaded.error)}" if loaded.error else "")
+    )
+    st.stop()
+
+all_misses = context.data.frame("misses")
+since, since_label = range_since(context)
+windowed = filter_misses(all_misses, since=since)
+
+# --- filters (kept in the URL) ----------------------------------------------------------------------
+alerts = windowed.group_by("group_alert").len().sort(["len", "group_alert"], descending=[True, False]).collect()
+pipelines = sorted(v for v in windowed.select(pl.col("pipeline_name").drop_nulls().unique()).collect().to_series())
+col_tax, col_alert, col_pipe = st.columns(3)
+taxonomy_options = ["all", *TAXONOMIES]
+taxonomy = url_param("taxonomy", "all")
+taxonomy = col_tax.selectbox(
+    "Taxonomy",
+    taxonomy_options,
+    index=taxonomy_options.index(taxonomy) if taxonomy in taxonomy_options else 0,
+    format_func=lambda t: "all taxonomies" if t == "all" else t,
+    help="Exact match on the stored taxonomy, as `opensre misses --taxonomy` (a missing taxonomy never matches).",
+)
+alert_options = ["all", *alerts["group_alert"].to_list()]
+alert = url_param("alert", "all")
+alert = col_alert.selectbox(
+    "Alert",
+    alert_options,
+    index=alert_options.index(alert) if alert in alert_options else 0,
+    format_func=lambda a: "all alerts" if a == "all" else a,
+)
+pipeline_options = ["all", *pipelines]
+pipeline = url_param("pipeline", "all")
+pipeline = col_pipe.selectbox(
+    "Pipeline",
+    pipeline_options,
+    index=pipeline_options.index(pipeline) if pipeline in pipeline_options else 0,
+    format_func=lambda p: "all pipelines" if p == "all" else p,
+)
+for name, value in (("taxonomy", taxonomy), ("alert", alert), ("pipeline", pipeline)):
+    set_url_param(name, value, "all")
+
+chosen = filter_misses(
+    windowed,
+    taxonomy=None if taxonomy == "all" else taxonomy,
+    alert=None if alert == "all" else alert,
+    pipeline=None if pipeline == "all" else pipeline,
+)
+stats = miss_stats(chosen)
+total_all = loaded.rows
+st.caption(
+    f"**{stats.total:,}** misses {since_label} (inclusive cutoff, as `opensre misses --since`), "
+    f"{stats.unique_alerts:,} distinct alerts, {len(stats.recurring):,} recurring pairs · {total_all:,} misses in the "
+    "file. Misses whose timestamp does not parse count as 1970 (OpenSRE's behaviour)."
+)
+if stats.total == 0:
+    st.info("No misses match these filters.")
+
+# --- weekly taxonomy trend --------------------------------------------------------------------------
+st.subheader("Weekly taxonomy mix")
+weeks = weeks_for_range(context, chosen)
+counts = weekly_taxonomy_counts(chosen, now=context.now, weeks=weeks)
+st.altair_chart(weekly_taxonomy_chart(counts), width="stretch")
+st.caption(
+    "Misses per ISO week (Monday 00:00 UTC) by taxonomy; the current week is counted up to now. "
+    + " · ".join(f"**{t}**: {TAXONOMY_LABELS[t].split(' — ')[-1]}" for t in TAXONOMIES[:4])
+)
+
+# --- recurring pairs ---------------------------------------------------------------------------------
+st.subheader("Recurring pairs")
+in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
+pairs = (
+    lifecycle(context, coverage_for(context, None)[0])
+    .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
+    .sort(["in_range", "count"], descending=True)
+)
+st.dataframe(
+    pairs.select(
+        pl.col("group_alert").alias("alert"),
+        pl.col("group_taxonomy").alias("taxonomy"),
+        "in_range",
+        pl.col("count").alias("all_time"),
+        pl.col("badge").alias("state"),
+        "first_seen",
+        "last_seen",
+        pl.col("recent").alias("last_7d"),
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "in_range": st.column_config.NumberColumn(f"misses ({since_label})"),
+        "state": st.column_config.TextColumn(
+            help="Relative to now, first match wins: quiet (none in 14 days), regressed (back after a 14-day gap "
+            "or after its scenario was exported), new (first seen in the last 7 days), escalating (≥ 3 in 7 days "
+            "and ≥ 2× the mean week of days 8–35), else ongoing."
+        ),
+    },
+)
+st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`.")
+
+# --- miss table with a detail panel -------------------------------------------------------------------
+st.subheader("Misses")
+include_personal = st.toggle("Include personal data (user_id, org_id)", value=False)
+table = miss_table(chosen, include_personal=include_personal).collect()
+if table.height > TABLE_ROWS_SHOWN:
+    st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {table.height:,} rows; the downloads hold all of them.")
+selection = st.dataframe(
+    table.head(TABLE_ROWS_SHOWN),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="miss_table",
+)
+filters_for_name = {
+    "since": context.filters.range_key,
+    "taxonomy": None if taxonomy == "all" else taxonomy,
+    "alert": None if alert == "all" else alert,
+    "pipeline": None if pipeline == "all" else pipeline,
+}
+left, right = st.columns(2)
+left.download_button(
+    f"Download {table.height:,} rows (CSV)",
+    data=csv_bytes(table),
+    file_name=download_name("misses", context.now, "csv", **filters_for_name),
+    mime="text/csv",
+)
+right.download_button(
+    f"Download {table.height:,} rows (JSON)",
+    data=json_bytes(table),
+    file_name=download_name("misses", context.now, "json", **filters_for_name),
+    mime="application/json",
+)
+
+rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
+if rows:
+    line = table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]
+    raw = all_misses.filter(pl.col("_line") == line).select("_raw").collect().item()
+    record = json.loads(raw)
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(record.get('alert_name') or '<unknown>')}** · line {line}")
+        detail_left, detail_right = st.columns(2)
+        detail_left.markdown("**Human note (taxonomy_detail)**")
+        detail_left.text(record.get("taxonomy_detail") or "—")
+        detail_left.markdown("**Agent's root cause**")
+        detail_left.text(record.get("root_cause") or "—")
+        detail_right.markdown("**Record as stored**")
+        shown = {k: v for k, v in record.items() if include_personal or k not in ("user_id", "org_id", "user_email")}
+        detail_right.code(json.dumps(shown, indent=2, ensure_ascii=False), language="json")
+        st.markdown("**As a benchmark scenario (`alert.json`)**")
+        st.code(alert_bytes(record, raw).decode("utf-8"), language="json")
+else:
+    st.caption("Select a row to see the miss in detail and as an `alert.json` scenario.")

@@ -113,7 +113,7 @@ def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch
     )
     assert result.exit_code == 0
     ((command, env),) = calls
-    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[1:4] == ["-m", "dashboard.serve", "run"]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8599"
     assert env["TRIAGE_LENS_DATA"] == str(SAMPLE_DIR)

@@ -57,7 +57,7 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
+                "dashboard.serve",
                 "run",
                 str(REPO / "app.py"),
                 "--server.headless",

@@ -1,0 +1,102 @@
+"""Chart builders: aggregated Polars frames in, ``alt.Chart`` out. Colours are fixed per taxonomy,
+lifecycle state and band so a colour means the same thing on every page, in light and dark themes."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from analytics.schemas import TAXONOMIES
+
+TAXONOMY_COLORS: dict[str, str] = {
+    "retrieval_gap": "#4C78A8",
+    "reasoning_gap": "#F58518",
+    "tool_failure": "#E45756",
+    "routing_failure": "#72B7B2",
+    "unknown": "#9D9D9D",
+}
+LIFECYCLE_COLORS: dict[str, str] = {
+    "new": "#4C78A8",
+    "ongoing": "#9D9D9D",
+    "escalating": "#E45756",
+    "regressed": "#B279A2",
+    "quiet": "#54A24B",
+}
+LIFECYCLE_BADGES: dict[str, str] = {
+    "new": "🆕 new",
+    "ongoing": "● ongoing",
+    "escalating": "🔺 escalating",
+    "regressed": "↩️ regressed",
+    "quiet": "💤 quiet",
+}
+
+
+def taxonomy_scale(extra: list[str] | None = None) -> alt.Scale:
+    """The fixed taxonomy colours (other stored values get neutral greys)."""
+    domain = [*TAXONOMIES, *(extra or [])]
+    colors = [TAXONOMY_COLORS.get(t, "#BAB0AC") for t in domain]
+    return alt.Scale(domain=domain, range=colors)
+
+
+def weekly_taxonomy_chart(counts: pl.DataFrame) -> alt.Chart:
+    """Stacked weekly bars. In: ``label``, ``partial``, ``taxonomy``, ``count`` (one row per week × taxonomy)."""
+    extra = sorted(set(counts["taxonomy"].to_list()) - set(TAXONOMIES)) if counts.height else []
+    order = {t: i for i, t in enumerate([*TAXONOMIES, *extra])}
+    data = counts.with_columns(
+        pl.col("taxonomy").replace_strict(order, default=len(order)).alias("stack_order"),
+        pl.when(pl.col("partial")).then(pl.col("label") + " (so far)").otherwise(pl.col("label")).alias("week"),
+    ).select("week", "taxonomy", "count", "stack_order")
+    weeks = data["week"].unique(maintain_order=True).to_list()
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:O", sort=weeks, title="ISO week"),
+            y=alt.Y("sum(count):Q", title="misses"),
+            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=alt.Legend(title="taxonomy")),
+            order=alt.Order("stack_order:Q"),
+            tooltip=[alt.Tooltip("week:O"), alt.Tooltip("taxonomy:N"), alt.Tooltip("count:Q", title="misses")],
+        )
+        .properties(height=280)
+    )
+    return chart
+
+
+def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
+    """Weekly accuracy with its 95% Wilson interval. In: ``label``, ``accuracy``, ``ci_low``, ``ci_high``, ``rated``."""
+    data = accuracy.filter(pl.col("accuracy").is_not_null()).select("label", "accuracy", "ci_low", "ci_high", "rated")
+    base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list()))
+    bars = base.mark_rule(strokeWidth=2, color="#4C78A8").encode(
+        y=alt.Y(
+            "ci_low:Q", title="accuracy (accurate / rated)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+        ),
+        y2="ci_high:Q",
+    )
+    points = base.mark_point(filled=True, size=70, color="#4C78A8").encode(
+        y="accuracy:Q",
+        tooltip=[
+            alt.Tooltip("label:O", title="week"),
+            alt.Tooltip("accuracy:Q", format=".1%"),
+            alt.Tooltip("ci_low:Q", title="95% CI low", format=".1%"),
+            alt.Tooltip("ci_high:Q", title="95% CI high", format=".1%"),
+            alt.Tooltip("rated:Q", title="rated"),
+        ],
+    )
+    layered: alt.LayerChart = (bars + points).properties(height=240)
+    return layered
+
+
+def coverage_funnel_chart(stages: pl.DataFrame) -> alt.Chart:
+    """Horizontal funnel. In: ``stage``, ``pairs`` in funnel order."""
+    order = stages["stage"].to_list()
+    chart: alt.Chart = (
+        alt.Chart(stages)
+        .mark_bar(color="#4C78A8")
+        .encode(
+            y=alt.Y("stage:N", sort=order, title=None),
+            x=alt.X("pairs:Q", title="pairs"),
+            tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("pairs:Q")],
+        )
+        .properties(height=150)
+    )
+    return chart

@@ -1,0 +1,84 @@
+"""What the Overview, Misses and Scenarios pages share: the time window from the sidebar, coverage,
+the pair lifecycle and the miss table (personal data left out unless asked for)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from analytics.learning import coverage_from_folder, lifecycle_options, pair_lifecycle, week_start
+from analytics.misses import effective_timestamp, parse_since
+from dashboard.charts import LIFECYCLE_BADGES
+from dashboard.context import AppContext
+
+MISS_COLUMNS = [
+    "timestamp",
+    "alert_name",
+    "taxonomy",
+    "rating",
+    "severity",
+    "pipeline_name",
+    "root_cause",
+    "root_cause_category",
+    "validity_score",
+    "investigation_loop_count",
+    "taxonomy_detail",
+    "miss_id",
+    "run_id",
+    "feedback_id",
+]
+PERSONAL_COLUMNS = ["user_id", "org_id"]
+
+
+def range_since(context: AppContext) -> tuple[datetime | None, str]:
+    """The sidebar range as an OpenSRE ``--since`` cutoff (inclusive) and its label."""
+    key = context.filters.range_key
+    if key == "all":
+        return None, "all time"
+    return parse_since(key, context.now), f"since {key}"
+
+
+def weeks_for_range(context: AppContext, misses: pl.LazyFrame) -> int:
+    """How many ISO weeks the trend shows: those the range touches (at least 2, at most 104)."""
+    since, _ = range_since(context)
+    if since is None:
+        first = misses.select(pl.col("timestamp").min()).collect().item()
+        since = first if first is not None else context.now
+    weeks = math.floor((week_start(context.now) - week_start(since)).days / 7) + 1
+    return max(2, min(104, weeks))
+
+
+def coverage_for(context: AppContext, folder_text: str | None) -> tuple[pl.LazyFrame | None, list[str], Path | None]:
+    """Coverage from the scenarios folder typed on the page, else the config's ``scenarios_dir``."""
+    folder = Path(folder_text).expanduser() if folder_text else context.sources.scenarios_dir
+    if folder is None:
+        return None, [], None
+    if not folder.is_dir():
+        return None, [f"{folder}: not a folder"], folder
+    coverage, problems = coverage_from_folder(context.data.frame("misses"), folder)
+    return coverage, problems, folder
+
+
+def lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFrame:
+    """Every grouping key with its lifecycle state (relative to now, over all its misses) and a badge."""
+    frame = pair_lifecycle(
+        context.data.frame("misses"),
+        now=context.now,
+        coverage=coverage,
+        **lifecycle_options(context.policy.misses),
+    )
+    return frame.with_columns(pl.col("state").replace_strict(LIFECYCLE_BADGES, default="").alias("badge"))
+
+
+def miss_table(misses: pl.LazyFrame, *, include_personal: bool = False) -> pl.LazyFrame:
+    """The miss rows as shown and exported: newest first, stored text, no personal data unless asked."""
+    columns = MISS_COLUMNS + (PERSONAL_COLUMNS if include_personal else [])
+    return misses.sort([effective_timestamp(), pl.col("_line")], descending=[True, False]).select(
+        pl.col("timestamp_text").alias("timestamp_as_stored"),
+        *[c for c in columns if c != "timestamp"],
+        pl.col("timestamp").alias("timestamp_utc"),
+        pl.col("_line").alias("line"),
+    )
