@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from analytics.derived import incident_signature_reference
+from analytics.derived import incident_signature_reference, with_grouping_key
+from analytics.misses import filter_misses, parse_since, top_groups
+from analytics.readers import read_input_file
+from analytics.scenarios import build_cases, manifest_bytes, write_cases
+from analytics.schemas import MISSES
 
 SAMPLE_NOW = datetime(2026, 11, 16, 9, 0, 0, tzinfo=UTC)  # a Monday morning: triage time
 DAYS = 70
@@ -756,6 +760,26 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
     )
 
 
+# --- scenarios: what the team exported on earlier Mondays ------------------------------------------
+
+SCENARIO_BATCHES = ((27, "2w", 8), (9, "2w", 6))  # (days before now, --since, --top)
+
+
+def _scenario_batches(out: Path, now: datetime) -> int:
+    """Export two batches of scenarios as `misses export` would have on earlier days, into ``scenarios/``,
+    so coverage, time to coverage and fix held have something to show. Returns the number of cases."""
+    misses = with_grouping_key(read_input_file(out / "misses.jsonl", MISSES).frame.lazy())
+    written = 0
+    for days_before, since, top in SCENARIO_BATCHES:
+        then = now - timedelta(days=days_before)
+        known_then = misses.filter(pl.col("timestamp") <= then)
+        cases = build_cases(top_groups(filter_misses(known_then, since=parse_since(since, then)), top=top))
+        manifest = manifest_bytes(cases, exported_at=then, since=since, top=top, taxonomy=None)
+        write_cases(out / "scenarios" / f"{then:%Y-%m-%d}", cases, manifest)
+        written += len(cases)
+    return written
+
+
 # --- writer ---------------------------------------------------------------------------------------
 
 
@@ -776,6 +800,7 @@ def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: dateti
     ledger = _ledger(rng, max(100, round(BASE_LEDGER_ROWS * scale)), now_us)
     ledger.write_csv(out / "error_ledger.csv")
     rows["error_ledger.csv"] = ledger.height
+    rows["scenarios/ (cases)"] = _scenario_batches(out, now)
     manifest = {"seed": seed, "scale": scale, "now": now.isoformat(), "generator": "triage-lens sample 1"}
     (out / "sample.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return SampleSummary(out, rows)

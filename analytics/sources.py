@@ -32,6 +32,7 @@ BUNDLED_SAMPLE_DIR = REPO_DATA_DIR / "sample"
 DEFAULT_POLICY_FILE = REPO_DATA_DIR / "policy.yml"
 CONFIG_FILENAME = "triage-lens.yaml"
 SAMPLE_MANIFEST = "sample.json"
+SCENARIOS_FOLDER = "scenarios"  # a data folder's exported scenarios, used for coverage by default
 # Bump when the typed layout of a cached file changes, so old caches are never read.
 READER_VERSION = "1"
 
@@ -193,6 +194,7 @@ def resolve_sources(
         root = Path(data).expanduser()
         if root.is_dir():
             origin, paths, now_folder = "folder", _folder_paths(root), root
+            scenarios = root / SCENARIOS_FOLDER if (root / SCENARIOS_FOLDER).is_dir() else None
             if root.resolve() == BUNDLED_SAMPLE_DIR.resolve():
                 origin, sample_inputs = "sample", tuple(s.name for s in ALL_INPUTS)
         elif root.is_file() and root.suffix.lower() in (".yaml", ".yml"):
@@ -216,6 +218,9 @@ def resolve_sources(
         else:
             root, origin, paths, now_folder = BUNDLED_SAMPLE_DIR, "sample", sample_paths, BUNDLED_SAMPLE_DIR
             sample_inputs = tuple(s.name for s in ALL_INPUTS)
+            scenarios = (
+                BUNDLED_SAMPLE_DIR / SCENARIOS_FOLDER if (BUNDLED_SAMPLE_DIR / SCENARIOS_FOLDER).is_dir() else None
+            )
 
     if now is not None:
         pinned, now_source = _parse_now(now, "--now"), "--now"

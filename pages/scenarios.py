@@ -1,6 +1,154 @@
-"""Scenarios page: its analytics land with a later issue; until then it says what it will show."""
+"""Scenarios: top-N recurring pairs as benchmark scenarios (the same tree as `opensre misses export`), the
+alert.json preview and downloads, and coverage from a scenarios folder: covered, time to coverage, fix held."""
 
-from dashboard.context import current_context
-from dashboard.placeholder import render_planned_page
+from __future__ import annotations
 
-render_planned_page("scenarios.py", current_context())
+import polars as pl
+import streamlit as st
+
+from analytics.misses import DEFAULT_EXPORT_SINCE, DEFAULT_TOP, filter_misses, parse_since, top_groups
+from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
+from analytics.schemas import TAXONOMIES
+from dashboard.charts import coverage_funnel_chart
+from dashboard.context import current_context, set_url_param, url_param
+from dashboard.exports import download_name
+from dashboard.formatting import escape_markdown
+from dashboard.misses_view import coverage_for, lifecycle
+
+SINCE_CHOICES = ["24h", "7d", "14d", "30d", "90d"]
+context = current_context()
+st.title("Scenarios")
+loaded = context.data.inputs["misses"]
+if loaded.path is None or loaded.error:
+    st.info("No `misses.jsonl` in this data source: there is nothing to turn into scenarios yet.")
+    st.stop()
+misses = context.data.frame("misses")
+
+# --- export controls (kept in the URL) ---------------------------------------------------------------
+col_since, col_top, col_tax = st.columns(3)
+since = url_param("since", DEFAULT_EXPORT_SINCE) or DEFAULT_EXPORT_SINCE
+since = col_since.selectbox(
+    "Since",
+    SINCE_CHOICES,
+    index=SINCE_CHOICES.index(since) if since in SINCE_CHOICES else 1,
+    help="Misses with timestamp ≥ now − since, as `opensre misses export --since` (default 7d).",
+)
+try:
+    top_default = int(url_param("top", str(DEFAULT_TOP)) or DEFAULT_TOP)
+except ValueError:
+    top_default = DEFAULT_TOP
+top = int(col_top.number_input("Top pairs", min_value=0, max_value=500, value=min(max(top_default, 0), 500), step=1))
+taxonomy_options = ["all", *TAXONOMIES]
+taxonomy = url_param("taxonomy", "all")
+taxonomy = col_tax.selectbox(
+    "Taxonomy",
+    taxonomy_options,
+    index=taxonomy_options.index(taxonomy) if taxonomy in taxonomy_options else 0,
+    format_func=lambda t: "all taxonomies" if t == "all" else t,
+)
+set_url_param("since", since, DEFAULT_EXPORT_SINCE)
+set_url_param("top", str(top), str(DEFAULT_TOP))
+set_url_param("taxonomy", taxonomy, "all")
+
+chosen_taxonomy = None if taxonomy == "all" else taxonomy
+in_scope = filter_misses(misses, since=parse_since(since, context.now), taxonomy=chosen_taxonomy)
+groups = top_groups(in_scope, top=top)
+cases = build_cases(groups)
+manifest = manifest_bytes(cases, exported_at=context.now, since=since, top=top, taxonomy=chosen_taxonomy)
+n_scope = in_scope.select(pl.len()).collect().item()
+st.caption(
+    f"{n_scope:,} misses since {since}; grouped by (alert, taxonomy), ordered by count then recency, first {top}. "
+    "Each case's `alert.json` is byte-identical to `opensre misses export`; the rubric sits in "
+    "`commonAnnotations.scoring_points`."
+)
+
+if not cases:
+    st.info("No scenarios for these settings: widen **Since** or raise **Top pairs**.")
+else:
+    table = pl.DataFrame(
+        {
+            "#": [i + 1 for i in range(len(cases))],
+            "folder": [c.dir for c in cases],
+            "alert": [c.alert_name for c in cases],
+            "taxonomy": [c.taxonomy for c in cases],
+            "misses": [c.count for c in cases],
+            "representative miss": [str(c.miss_id) for c in cases],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    name_filters = {"since": since, "top": str(top), "taxonomy": chosen_taxonomy}
+    st.download_button(
+        f"Download {len(cases)} scenario(s) (ZIP)",
+        data=zip_bytes(cases, manifest),
+        file_name=download_name("scenarios", context.now, "zip", **name_filters),
+        mime="application/zip",
+        type="primary",
+        help="The same tree as `triage-lens misses export`: one folder per case plus the manifest.",
+    )
+    st.subheader("alert.json preview")
+    picked = st.selectbox("Case", range(len(cases)), format_func=lambda i: cases[i].dir)
+    case = cases[picked]
+    st.code(case.content.decode("utf-8"), language="json")
+    st.download_button(
+        "Download this alert.json",
+        data=case.content,
+        file_name=f"{case.dir}.alert.json",
+        mime="application/json",
+    )
+
+# --- coverage ----------------------------------------------------------------------------------------------
+st.subheader("Coverage")
+folder_text = st.text_input(
+    "Scenarios folder",
+    value=url_param("scenarios", "") or "",
+    placeholder=str(context.sources.scenarios_dir or "e.g. tests/benchmarks/production_misses"),
+    help="A folder of exported scenarios (any depth). Empty uses `scenarios_dir` from the config.",
+).strip()
+set_url_param("scenarios", folder_text or None)
+coverage, problems, folder = coverage_for(context, folder_text or None)
+for problem in problems:
+    st.warning(escape_markdown(problem))
+if coverage is None:
+    st.info(
+        "Point to a scenarios folder (or set `scenarios_dir` in `triage-lens.yaml`) to see which recurring pairs "
+        "are covered by a regression scenario, how long coverage took and whether the fix held."
+    )
+    st.stop()
+
+pairs = lifecycle(context, coverage)
+scope_keys = in_scope.select("group_alert", "group_taxonomy").unique().collect()
+missed = pairs.join(scope_keys, on=["group_alert", "group_taxonomy"], how="inner")
+funnel = pl.DataFrame(
+    {
+        "stage": ["missed", "covered", "fix held"],
+        "pairs": [missed.height, int(missed["covered"].sum()), int(missed["fix_held"].fill_null(False).sum())],
+    }
+)
+left, right = st.columns([3, 2])
+left.altair_chart(coverage_funnel_chart(funnel), width="stretch")
+left.caption(f"Pairs missed since {since} → covered by a scenario in the folder → no miss after that coverage time.")
+covered = pairs.filter(pl.col("covered"))
+median = covered["time_to_coverage"].median() if covered.height else None
+right.metric("Covered pairs (all time)", f"{covered.height:,} of {pairs.height:,}")
+right.metric(
+    "Median time to coverage",
+    "—" if median is None else f"{median.total_seconds() / 86400:.1f} days",
+    help="Coverage time (the manifest's exported_at, else the file's modification time) − the pair's first miss.",
+)
+st.caption(
+    f"Scenarios folder: {escape_markdown(folder)} · a scenario covers the pair of the miss named by its "
+    "`_meta.miss_id` (else its own alert name and taxonomy). Fix held = no miss of the pair after its coverage time."
+)
+st.dataframe(
+    covered.select(
+        pl.col("group_alert").alias("alert"),
+        pl.col("group_taxonomy").alias("taxonomy"),
+        "covered_at",
+        (pl.col("time_to_coverage").dt.total_seconds() / 86400).round(1).alias("days to coverage"),
+        "fix_held",
+        pl.col("badge").alias("state"),
+        "last_seen",
+    ).sort("covered_at"),
+    hide_index=True,
+    width="stretch",
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,8 @@ NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file under ``folder`` (relative POSIX path → bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
@@ -32,10 +32,9 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path: Pat
 
 def test_committed_sample_is_the_scale_0_1_output_and_small(tmp_path: Path) -> None:
     generate_sample(tmp_path / "fresh", seed=7, scale=0.1)
-    names = sorted(p.name for p in SAMPLE_DIR.iterdir())
-    _match, mismatch, errors = filecmp.cmpfiles(SAMPLE_DIR, tmp_path / "fresh", names, shallow=False)
-    assert (mismatch, errors) == ([], [])
-    assert sum(p.stat().st_size for p in SAMPLE_DIR.iterdir()) <= 5 * 1024 * 1024
+    committed = tree(SAMPLE_DIR)
+    assert committed == tree(tmp_path / "fresh")
+    assert sum(len(content) for content in committed.values()) <= 5 * 1024 * 1024
     assert json.loads((SAMPLE_DIR / "sample.json").read_text()) == {
         "seed": 7,
         "scale": 0.1,
