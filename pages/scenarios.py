@@ -128,11 +128,11 @@ left, right = st.columns([3, 2])
 left.altair_chart(coverage_funnel_chart(funnel), width="stretch")
 left.caption(f"Pairs missed since {since} → covered by a scenario in the folder → no miss after that coverage time.")
 covered = pairs.filter(pl.col("covered"))
-median = covered["time_to_coverage"].median() if covered.height else None
+median_days = covered.select((pl.col("time_to_coverage").dt.total_seconds() / 86400).median()).item()
 right.metric("Covered pairs (all time)", f"{covered.height:,} of {pairs.height:,}")
 right.metric(
     "Median time to coverage",
-    "—" if median is None else f"{median.total_seconds() / 86400:.1f} days",
+    "—" if median_days is None else f"{median_days:.1f} days",
     help="Coverage time (the manifest's exported_at, else the file's modification time) − the pair's first miss.",
 )
 st.caption(
