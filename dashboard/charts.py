@@ -22,13 +22,27 @@ LIFECYCLE_COLORS: dict[str, str] = {
     "regressed": "#B279A2",
     "quiet": "#54A24B",
 }
+# Plain symbols every font has (tables cannot show icons); Markdown gets coloured badges instead.
 LIFECYCLE_BADGES: dict[str, str] = {
-    "new": "🆕 new",
+    "new": "✦ new",
     "ongoing": "● ongoing",
-    "escalating": "🔺 escalating",
-    "regressed": "↩️ regressed",
-    "quiet": "💤 quiet",
+    "escalating": "▲ escalating",
+    "regressed": "↩ regressed",
+    "quiet": "○ quiet",
 }
+LIFECYCLE_MARKDOWN_COLORS: dict[str, str] = {
+    "new": "blue",
+    "ongoing": "gray",
+    "escalating": "red",
+    "regressed": "violet",
+    "quiet": "green",
+}
+
+
+def lifecycle_badge_markdown(state: str) -> str:
+    """A Streamlit Markdown badge for a lifecycle state (a fixed colour per state)."""
+    color = LIFECYCLE_MARKDOWN_COLORS.get(state, "gray")
+    return f":{color}-badge[{LIFECYCLE_BADGES.get(state, state)}]"
 
 
 def taxonomy_scale(extra: list[str] | None = None) -> alt.Scale:
@@ -67,9 +81,7 @@ def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
     data = accuracy.filter(pl.col("accuracy").is_not_null()).select("label", "accuracy", "ci_low", "ci_high", "rated")
     base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list()))
     bars = base.mark_rule(strokeWidth=2, color="#4C78A8").encode(
-        y=alt.Y(
-            "ci_low:Q", title="accuracy (accurate / rated)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
-        ),
+        y=alt.Y("ci_low:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y2="ci_high:Q",
     )
     points = base.mark_point(filled=True, size=70, color="#4C78A8").encode(

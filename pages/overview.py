@@ -1,6 +1,137 @@
-"""Overview page: its analytics land with a later issue; until then it says what it will show."""
+"""Overview: is the RCA agent learning? Last complete week vs the one before — misses, pair fix rate,
+accuracy with intervals — and the top recurring pairs; every tile links to its page with the filters."""
 
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from analytics.learning import learning_trend, lifecycle_options, weekly_accuracy
+from analytics.misses import filter_misses, parse_since, top_groups
+from analytics.stats import change_label
+from dashboard.charts import accuracy_chart, lifecycle_badge_markdown
 from dashboard.context import current_context
-from dashboard.placeholder import render_planned_page
+from dashboard.formatting import escape_markdown
+from dashboard.misses_view import coverage_for
+from dashboard.registry import PAGES_BY_SCRIPT
 
-render_planned_page("overview.py", current_context())
+context = current_context()
+st.title("Overview")
+misses_loaded = context.data.inputs["misses"].available
+feedback_loaded = context.data.inputs["feedback"].available
+link_params = context.filters.query_params()
+
+if not misses_loaded and not feedback_loaded:
+    st.info(
+        "No OpenSRE learning files (`misses.jsonl`, `feedback.jsonl`) in this data source, so there is no "
+        "week-over-week view yet. See **Data & policy** for what was found."
+    )
+else:
+    coverage, _, _ = coverage_for(context, None)
+    trend = learning_trend(
+        context.data.frame("misses"),
+        context.data.frame("feedback"),
+        now=context.now,
+        weeks=3,
+        z=context.policy.confidence.wilson_z,
+        coverage=coverage,
+        lifecycle_options=lifecycle_options(context.policy.misses),
+    )
+    before, last, current = trend.weeks
+    st.caption(
+        f"Last complete ISO week **{last['week']}** against **{before['week']}**; {current['week']} so far "
+        f"(up to now) has {current['total']:,} misses. Weeks start Monday 00:00 UTC."
+    )
+    tiles = st.columns(3)
+    with tiles[0].container(border=True):
+        st.metric(
+            f"Misses in {last['week']}",
+            f"{last['total']:,}",
+            delta=last["total"] - before["total"],
+            delta_color="inverse",
+            help="Rows of misses.jsonl (partial or inaccurate ratings) timestamped in the week.",
+        )
+        st.page_link(
+            PAGES_BY_SCRIPT["misses.py"].path.as_posix(),
+            label="Open Misses",
+            icon=":material/arrow_forward:",
+            query_params=link_params,
+        )
+    with tiles[1].container(border=True):
+        rate = last["pair_fix_rate"]
+        previous_rate = before["pair_fix_rate"]
+        st.metric(
+            f"Pair fix rate {last['week']}",
+            "—" if rate is None else f"{rate:.0%}",
+            delta=None if rate is None or previous_rate is None else f"{(rate - previous_rate) * 100:+.0f} pts",
+            help="Of the (alert, taxonomy) pairs missed in the week before, the share with no miss this week.",
+        )
+        st.caption(f"{last['pairs_fixed']} of {last['pairs_prev']} pairs from {before['week']} did not recur.")
+        st.page_link(
+            PAGES_BY_SCRIPT["scenarios.py"].path.as_posix(),
+            label="Open Scenarios",
+            icon=":material/arrow_forward:",
+            query_params=link_params,
+        )
+    with tiles[2].container(border=True):
+        accuracy = last["accuracy"]
+        label = change_label(
+            (before["ci_low"], before["ci_high"]), (last["ci_low"], last["ci_high"]), before["rated"], last["rated"]
+        )
+        delta = None
+        if accuracy is not None and before["accuracy"] is not None:
+            delta = f"{(accuracy - before['accuracy']) * 100:+.1f} pts" + (f" · {label}" if label else "")
+        st.metric(
+            f"RCA accuracy {last['week']}",
+            "—" if accuracy is None else f"{accuracy:.1%}",
+            delta=delta,
+            delta_color="off" if label else "normal",
+            help="Accurate / rated human ratings in feedback.jsonl (noise left out), with a 95% Wilson interval.",
+        )
+        if accuracy is not None:
+            st.caption(
+                f"95% CI {last['ci_low']:.1%}–{last['ci_high']:.1%} · n={last['rated']} rated · lenient "
+                f"(accurate + partial) {last['accuracy_lenient']:.1%}"
+            )
+        st.page_link(
+            PAGES_BY_SCRIPT["confidence.py"].path.as_posix(),
+            label="Open Confidence",
+            icon=":material/arrow_forward:",
+            query_params=link_params,
+        )
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Top recurring pairs, last 7 days")
+        recent = filter_misses(context.data.frame("misses"), since=parse_since("7d", context.now))
+        top = top_groups(recent, top=5)
+        states = {(p["alert_name"], p["taxonomy"]): p["state"] for p in trend.pairs}
+        if top.height == 0:
+            st.info("No misses in the last 7 days.")
+        for row in top.iter_rows(named=True):
+            state = states.get((row["group_alert"], row["group_taxonomy"]), "")
+            cols = st.columns([5, 2, 2])
+            cols[0].page_link(
+                PAGES_BY_SCRIPT["misses.py"].path.as_posix(),
+                label=escape_markdown(f"{row['group_alert']} · {row['group_taxonomy']}"),
+                query_params={**link_params, "alert": row["group_alert"], "taxonomy": row["group_taxonomy"]},
+            )
+            cols[1].write(f"{row['count']}×")
+            cols[2].markdown(lifecycle_badge_markdown(state) if state else "")
+    with right:
+        st.subheader("Accuracy by week")
+        weekly = weekly_accuracy(
+            context.data.frame("feedback"), now=context.now, weeks=8, z=context.policy.confidence.wilson_z
+        )
+        weekly = weekly.with_columns(pl.col("week").dt.strftime("%G-W%V").alias("label"))
+        if weekly.filter(pl.col("rated") > 0).height:
+            st.altair_chart(accuracy_chart(weekly), width="stretch")
+            st.caption("Dots: accurate / rated; bars: 95% Wilson interval. Overlapping bars are not a real change.")
+        else:
+            st.info("No rated investigations in the last 8 weeks.")
+
+st.divider()
+st.caption(
+    "Open incidents, the error-severity header and high-recurrence buckets join this page with the Incidents, "
+    "Recurrence and Error severity pages (not built yet)."
+)

@@ -45,3 +45,53 @@ def test_time_range_and_service_filters_live_in_the_url(streamlit_server: str, p
     tab.wait_for_url("**range=7d**")  # type: ignore[attr-defined]
     assert "service=gateway" in tab.url  # type: ignore[attr-defined]
     assert tab.locator("h1").first.inner_text() == "Data & policy"  # type: ignore[attr-defined]
+
+
+def test_scenarios_zip_download_has_the_export_tree(streamlit_server: str, page: object, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from analytics.cli import cli
+    from tests.conftest import SAMPLE_DIR
+
+    tab = page
+    tab.goto(f"{streamlit_server}/scenarios?top=5&since=14d")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    button = tab.get_by_role("button", name="Download 5 scenario(s) (ZIP)")  # type: ignore[attr-defined]
+    with tab.expect_download() as download_info:  # type: ignore[attr-defined]
+        button.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("scenarios_since-14d_top-5_")
+    data = Path(download.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = sorted(archive.namelist())
+    out = tmp_path / "cli"
+    CliRunner().invoke(
+        cli, ["--data", str(SAMPLE_DIR), "misses", "export", "--out", str(out), "--since", "14d", "--top", "5"]
+    )
+    expected = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert names == expected
+    assert len([n for n in names if n.endswith("/alert.json")]) == 5
+    tab.screenshot(path=str(tmp_path / "scenarios.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_misses_page_filters_and_downloads(streamlit_server: str, page: object, tmp_path: Path) -> None:
+    import io
+
+    tab = page
+    tab.goto(f"{streamlit_server}/misses?taxonomy=reasoning_gap")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    assert tab.locator("[data-testid='stVegaLiteChart']").count() >= 1  # type: ignore[attr-defined]
+    button = tab.get_by_role("button", name="(CSV)")  # type: ignore[attr-defined]
+    with tab.expect_download() as download_info:  # type: ignore[attr-defined]
+        button.click()
+    download = download_info.value
+    assert "taxonomy-reasoning_gap" in download.suggested_filename
+    import csv
+
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert rows and "user_id" not in rows[0]
+    assert {row["taxonomy"] for row in rows} == {"reasoning_gap"}

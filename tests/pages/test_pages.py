@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,68 @@ def test_what_if_policy_with_an_unknown_key_is_refused(monkeypatch: pytest.Monke
     assert not app.exception
     assert "critical_24h: 5" in app.code[0].value
     assert any("what-if policy is active" in i.value for i in app.sidebar.info)
+
+
+# --- the learning pages on the sample, on hostile data ---------------------------------------------------
+
+HOSTILE_LINES = [
+    '{"miss_id": "h1", "timestamp": "2026-11-15T10:00:00Z", "alert_name": "<script>alert(1)</script>", "taxonomy": "retrieval_gap", "taxonomy_detail": "**bold** [x](javascript:alert(1))"}',
+    '{"miss_id": "h2", "timestamp": "2026-11-15T11:00:00Z", "alert_name": "../../etc/passwd", "taxonomy": "tool_failure", "root_cause": "=cmd|\' /C calc\'!A0"}',
+    '{"miss_id": "h3", "timestamp": "2026-11-15T12:00:00Z", "alert_name": "' + "x" * 10_000 + '", "taxonomy": null}',
+    '{"miss_id": "h4", "timestamp": null, "alert_name": null, "taxonomy": "routing_failure", "validity_score": "high"}',
+    "not json at all",
+]
+
+
+def page_spec(script: str) -> PageSpec:
+    return next(p for p in PAGES if p.script == script)
+
+
+def test_overview_tiles_match_the_cli_trend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from analytics.cli import cli
+
+    trend = json.loads(
+        CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "misses", "trend", "--weeks", "3", "--json"]).stdout
+    )
+    last = trend["weeks"][1]
+    app = open_page(page_spec("overview.py"), SAMPLE_DIR, monkeypatch)
+    assert not app.exception
+    labels = [m.label for m in app.metric]
+    assert labels == [f"Misses in {last['week']}", f"Pair fix rate {last['week']}", f"RCA accuracy {last['week']}"]
+    assert app.metric[0].value == f"{last['total']:,}"
+    assert app.metric[2].value == f"{last['accuracy']:.1%}"
+
+
+def test_misses_page_reads_its_filters_from_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["taxonomy"] = "tool_failure"
+    app.query_params["range"] = "7d"
+    app.run()
+    app.switch_page("pages/misses.py").run()
+    assert not app.exception
+    assert app.selectbox[0].value == "tool_failure"
+    table = app.dataframe[1].value
+    assert set(table["taxonomy"]) == {"tool_failure"}
+    assert "user_id" not in table.columns  # personal data stays out unless asked for
+
+
+def test_scenarios_page_lists_cases_and_coverage_on_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = open_page(page_spec("scenarios.py"), SAMPLE_DIR, monkeypatch)
+    assert not app.exception
+    cases = app.dataframe[0].value
+    assert len(cases) == 10 and list(cases["#"]) == list(range(1, 11))
+    assert cases["folder"][0].startswith("0001_")
+    assert [m.label for m in app.metric] == ["Covered pairs (all time)", "Median time to coverage"]
+
+
+@pytest.mark.parametrize("script", ["overview.py", "misses.py", "scenarios.py"])
+def test_learning_pages_survive_hostile_misses(script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_lines(tmp_path / "misses.jsonl", *HOSTILE_LINES)
+    (tmp_path / "sample.json").write_text('{"now": "2026-11-16T09:00:00+00:00"}')
+    app = open_page(page_spec(script), tmp_path, monkeypatch)
+    assert not app.exception, [e.value for e in app.exception]
+    rendered = " ".join(m.value for m in app.markdown)
+    assert "<script>" not in rendered
