@@ -17,6 +17,7 @@ import click
 
 from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
 from analytics.cli_misses import misses
+from analytics.cli_severity import severity
 from analytics.policy import Policy, PolicyError, load_policy
 from analytics.sources import LoadedData, load_all, summarise_sources
 from analytics.timeparse import format_utc
@@ -189,6 +190,7 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
 
 
 cli.add_command(misses)
+cli.add_command(severity)
 
 
 def main() -> None:

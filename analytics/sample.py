@@ -624,6 +624,40 @@ def _ledger_block(
     }
 
 
+def _history_blocks(rng: np.random.Generator, rows: int, now_us: int) -> list[dict[str, np.ndarray]]:
+    """Older history (8–69 days ago): one error a day per provider, plus bursts — one loud day each.
+
+    A burst pages once under the current rule (its 24 hours) but for seven days under the legacy 7-day
+    average: the backtest shows the difference. The trickle never pages (1 a day, error types rotating).
+    """
+    day_us = SECONDS_PER_DAY * 1_000_000
+    history_days = np.arange(8, DAYS - 1)
+    codes = np.array([PROVIDERS.index(p) for p in BULK_PROVIDERS])
+    trickle_provider = np.repeat(codes, history_days.size)[: max(0, rows)]
+    trickle_day = np.tile(history_days, codes.size)[: trickle_provider.size]
+    trickle = {
+        "ts": now_us - trickle_day * day_us + rng.integers(0, day_us, trickle_provider.size),
+        "provider": trickle_provider,
+        "error_type": (trickle_day + np.arange(trickle_provider.size)) % 5,
+        "category": np.zeros(trickle_provider.size, dtype=np.int64),
+    }
+    burst_rows = max(0, rows - trickle_provider.size)
+    n_bursts = min(40, burst_rows)
+    if n_bursts == 0:
+        return [trickle]
+    burst_provider = codes[np.arange(n_bursts) % codes.size]
+    # Bursts start 9–60 days ago, spread so each provider's bursts are at least a week apart.
+    burst_day = 9 + (np.arange(n_bursts) // codes.size) * 10 + rng.integers(0, 3, n_bursts)
+    which = rng.integers(0, n_bursts, burst_rows)
+    burst = {
+        "ts": now_us - burst_day[which] * day_us + rng.integers(0, day_us, burst_rows),
+        "provider": burst_provider[which],
+        "error_type": _codes(rng, 5, burst_rows, [0.25, 0.3, 0.2, 0.15, 0.1]),
+        "category": np.zeros(burst_rows, dtype=np.int64),
+    }
+    return [trickle, burst]
+
+
 def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
     s = max(1.0, n / BASE_LEDGER_ROWS * 10)  # scenario volumes grow slowly with scale; floors keep them at 0.1
     blocks = [
@@ -710,17 +744,7 @@ def _ledger(rng: np.random.Generator, n: int, now_us: int) -> pl.DataFrame:
         )
     )
     bulk = max(0, n - scenario_rows - cleanup)
-    # Older history (8–69 days ago), which the legacy 7-day-average rule would still page on.
-    bulk_provider = np.array([PROVIDERS.index(p) for p in BULK_PROVIDERS])[
-        _codes(rng, len(BULK_PROVIDERS), bulk, [0.22, 0.18, 0.14, 0.1, 0.12, 0.08, 0.08, 0.08])
-    ]
-    bulk_block = {
-        "ts": (now_us - rng.uniform(7 * 24 + 1, DAYS * 24 - 1, bulk) * 3_600_000_000).astype(np.int64),
-        "provider": bulk_provider,
-        "error_type": _codes(rng, 5, bulk, [0.25, 0.3, 0.2, 0.15, 0.1]),
-        "category": np.zeros(bulk, dtype=np.int64),
-    }
-    blocks.append(bulk_block)
+    blocks.extend(_history_blocks(rng, bulk, now_us))
     ts = np.concatenate([b["ts"] for b in blocks])
     provider = np.concatenate([b["provider"] for b in blocks])
     error_type = np.concatenate([b["error_type"] for b in blocks])
