@@ -112,3 +112,78 @@ def coverage_funnel_chart(stages: pl.DataFrame) -> alt.Chart:
         .properties(height=150)
     )
     return chart
+
+
+SEVERITY_COLORS: dict[str, str] = {"critical": "#E45756", "warning": "#F58518", "info": "#4C78A8"}
+SEVERITY_MARKDOWN_COLORS: dict[str, str] = {"critical": "red", "warning": "orange", "info": "green"}
+
+
+def severity_chart(providers: pl.DataFrame) -> alt.LayerChart:
+    """Last 24 hours against the 7-day daily average per provider, with a marker on spikes.
+
+    In: ``provider``, ``severity``, ``c24``, ``c7``, ``spike`` (one row per provider).
+    """
+    order = providers["provider"].to_list()
+    bars = providers.select(
+        "provider",
+        "severity",
+        pl.col("c24").cast(pl.Float64).alias("last 24h"),
+        (pl.col("c7") / 7).round(2).alias("7-day daily average"),
+    ).unpivot(index=["provider", "severity"], variable_name="window", value_name="errors")
+    base = alt.Chart(bars).encode(
+        y=alt.Y("provider:N", sort=order, title=None),
+        x=alt.X("errors:Q", title="errors"),
+        yOffset=alt.YOffset("window:N", sort=["last 24h", "7-day daily average"]),
+    )
+    drawn = base.mark_bar().encode(
+        color=alt.Color(
+            "window:N",
+            scale=alt.Scale(domain=["last 24h", "7-day daily average"], range=["#E45756", "#9D9D9D"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("provider:N"),
+            alt.Tooltip("window:N"),
+            alt.Tooltip("errors:Q"),
+            alt.Tooltip("severity:N"),
+        ],
+    )
+    spikes = (
+        alt.Chart(providers.filter(pl.col("spike")).select("provider", "c24"))
+        .mark_point(shape="triangle-up", size=120, filled=True, color="#E45756")
+        .encode(
+            y=alt.Y("provider:N", sort=order),
+            x=alt.X("c24:Q"),
+            tooltip=[alt.Tooltip("provider:N"), alt.Tooltip("c24:Q", title="spike: last 24h")],
+        )
+    )
+    chart: alt.LayerChart = (drawn + spikes).properties(height=max(160, 56 * len(order)))
+    return chart
+
+
+def backtest_chart(days: pl.DataFrame) -> alt.Chart:
+    """Pages per day under each rule. In: ``date``, ``legacy_critical``, ``legacy_warning``,
+    ``current_critical``, ``current_warning`` (one row per day)."""
+    data = days.select(
+        pl.col("date").cast(pl.Utf8),
+        (pl.col("legacy_critical") + pl.col("legacy_warning")).alias("legacy 7-day average"),
+        (pl.col("current_critical") + pl.col("current_warning")).alias("current state (24h vs 7d)"),
+    ).unpivot(index="date", variable_name="rule", value_name="pages")
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:O", title="day (evaluated at 24:00 UTC)", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("pages:Q", title="providers paged"),
+            color=alt.Color(
+                "rule:N",
+                scale=alt.Scale(
+                    domain=["legacy 7-day average", "current state (24h vs 7d)"], range=["#9D9D9D", "#E45756"]
+                ),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("date:O"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
+        )
+        .properties(height=320)
+    )
+    return chart

@@ -1,6 +1,119 @@
-"""Error severity page: its analytics land with a later issue; until then it says what it will show."""
+"""Error severity: is anything on fire right now? Current state (24h vs 7d) per provider, the digest header
+as the headline, spikes, trends, samples, and the backtest of the legacy 7-day-average rule."""
 
-from dashboard.context import current_context
-from dashboard.placeholder import render_planned_page
+from __future__ import annotations
 
-render_planned_page("error_severity.py", current_context())
+import polars as pl
+import streamlit as st
+
+from analytics.severity import SeverityOptions, backtest_frame, header_text, samples_by_provider, severity_frame
+from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
+from dashboard.context import current_context, set_url_param, url_param
+from dashboard.exports import csv_bytes, download_name, json_bytes
+from dashboard.formatting import escape_markdown
+
+BACKTEST_CHOICES = [7, 14, 30, 60]
+
+context = current_context()
+st.title("Error severity")
+loaded = context.data.inputs["error_ledger"]
+if loaded.path is None or loaded.error:
+    st.info(
+        "No error ledger in this data source (`error_ledger.jsonl`, `.csv`, `.parquet`, or a SQLite/D1 file "
+        "with table `error_ledger`)." + (f"\n\n{escape_markdown(loaded.error)}" if loaded.error else "")
+    )
+    st.stop()
+
+excluded_text = url_param("exclude", "") or ""
+extra_tenants = [t.strip() for t in excluded_text.split(",") if t.strip()]
+options = SeverityOptions.from_policy(context.policy.severity, extra_tenants)
+ledger = context.data.frame("error_ledger")
+frame = severity_frame(ledger, now=context.now, options=options)
+header, overall = header_text(frame["severity"].to_list())
+st.markdown(f"### :{SEVERITY_MARKDOWN_COLORS[overall]}[{header}]")
+st.caption(
+    f"As of {context.now:%Y-%m-%d %H:%M} UTC · critical: ≥ {options.critical_24h} errors in the last 24 hours, or a "
+    f"spike (≥ {options.spike_min_24h} and > {options.spike_factor:g}× the 7-day daily average); warning: ≥ "
+    f"{options.warning_24h} in 24 hours. A provider that was loud this week but is quiet today is *historical*, not a "
+    f"page. Never counted: categories {', '.join(options.excluded_categories) or '—'}; tenants "
+    f"{escape_markdown(', '.join(options.excluded_tenants)) or '—'}."
+)
+with st.expander("Exclude tenants"):
+    typed = st.text_input("Tenants to leave out (comma-separated)", value=excluded_text, key="exclude_tenants")
+    set_url_param("exclude", typed.strip() or None)
+    if typed.strip() != excluded_text:
+        st.rerun()
+
+show_nominal = st.toggle("Show nominal providers too", value=False)
+listed = frame if show_nominal else frame.filter(pl.col("status") != "nominal")
+samples = samples_by_provider(ledger, now=context.now, options=options, providers=listed["provider"].to_list())
+table = listed.with_columns(
+    pl.col("provider")
+    .map_elements(
+        lambda p: " · ".join(f"{s['error_type']} ×{s['count']}: {s['message']}" for s in samples.get(p, [])),
+        return_dtype=pl.Utf8,
+    )
+    .alias("samples")
+).select(
+    "provider",
+    "severity",
+    "status",
+    pl.col("c24").alias("last_24h"),
+    pl.col("c7").alias("last_7d"),
+    "trend",
+    "spike",
+    "daily",
+    "samples",
+)
+if table.height == 0:
+    st.success("No provider needs attention: every provider is nominal.")
+else:
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "daily": st.column_config.BarChartColumn("7 × 24h (oldest → now)", y_min=0),
+            "trend": st.column_config.TextColumn(help="Last 24h vs the mean of the six 24h windows before it."),
+            "samples": st.column_config.TextColumn(help="Top error types by 24h count with their latest message."),
+        },
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        f"Download {table.height} providers (CSV)",
+        data=csv_bytes(table),
+        file_name=download_name("severity", context.now, "csv", exclude=excluded_text or None),
+        mime="text/csv",
+    )
+    right.download_button(
+        f"Download {table.height} providers (JSON)",
+        data=json_bytes(table),
+        file_name=download_name("severity", context.now, "json", exclude=excluded_text or None),
+        mime="application/json",
+    )
+    st.subheader("Last 24 hours vs the 7-day daily average")
+    st.altair_chart(severity_chart(listed), width="stretch")
+    st.caption("▲ marks a spike: at least a few errors and far above the provider's own recent average.")
+
+st.subheader("Backtest: legacy 7-day average vs current state")
+try:
+    days_default = int(url_param("days", "30") or 30)
+except ValueError:
+    days_default = 30
+days = st.select_slider("Days", BACKTEST_CHOICES, value=days_default if days_default in BACKTEST_CHOICES else 30)
+set_url_param("days", str(days), "30")
+backtest = backtest_frame(ledger, now=context.now, days=days, options=options)
+legacy_pages = int(backtest.select(pl.col("legacy_critical") + pl.col("legacy_warning")).to_series().sum())
+current_pages = int(backtest.select(pl.col("current_critical") + pl.col("current_warning")).to_series().sum())
+st.altair_chart(backtest_chart(backtest), width="stretch")
+st.caption(
+    f"Each complete UTC day evaluated at its end. Over {days} days the legacy rule (7-day average > "
+    f"{options.legacy_warning_avg_daily:g}/day warning, > {options.legacy_critical_avg_daily:g}/day critical) pages "
+    f"**{legacy_pages}** times; the current rule **{current_pages}**."
+)
+st.download_button(
+    "Download backtest (CSV)",
+    data=csv_bytes(backtest),
+    file_name=download_name("severity-backtest", context.now, "csv", days=str(days)),
+    mime="text/csv",
+)

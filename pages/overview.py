@@ -8,8 +8,9 @@ import streamlit as st
 
 from analytics.learning import learning_trend, lifecycle_options, weekly_accuracy
 from analytics.misses import filter_misses, parse_since, top_groups
+from analytics.severity import SeverityOptions, header_text, severity_frame
 from analytics.stats import change_label
-from dashboard.charts import accuracy_chart, lifecycle_badge_markdown
+from dashboard.charts import SEVERITY_MARKDOWN_COLORS, accuracy_chart, lifecycle_badge_markdown
 from dashboard.context import current_context
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for
@@ -131,7 +132,20 @@ else:
             st.info("No rated investigations in the last 8 weeks.")
 
 st.divider()
+ledger_input = context.data.inputs["error_ledger"]
+if ledger_input.available:
+    options = SeverityOptions.from_policy(context.policy.severity)
+    severities = severity_frame(context.data.frame("error_ledger"), now=context.now, options=options)
+    header, overall = header_text(severities["severity"].to_list())
+    with st.container(border=True):
+        st.markdown(f"**Error severity now:** :{SEVERITY_MARKDOWN_COLORS[overall]}[{header}]")
+        st.caption("Errors in the last 24 hours against each provider's own 7 days — not a trailing average.")
+        st.page_link(
+            PAGES_BY_SCRIPT["error_severity.py"].path.as_posix(),
+            label="Open Error severity",
+            icon=":material/arrow_forward:",
+            query_params=link_params,
+        )
 st.caption(
-    "Open incidents, the error-severity header and high-recurrence buckets join this page with the Incidents, "
-    "Recurrence and Error severity pages (not built yet)."
+    "Open incidents and high-recurrence buckets join this page with the Incidents and Recurrence pages (not built yet)."
 )

@@ -95,3 +95,19 @@ def test_misses_page_filters_and_downloads(streamlit_server: str, page: object, 
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert rows and "user_id" not in rows[0]
     assert {row["taxonomy"] for row in rows} == {"reasoning_gap"}
+
+
+def test_error_severity_page_shows_the_header_and_both_charts(streamlit_server: str, page: object, tmp_path: Path) -> None:
+    tab = page
+    tab.goto(f"{streamlit_server}/severity")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    expect(tab.get_by_text("2 critical, 1 warning").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2, timeout=30_000)  # type: ignore[attr-defined]
+    with tab.expect_download() as download_info:  # type: ignore[attr-defined]
+        tab.get_by_role("button", name="providers (JSON)").click()  # type: ignore[attr-defined]
+    import json
+
+    providers = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
+    assert [p["provider"] for p in providers][:2] == ["google_ads", "stripe"]
+    tab.screenshot(path=str(tmp_path / "severity.png"), full_page=True)  # type: ignore[attr-defined]

@@ -195,3 +195,32 @@ def test_learning_pages_survive_hostile_misses(script: str, tmp_path: Path, monk
     assert not app.exception, [e.value for e in app.exception]
     rendered = " ".join(m.value for m in app.markdown)
     assert "<script>" not in rendered
+
+
+def test_error_severity_page_headline_matches_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from analytics.cli import cli
+
+    report = json.loads(CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "severity", "--json"]).stdout)
+    app = open_page(page_spec("error_severity.py"), SAMPLE_DIR, monkeypatch)
+    assert not app.exception
+    assert any(report["header"] in m.value for m in app.markdown)
+    providers = app.dataframe[0].value
+    assert list(providers["provider"]) == [p["provider"] for p in report["providers"]]
+    assert list(providers["last_24h"]) == [p["last_24h_total"] for p in report["providers"]]
+
+
+def test_error_severity_page_on_a_quiet_ledger_says_all_nominal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "error_ledger.csv").write_text(
+        "timestamp,provider,error_type,error_message,category\n"
+        '2026-11-10T10:00:00Z,meta_ads,UPSTREAM,=HYPERLINK("http://x"),error\n'
+        "not-a-time,meta_ads,UPSTREAM,boom,error\n"
+    )
+    (tmp_path / "sample.json").write_text('{"now": "2026-11-16T09:00:00+00:00"}')
+    app = open_page(page_spec("error_severity.py"), tmp_path, monkeypatch)
+    assert not app.exception
+    assert any("All systems nominal" in m.value for m in app.markdown)
+    assert any("every provider is nominal" in s.value for s in app.success)
