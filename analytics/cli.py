@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
+from analytics.cli_confidence import confidence
 from analytics.cli_misses import misses
 from analytics.cli_severity import severity
 from analytics.policy import Policy, PolicyError, load_policy
@@ -190,6 +191,7 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
 
 
 cli.add_command(misses)
+cli.add_command(confidence)
 cli.add_command(severity)
 
 

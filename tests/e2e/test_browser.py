@@ -97,7 +97,9 @@ def test_misses_page_filters_and_downloads(streamlit_server: str, page: object, 
     assert {row["taxonomy"] for row in rows} == {"reasoning_gap"}
 
 
-def test_error_severity_page_shows_the_header_and_both_charts(streamlit_server: str, page: object, tmp_path: Path) -> None:
+def test_error_severity_page_shows_the_header_and_both_charts(
+    streamlit_server: str, page: object, tmp_path: Path
+) -> None:
     tab = page
     tab.goto(f"{streamlit_server}/severity")  # type: ignore[attr-defined]
     wait_for_app(tab)

@@ -1,0 +1,344 @@
+"""Confidence-aware RCA (RULES.md §3): bands, the sufficiency gate, evidence sources and calibration
+of each band against human ratings, the gate audit and a threshold sweep.
+
+Results come from ``investigations.jsonl`` joined to ``feedback.jsonl`` on ``run_id`` (the investigation's
+score wins; the latest feedback per run counts), or from ``feedback.jsonl`` alone, whose own
+``validity_score`` gives the band and whose missing claims leave the gate unevaluated (``gate`` null).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import polars as pl
+
+from analytics.policy import ConfidencePolicy
+from analytics.stats import wilson_exprs
+
+BANDS: tuple[str, ...] = ("high", "medium", "low", "unscored")
+RATED = ("accurate", "partial", "inaccurate")
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """Band thresholds and the sufficiency gate of the policy's ``confidence`` section."""
+
+    high: float = 0.75
+    medium: float = 0.40
+    bypass_categories: tuple[str, ...] = ("healthy", "unknown")
+    high_min_validated: int = 1
+    medium_min_validated: int = 2
+    prefix: str = "Most likely:"
+    wilson_z: float = 1.959964
+
+    @classmethod
+    def from_policy(cls, policy: ConfidencePolicy) -> GateOptions:
+        return cls(
+            high=policy.high,
+            medium=policy.medium,
+            bypass_categories=tuple(policy.gate.bypass_categories),
+            high_min_validated=policy.gate.high_min_validated,
+            medium_min_validated=policy.gate.medium_min_validated,
+            prefix=policy.gate.prefix,
+            wilson_z=policy.wilson_z,
+        )
+
+    @property
+    def prefix_stem(self) -> str:
+        """``"Most likely"``: a root cause already starting with it is never prefixed again."""
+        return self.prefix.rstrip(":").rstrip()
+
+
+def band_expr(score: pl.Expr, options: GateOptions) -> pl.Expr:
+    """``high`` (≥ high), ``medium`` (≥ medium), ``low``, or ``unscored`` for a null score."""
+    return (
+        pl.when(score.is_null())
+        .then(pl.lit("unscored"))
+        .when(score >= options.high)
+        .then(pl.lit("high"))
+        .when(score >= options.medium)
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("low"))
+    )
+
+
+def gate_passes_expr(score: pl.Expr, validated: pl.Expr, category: pl.Expr, options: GateOptions) -> pl.Expr:
+    """Passes on a bypass category, on score ≥ high with enough validated claims, or on score ≥ medium with
+    enough validated claims for medium; fires otherwise (a null score can only pass by bypass)."""
+    bypass = category.fill_null("").is_in(list(options.bypass_categories))
+    strong = (score >= options.high) & (validated >= options.high_min_validated)
+    enough = (score >= options.medium) & (validated >= options.medium_min_validated)
+    return bypass | strong.fill_null(False) | enough.fill_null(False)
+
+
+def gated_root_cause_expr(root_cause: pl.Expr, passed: pl.Expr, options: GateOptions) -> pl.Expr:
+    """Fired: ``"Most likely: "`` in front unless it already starts with ``"Most likely"``.
+    Passed: a leading ``"Most likely:"`` and the whitespace after it removed."""
+    stripped = root_cause.str.replace(r"^" + re.escape(options.prefix) + r"\s*", "")
+    prefixed = (
+        pl.when(root_cause.str.starts_with(options.prefix_stem))
+        .then(root_cause)
+        .otherwise(pl.lit(options.prefix + " ") + root_cause)
+    )
+    return pl.when(passed).then(stripped).otherwise(prefixed)
+
+
+def evidence_sources_expr(claims: pl.Expr) -> pl.Expr:
+    """Distinct text before the first ``:`` of every evidence key of the validated claims (sorted list)."""
+    keys = claims.list.eval(pl.element().struct.field("evidence_keys").explode().drop_nulls())
+    return keys.list.eval(pl.element().str.split(":").list.first()).list.unique().list.sort()
+
+
+def classify(
+    *, score: float | None, validated: int, category: str, root_cause: str | None, options: GateOptions
+) -> dict[str, Any]:
+    """``confidence classify``: band, gate and root cause of one result (the same expressions as the report)."""
+    frame = pl.DataFrame(
+        {"score": [score], "validated": [validated], "category": [category], "root_cause": [root_cause]},
+        schema={"score": pl.Float64, "validated": pl.Int64, "category": pl.Utf8, "root_cause": pl.Utf8},
+    )
+    passed = gate_passes_expr(pl.col("score"), pl.col("validated"), pl.col("category"), options)
+    row = frame.select(
+        pl.when(passed).then(band_expr(pl.col("score"), options)).otherwise(pl.lit("low")).alias("band"),
+        pl.when(passed).then(pl.lit("passed")).otherwise(pl.lit("fired")).alias("gate"),
+        gated_root_cause_expr(pl.col("root_cause"), passed, options).alias("root_cause"),
+    ).row(0, named=True)
+    return {"band": row["band"], "gate": row["gate"], "root_cause": row["root_cause"]}
+
+
+def latest_feedback(feedback: pl.LazyFrame) -> pl.LazyFrame:
+    """One feedback row per ``run_id``: the latest by timestamp (then file order).
+
+    Out: ``run_id``, ``rating``, ``is_noise``, ``feedback_score``, ``rated_at``, ``feedback_category``,
+    ``feedback_root_cause``, ``feedback_alert``.
+    """
+    return (
+        feedback.filter(pl.col("run_id").is_not_null())
+        .sort(["timestamp", "_line"], nulls_last=False)
+        .group_by("run_id")
+        .agg(
+            pl.col("rating").last(),
+            pl.col("is_noise").last(),
+            pl.col("validity_score").last().alias("feedback_score"),
+            pl.col("timestamp").last().alias("rated_at"),
+            pl.col("root_cause_category").last().alias("feedback_category"),
+            pl.col("root_cause").last().alias("feedback_root_cause"),
+            pl.col("alert_name").last().alias("feedback_alert"),
+        )
+    )
+
+
+def confidence_results(
+    investigations: pl.LazyFrame | None, feedback: pl.LazyFrame, *, options: GateOptions
+) -> pl.LazyFrame:
+    """One row per result with its band before and after the gate.
+
+    Out: ``run_id``, ``timestamp``, ``alert_name``, ``category``, ``score``, ``validated``, ``sources``
+    (list), ``score_band``, ``gate`` ("passed" / "fired" / null without claims), ``band`` (shown),
+    ``root_cause`` (gated), ``rating``, ``rated`` (a human rating that is not noise), ``accurate``,
+    ``single_source``, and for investigations ``validated_claims``, ``non_validated_claims``,
+    ``ranked_hypotheses``, ``missing_evidence``.
+    """
+    ratings = latest_feedback(feedback)
+    if investigations is not None:
+        base = investigations.join(ratings, on="run_id", how="left").with_columns(
+            pl.col("validity_score").alias("score"),
+            pl.coalesce("root_cause_category", "feedback_category").alias("category"),
+            pl.col("validated_claims").list.len().fill_null(0).cast(pl.Int64).alias("validated"),
+            evidence_sources_expr(pl.col("validated_claims"))
+            .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+            .alias("sources"),
+            pl.lit(True).alias("_claims_known"),
+        )
+    else:
+        base = ratings.with_columns(
+            pl.col("rated_at").alias("timestamp"),
+            pl.col("feedback_alert").alias("alert_name"),
+            pl.col("feedback_score").alias("score"),
+            pl.col("feedback_category").alias("category"),
+            pl.col("feedback_root_cause").alias("root_cause"),
+            pl.lit(0, dtype=pl.Int64).alias("validated"),
+            pl.lit([], dtype=pl.List(pl.Utf8)).alias("sources"),
+            pl.lit(False).alias("_claims_known"),
+        )
+    passed = gate_passes_expr(pl.col("score"), pl.col("validated"), pl.col("category"), options)
+    score_band = band_expr(pl.col("score"), options)
+    shown = pl.when(pl.col("_claims_known") & ~passed).then(pl.lit("low")).otherwise(score_band)
+    gate = pl.when(pl.col("_claims_known")).then(pl.when(passed).then(pl.lit("passed")).otherwise(pl.lit("fired")))
+    root = (
+        pl.when(pl.col("_claims_known"))
+        .then(gated_root_cause_expr(pl.col("root_cause"), passed, options))
+        .otherwise(pl.col("root_cause"))
+    )
+    rated = pl.col("rating").is_in(list(RATED)) & ~pl.col("is_noise").fill_null(False)
+    extra = ["validated_claims", "non_validated_claims", "ranked_hypotheses", "missing_evidence"]
+    columns = [
+        "run_id",
+        "timestamp",
+        "alert_name",
+        "category",
+        "score",
+        "validated",
+        "sources",
+        "score_band",
+        "gate",
+        "band",
+        "root_cause",
+        "rating",
+        "rated",
+        "accurate",
+        "single_source",
+    ] + (extra if investigations is not None else [])
+    return (
+        base.with_columns(
+            score_band.alias("score_band"),
+            gate.alias("gate"),
+            shown.alias("band"),
+            root.alias("root_cause"),
+            rated.alias("rated"),
+        )
+        .with_columns(
+            (pl.col("rated") & (pl.col("rating") == "accurate")).alias("accurate"),
+            ((pl.col("band") == "high") & (pl.col("sources").list.len() == 1)).alias("single_source"),
+        )
+        .select(columns)
+    )
+
+
+def calibration(results: pl.DataFrame, *, options: GateOptions) -> pl.DataFrame:
+    """Per shown band: rating counts, accuracy with its Wilson interval, the nominal range and ``overconfident``
+    (interval entirely below the band's lower threshold). Every band appears, in BANDS order."""
+    nominal = {
+        "high": (options.high, 1.0),
+        "medium": (options.medium, options.high),
+        "low": (0.0, options.medium),
+        "unscored": (None, None),
+    }
+    rated = results.filter(pl.col("rated"))
+    counts = rated.group_by("band").agg(
+        pl.len().cast(pl.Int64).alias("n"),
+        *[(pl.col("rating") == r).sum().cast(pl.Int64).alias(r) for r in RATED],
+    )
+    low, high = wilson_exprs(pl.col("accurate"), pl.col("n"), options.wilson_z)
+    grid = pl.DataFrame(
+        {
+            "band": list(BANDS),
+            "nominal_low": [nominal[b][0] for b in BANDS],
+            "nominal_high": [nominal[b][1] for b in BANDS],
+            "order": list(range(len(BANDS))),
+        },
+        schema={"band": pl.Utf8, "nominal_low": pl.Float64, "nominal_high": pl.Float64, "order": pl.Int64},
+    )
+    return (
+        grid.join(counts, on="band", how="left")
+        .with_columns(pl.col("n", *RATED).fill_null(0))
+        .with_columns(
+            pl.when(pl.col("n") > 0).then((pl.col("accurate") / pl.col("n")).round(4)).alias("accuracy"),
+            low.alias("ci_low"),
+            high.alias("ci_high"),
+        )
+        .with_columns(
+            (pl.col("ci_high").is_not_null() & (pl.col("ci_high") < pl.col("nominal_low").fill_null(0.0))).alias(
+                "overconfident"
+            )
+        )
+        .sort("order")
+        .select("band", "n", *RATED, "accuracy", "ci_low", "ci_high", "nominal_low", "nominal_high", "overconfident")
+    )
+
+
+def gate_audit(results: pl.DataFrame) -> dict[str, int] | None:
+    """2×2 of gate (passed / fired) × rating (accurate / not) over rated results; None without claims."""
+    if results.height == 0 or results["gate"].null_count() == results.height:
+        return None
+    rated = results.filter(pl.col("rated") & pl.col("gate").is_not_null())
+    cells = dict.fromkeys(("passed_accurate", "passed_not_accurate", "fired_accurate", "fired_not_accurate"), 0)
+    for gate, accurate, n in rated.group_by("gate", "accurate").len().iter_rows():
+        cells[f"{gate}_{'accurate' if accurate else 'not_accurate'}"] = int(n)
+    return cells
+
+
+def threshold_sweep(results: pl.DataFrame, *, options: GateOptions) -> pl.DataFrame:
+    """Coverage (share of rated results passing the gate) and accuracy of the passing ones for a grid of
+    (high, medium) thresholds, claim minimums from the policy. Computed on score percentiles × claim
+    buckets (≤ 1.2k groups), never on a row × grid cross product.
+
+    Out: ``high``, ``medium``, ``coverage``, ``accuracy`` (4 places; null when nothing passes).
+    """
+    rated = results.filter(pl.col("rated") & pl.col("gate").is_not_null())
+    if rated.height == 0:
+        return pl.DataFrame(
+            schema={"high": pl.Float64, "medium": pl.Float64, "coverage": pl.Float64, "accuracy": pl.Float64}
+        )
+    bypass = pl.col("category").fill_null("").is_in(list(options.bypass_categories))
+    groups = rated.group_by(
+        (pl.col("score") * 100).round(6).floor().cast(pl.Int64).alias("pct"),
+        pl.col("validated").clip(0, 2).alias("claims"),
+        bypass.alias("bypass"),
+    ).agg(pl.len().alias("n"), pl.col("accurate").sum().alias("good"))
+    grid = pl.DataFrame(
+        [(h / 100, m / 100) for h in range(50, 100, 5) for m in range(20, h + 1, 5)],
+        schema={"high": pl.Float64, "medium": pl.Float64},
+        orient="row",
+    )
+    total = rated.height
+    passes = (
+        pl.col("bypass")
+        | ((pl.col("pct") >= (pl.col("high") * 100).round(0)) & (pl.col("claims") >= options.high_min_validated))
+        | ((pl.col("pct") >= (pl.col("medium") * 100).round(0)) & (pl.col("claims") >= options.medium_min_validated))
+    ).fill_null(pl.col("bypass"))
+    return (
+        grid.join(groups, how="cross")
+        .filter(passes)
+        .group_by("high", "medium")
+        .agg(pl.col("n").sum().alias("passing"), pl.col("good").sum().alias("good"))
+        .join(grid, on=["high", "medium"], how="right")
+        .with_columns(pl.col("passing", "good").fill_null(0))
+        .with_columns(
+            (pl.col("passing") / total).round(4).alias("coverage"),
+            pl.when(pl.col("passing") > 0).then((pl.col("good") / pl.col("passing")).round(4)).alias("accuracy"),
+        )
+        .sort("high", "medium")
+        .select("high", "medium", "coverage", "accuracy")
+    )
+
+
+def confidence_report(results: pl.DataFrame, *, options: GateOptions, claims_known: bool) -> dict[str, Any]:
+    """The ``confidence report --json`` object of CLI.md."""
+    bands = dict.fromkeys(BANDS, 0)
+    for band, n in results.group_by("band").len().iter_rows():
+        bands[band] = n
+    calibrated = calibration(results, options=options)
+    high_rated = results.filter(pl.col("rated") & (pl.col("band") == "high"))
+    false_rate = (
+        round(high_rated.filter(pl.col("rating") == "inaccurate").height / high_rated.height, 4)
+        if high_rated.height
+        else None
+    )
+    return {
+        "basis": "shown" if claims_known else "score",
+        "bands": bands,
+        "gate_fired": int((results["gate"] == "fired").sum()) if claims_known else 0,
+        "calibration": calibrated.to_dicts(),
+        "false_confidence_rate": false_rate,
+        "gate_audit": gate_audit(results) if claims_known else None,
+        "single_source_high": int(results["single_source"].sum()) if results.height else 0,
+        "sweep": threshold_sweep(results, options=options).to_dicts() if claims_known else [],
+    }
+
+
+def what_if(results: pl.DataFrame, *, options: GateOptions, **changes: Any) -> dict[str, Any]:
+    """Coverage and accuracy of the passing results under changed thresholds (the page's sliders)."""
+    changed = replace(options, **changes)
+    rated = results.filter(pl.col("rated") & pl.col("gate").is_not_null())
+    if rated.height == 0:
+        return {"coverage": None, "accuracy": None, "passing": 0, "rated": 0}
+    passed = rated.filter(gate_passes_expr(pl.col("score"), pl.col("validated"), pl.col("category"), changed))
+    return {
+        "coverage": round(passed.height / rated.height, 4),
+        "accuracy": round(int(passed["accurate"].sum()) / passed.height, 4) if passed.height else None,
+        "passing": passed.height,
+        "rated": rated.height,
+    }
