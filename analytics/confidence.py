@@ -172,7 +172,7 @@ def confidence_results(
         .then(gated_root_cause_expr(pl.col("root_cause"), passed, options))
         .otherwise(pl.col("root_cause"))
     )
-    rated = pl.col("rating").is_in(list(RATED)) & ~pl.col("is_noise").fill_null(False)
+    rated = pl.col("rating").is_in(list(RATED)).fill_null(False) & ~pl.col("is_noise").fill_null(False)
     extra = ["validated_claims", "non_validated_claims", "ranked_hypotheses", "missing_evidence"]
     columns = [
         "run_id",

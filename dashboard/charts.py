@@ -187,3 +187,81 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
         .properties(height=320)
     )
     return chart
+
+
+BAND_COLORS: dict[str, str] = {"high": "#54A24B", "medium": "#EECA3B", "low": "#E45756", "unscored": "#9D9D9D"}
+BAND_ORDER = ["high", "medium", "low", "unscored"]
+
+
+def band_mix_chart(counts: pl.DataFrame) -> alt.Chart:
+    """Shown bands per ISO week. In: ``label``, ``band``, ``count`` (one row per week × band)."""
+    order = {b: i for i, b in enumerate(BAND_ORDER)}
+    data = counts.with_columns(pl.col("band").replace_strict(order, default=len(order)).alias("stack_order"))
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:O", title="ISO week", sort=data["label"].unique(maintain_order=True).to_list()),
+            y=alt.Y("sum(count):Q", title="results", stack="normalize", axis=alt.Axis(format="%")),
+            color=alt.Color("band:N", scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER])),
+            order=alt.Order("stack_order:Q"),
+            tooltip=[alt.Tooltip("label:O", title="week"), alt.Tooltip("band:N"), alt.Tooltip("count:Q")],
+        )
+        .properties(height=240)
+    )
+    return chart
+
+
+def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
+    """Accuracy per band with its 95% interval beside the band's nominal range (shaded).
+
+    In: ``band``, ``n``, ``accuracy``, ``ci_low``, ``ci_high``, ``nominal_low``, ``nominal_high``.
+    """
+    data = calibration.filter(pl.col("n") > 0)
+    x = alt.X("band:N", sort=BAND_ORDER, title="band shown")
+    nominal = (
+        alt.Chart(data.filter(pl.col("nominal_low").is_not_null()))
+        .mark_bar(opacity=0.18, color="#4C78A8")
+        .encode(
+            x=x,
+            y=alt.Y("nominal_low:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="accuracy"),
+            y2="nominal_high:Q",
+            tooltip=[
+                alt.Tooltip("band:N"),
+                alt.Tooltip("nominal_low:Q", format=".0%", title="nominal from"),
+                alt.Tooltip("nominal_high:Q", format=".0%", title="nominal to"),
+            ],
+        )
+    )
+    interval = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=x,
+            y="ci_low:Q",
+            y2="ci_high:Q",
+            color=alt.Color(
+                "band:N", scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER]), legend=None
+            ),
+        )
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x=x,
+            y="accuracy:Q",
+            color=alt.Color(
+                "band:N", scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("band:N"),
+                alt.Tooltip("n:Q", title="rated"),
+                alt.Tooltip("accuracy:Q", format=".1%"),
+                alt.Tooltip("ci_low:Q", format=".1%", title="95% CI low"),
+                alt.Tooltip("ci_high:Q", format=".1%", title="95% CI high"),
+            ],
+        )
+    )
+    chart: alt.LayerChart = (nominal + interval + points).properties(height=280)
+    return chart

@@ -113,3 +113,12 @@ def test_error_severity_page_shows_the_header_and_both_charts(
     providers = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert [p["provider"] for p in providers][:2] == ["google_ads", "stripe"]
     tab.screenshot(path=str(tmp_path / "severity.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_confidence_page_shows_calibration_in_a_browser(streamlit_server: str, page: object) -> None:
+    tab = page
+    tab.goto(f"{streamlit_server}/confidence?range=all")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Overconfident:").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2, timeout=30_000)  # type: ignore[attr-defined]

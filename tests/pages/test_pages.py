@@ -224,3 +224,28 @@ def test_error_severity_page_on_a_quiet_ledger_says_all_nominal(
     assert not app.exception
     assert any("All systems nominal" in m.value for m in app.markdown)
     assert any("every provider is nominal" in s.value for s in app.success)
+
+
+def test_confidence_page_shows_the_overconfident_band_of_the_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = "all"
+    app.run()
+    app.switch_page("pages/confidence.py").run()
+    assert not app.exception
+    assert any("Overconfident: **high**" in e.value for e in app.error)
+    calibration = app.dataframe[0].value
+    assert list(calibration["band"]) == ["high", "medium", "low", "unscored"]
+    assert bool(calibration["overconfident"][0]) is True
+
+
+def test_confidence_page_with_feedback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_lines(
+        tmp_path / "feedback.jsonl",
+        '{"run_id": "r1", "validity_score": 0.9, "rating": "inaccurate", "timestamp": "2026-11-15T10:00:00Z"}',
+        '{"run_id": "r2", "validity_score": "high", "rating": "accurate", "timestamp": "2026-11-15T11:00:00Z"}',
+    )
+    (tmp_path / "sample.json").write_text('{"now": "2026-11-16T09:00:00+00:00"}')
+    app = open_page(page_spec("confidence.py"), tmp_path, monkeypatch)
+    assert not app.exception
+    assert any("the gate is not evaluated" in c.value for c in app.caption)

@@ -1,0 +1,289 @@
+"""RULES.md §3 with hand-written expectations: bands, the gate, prefixes, calibration and the 2×2 audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.cli import cli
+from analytics.confidence import GateOptions, band_expr, classify, confidence_report, confidence_results
+from analytics.readers import read_input_file
+from analytics.schemas import FEEDBACK, INVESTIGATIONS
+from tests.conftest import SAMPLE_DIR, write_lines
+
+OPTIONS = GateOptions()
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [(0.75, "high"), (0.7499, "medium"), (0.40, "medium"), (0.3999, "low"), (0.0, "low"), (None, "unscored")],
+)
+def test_band_boundaries(score: float | None, band: str) -> None:
+    frame = pl.DataFrame({"s": [score]}, schema={"s": pl.Float64})
+    assert frame.select(band_expr(pl.col("s"), OPTIONS)).item() == band
+
+
+@pytest.mark.parametrize(
+    ("score", "validated", "category", "root_cause", "expected"),
+    [
+        (0.9, 0, "database", "DB outage", {"band": "low", "gate": "fired", "root_cause": "Most likely: DB outage"}),
+        (0.5, 1, "database", "Pool", {"band": "low", "gate": "fired", "root_cause": "Most likely: Pool"}),
+        (0.5, 2, "database", "Pool", {"band": "medium", "gate": "passed", "root_cause": "Pool"}),
+        (0.75, 1, "database", "Pool", {"band": "high", "gate": "passed", "root_cause": "Pool"}),
+        (0.1, 0, "healthy", "All fine", {"band": "low", "gate": "passed", "root_cause": "All fine"}),
+        (None, 0, "unknown", "No idea", {"band": "unscored", "gate": "passed", "root_cause": "No idea"}),
+        (None, 5, "database", "X", {"band": "low", "gate": "fired", "root_cause": "Most likely: X"}),
+        # an existing "Most likely:" is stripped on pass (with the spaces after it) and never doubled on fire
+        (0.9, 1, "database", "Most likely:   DB outage", {"band": "high", "gate": "passed", "root_cause": "DB outage"}),
+        (
+            0.9,
+            0,
+            "database",
+            "Most likely: DB outage",
+            {"band": "low", "gate": "fired", "root_cause": "Most likely: DB outage"},
+        ),
+        # "Most likely" without a colon: not doubled on fire, not stripped on pass
+        (
+            0.9,
+            0,
+            "database",
+            "Most likely the DB",
+            {"band": "low", "gate": "fired", "root_cause": "Most likely the DB"},
+        ),
+        (
+            0.9,
+            1,
+            "database",
+            "Most likely the DB",
+            {"band": "high", "gate": "passed", "root_cause": "Most likely the DB"},
+        ),
+    ],
+)
+def test_gate_cases(score: float | None, validated: int, category: str, root_cause: str, expected: dict) -> None:
+    assert (
+        classify(score=score, validated=validated, category=category, root_cause=root_cause, options=OPTIONS)
+        == expected
+    )
+
+
+def test_classify_cli_done_when() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "confidence",
+            "classify",
+            "--score",
+            "0.9",
+            "--validated",
+            "0",
+            "--category",
+            "database",
+            "--root-cause",
+            "DB outage",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"band": "low", "gate": "fired", "root_cause": "Most likely: DB outage"}
+
+
+def claims(*keys: str) -> list[dict]:
+    return [{"claim": f"claim {k}", "evidence_keys": [k]} for k in keys]
+
+
+TEN = [
+    # run, score, claims, category, rating
+    ("r1", 0.90, claims("logs:a", "metrics:b"), "db", "accurate"),
+    ("r2", 0.80, claims("logs:a"), "db", "inaccurate"),
+    ("r3", 0.95, [], "db", "inaccurate"),
+    ("r4", 0.60, claims("logs:x", "logs:y"), "db", "accurate"),
+    ("r5", 0.50, claims("traces:t"), "db", "partial"),
+    ("r6", 0.30, [], "healthy", "accurate"),
+    ("r7", None, [], "unknown", "inaccurate"),
+    ("r8", 0.76, claims("db:q"), "db", "accurate"),
+    ("r9", 0.45, claims("k8s:a", "deploys:b", "logs:c"), "network", "inaccurate"),
+    ("r10", 0.85, claims("metrics:m"), "db", None),  # never rated
+]
+
+
+@pytest.fixture
+def ten_results(tmp_path: Path) -> pl.DataFrame:
+    inv = write_lines(
+        tmp_path / "investigations.jsonl",
+        *(
+            json.dumps(
+                {
+                    "run_id": r,
+                    "validity_score": s,
+                    "validated_claims": c,
+                    "root_cause_category": cat,
+                    "root_cause": f"cause {r}",
+                    "timestamp": "2026-06-01T00:00:00Z",
+                }
+            )
+            for r, s, c, cat, _ in TEN
+        ),
+    )
+    feedback_lines = [
+        json.dumps({"run_id": r, "rating": rating, "timestamp": "2026-06-02T00:00:00Z"})
+        for r, _, _, _, rating in TEN
+        if rating
+    ]
+    # r3 was first rated accurate, then re-rated inaccurate: the latest rating counts
+    feedback_lines.insert(0, json.dumps({"run_id": "r3", "rating": "accurate", "timestamp": "2026-06-01T12:00:00Z"}))
+    # a noise rating is left out of every calibration
+    feedback_lines.append(json.dumps({"run_id": "r-noise", "rating": "accurate", "is_noise": True}))
+    fb = write_lines(tmp_path / "feedback.jsonl", *feedback_lines)
+    return confidence_results(
+        read_input_file(inv, INVESTIGATIONS).frame.lazy(), read_input_file(fb, FEEDBACK).frame.lazy(), options=OPTIONS
+    ).collect()
+
+
+def test_results_of_the_ten(ten_results: pl.DataFrame) -> None:
+    rows = {r["run_id"]: r for r in ten_results.iter_rows(named=True)}
+    assert {r: rows[r]["band"] for r in rows} == {
+        "r1": "high",
+        "r2": "high",
+        "r3": "low",
+        "r4": "medium",
+        "r5": "low",
+        "r6": "low",
+        "r7": "unscored",
+        "r8": "high",
+        "r9": "medium",
+        "r10": "high",
+    }
+    assert [r for r in rows if rows[r]["gate"] == "fired"] == ["r3", "r5"]
+    assert rows["r3"]["rating"] == "inaccurate" and rows["r3"]["root_cause"] == "Most likely: cause r3"
+    assert rows["r1"]["sources"] == ["logs", "metrics"] and rows["r9"]["sources"] == ["deploys", "k8s", "logs"]
+    assert sorted(r for r in rows if rows[r]["single_source"]) == ["r10", "r2", "r8"]
+    assert rows["r10"]["rated"] is False
+
+
+def test_calibration_and_audit_of_the_ten(ten_results: pl.DataFrame) -> None:
+    report = confidence_report(ten_results, options=OPTIONS, claims_known=True)
+    assert report["basis"] == "shown"
+    assert report["bands"] == {"high": 4, "medium": 2, "low": 3, "unscored": 1}
+    assert report["gate_fired"] == 2
+    assert report["calibration"] == [
+        {
+            "band": "high",
+            "n": 3,
+            "accurate": 2,
+            "partial": 0,
+            "inaccurate": 1,
+            "accuracy": 0.6667,
+            "ci_low": 0.2077,
+            "ci_high": 0.9385,
+            "nominal_low": 0.75,
+            "nominal_high": 1.0,
+            "overconfident": False,
+        },
+        {
+            "band": "medium",
+            "n": 2,
+            "accurate": 1,
+            "partial": 0,
+            "inaccurate": 1,
+            "accuracy": 0.5,
+            "ci_low": 0.0945,
+            "ci_high": 0.9055,
+            "nominal_low": 0.4,
+            "nominal_high": 0.75,
+            "overconfident": False,
+        },
+        {
+            "band": "low",
+            "n": 3,
+            "accurate": 1,
+            "partial": 1,
+            "inaccurate": 1,
+            "accuracy": 0.3333,
+            "ci_low": 0.0615,
+            "ci_high": 0.7923,
+            "nominal_low": 0.0,
+            "nominal_high": 0.4,
+            "overconfident": False,
+        },
+        {
+            "band": "unscored",
+            "n": 1,
+            "accurate": 0,
+            "partial": 0,
+            "inaccurate": 1,
+            "accuracy": 0.0,
+            "ci_low": 0.0,
+            "ci_high": 0.7935,
+            "nominal_low": None,
+            "nominal_high": None,
+            "overconfident": False,
+        },
+    ]
+    assert report["false_confidence_rate"] == 0.3333
+    assert report["gate_audit"] == {
+        "passed_accurate": 4,
+        "passed_not_accurate": 3,
+        "fired_accurate": 0,
+        "fired_not_accurate": 2,
+    }
+    assert report["single_source_high"] == 3
+    sweep = {(s["high"], s["medium"]): s for s in report["sweep"]}
+    # at the policy thresholds the sweep agrees with the audit: 7 of 9 rated pass, 4 of them accurate
+    assert sweep[(0.75, 0.4)] == {"high": 0.75, "medium": 0.4, "coverage": 0.7778, "accuracy": 0.5714}
+
+
+def test_overconfident_when_the_interval_is_below_the_band(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"run_id": f"r{i}", "validity_score": 0.9, "rating": "accurate" if i < 20 else "inaccurate"})
+        for i in range(100)
+    ]
+    fb = write_lines(tmp_path / "feedback.jsonl", *lines)
+    results = confidence_results(None, read_input_file(fb, FEEDBACK).frame.lazy(), options=OPTIONS).collect()
+    report = confidence_report(results, options=OPTIONS, claims_known=False)
+    high = report["calibration"][0]
+    assert (high["n"], high["accuracy"], high["overconfident"]) == (100, 0.2, True)
+    assert report["basis"] == "score" and report["gate_audit"] is None and report["sweep"] == []
+    assert results["gate"].null_count() == 100  # feedback alone: the gate is not evaluated
+
+
+def test_report_on_the_sample_shows_an_overconfident_band() -> None:
+    result = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", "--json"])
+    report = json.loads(result.stdout)
+    assert report["basis"] == "shown"
+    assert any(c["overconfident"] for c in report["calibration"])
+    since = json.loads(
+        CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", "--since", "7d", "--json"]).stdout
+    )
+    assert sum(since["bands"].values()) < sum(report["bands"].values())
+
+
+def reference(score: float | None, validated: int, category: str, root_cause: str) -> dict:
+    passed = category in ("healthy", "unknown") or (
+        score is not None and ((score >= 0.75 and validated >= 1) or (score >= 0.40 and validated >= 2))
+    )
+    band = "unscored" if score is None else "high" if score >= 0.75 else "medium" if score >= 0.40 else "low"
+    if passed:
+        text = root_cause[len("Most likely:") :].lstrip() if root_cause.startswith("Most likely:") else root_cause
+        return {"band": band, "gate": "passed", "root_cause": text}
+    text = root_cause if root_cause.startswith("Most likely") else "Most likely: " + root_cause
+    return {"band": "low", "gate": "fired", "root_cause": text}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.none(), st.floats(0, 1), st.sampled_from([0.4, 0.75, 0.3999, 0.7499])),
+    st.integers(0, 4),
+    st.sampled_from(["healthy", "unknown", "database", "", "Healthy"]),
+    st.sampled_from(
+        ["DB outage", "Most likely: x", "Most likely:x", "Most likely x", "most likely: y", "", "Most likely:   "]
+    ),
+)
+def test_classify_matches_the_reference(score: float | None, validated: int, category: str, root_cause: str) -> None:
+    got = classify(score=score, validated=validated, category=category, root_cause=root_cause, options=OPTIONS)
+    assert got == reference(score, validated, category, root_cause)
