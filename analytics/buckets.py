@@ -1,0 +1,180 @@
+"""Root-cause buckets (RULES.md §6): incidents grouped by ``service|kind`` (or a signature prefix), with
+7-day/30-day/open counts, what they look like, and what to do about them.
+
+Input: typed incidents with derived ``kind`` and ``signature``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from analytics.policy import BucketsPolicy, Policy
+from analytics.recurrence import SIGNATURE_PREFIX
+from analytics.timeparse import format_utc
+
+SEVERITY_LEVELS = ("P0", "P1", "P2", "P3")
+
+
+@dataclass(frozen=True)
+class BucketOptions:
+    mode: str = "service_kind"
+    signature_prefix_len: int = 12
+    top_n: int = 10
+    min_7d: int = 3
+    min_30d: int = 6
+    include_statuses: tuple[str, ...] = ("open", "mitigating", "resolved", "closed")
+    open_statuses: tuple[str, ...] = ("open", "mitigating")
+    recommendations_by_kind: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    open_incident_advice: str = "Do not deploy risky changes until mitigated"
+    kind_high: int = 10
+    signature_high: int = 6
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> BucketOptions:
+        b: BucketsPolicy = policy.buckets
+        return cls(
+            mode=b.mode,
+            signature_prefix_len=b.signature_prefix_len,
+            top_n=b.top_n,
+            min_7d=b.min_count.get(7, 3),
+            min_30d=b.min_count.get(30, 6),
+            include_statuses=tuple(b.include_statuses),
+            open_statuses=tuple(policy.incidents.open_statuses),
+            recommendations_by_kind=tuple((k, tuple(v)) for k, v in b.recommendations_by_kind.items()),
+            open_incident_advice=b.open_incident_advice,
+            kind_high=policy.recurrence.thresholds.kind.high,
+            signature_high=policy.recurrence.thresholds.signature.high,
+        )
+
+
+def bucket_key_expr(options: BucketOptions) -> pl.Expr:
+    if options.mode == "signature_prefix":
+        return pl.col("signature").fill_null("").str.slice(0, options.signature_prefix_len)
+    return pl.concat_str([pl.col("service").fill_null(""), pl.lit("|"), pl.col("kind").fill_null("")])
+
+
+def bucket_frame(
+    incidents: pl.LazyFrame, *, now: datetime, options: BucketOptions, service: str | None = None, window_days: int = 30
+) -> pl.DataFrame:
+    """All buckets with their counts (before the shown-when filter), one row each.
+
+    Incidents considered: status in ``include_statuses``, ``started_at`` ≤ now, and (for the 7d/30d counts) within
+    the window; ``open`` counts open statuses at any time. ``window_days`` bounds the 30-day count (and the 7-day one
+    when smaller). Out: ``bucket_key``, ``count_7d``, ``count_30d``, ``open``, ``last_seen``, ``services``, ``kinds``,
+    ``top_signatures`` (list of {prefix, count}), ``severity_mix`` (struct P0..P3), ``sample_incidents``,
+    ``max_signature_7d``, ``max_signature_30d``.
+    """
+    ts = pl.col("started_at")
+    frame = incidents.filter(ts.is_not_null() & (ts <= now) & pl.col("status").is_in(list(options.include_statuses)))
+    if service is not None:
+        frame = frame.filter(pl.col("service") == service)
+    in_7 = ts > now - timedelta(days=min(7, window_days))
+    in_30 = ts > now - timedelta(days=min(30, window_days))
+    frame = frame.with_columns(bucket_key_expr(options).alias("bucket_key"), in_7.alias("in_7"), in_30.alias("in_30"))
+    per_signature = (
+        frame.filter(pl.col("in_30"))
+        .group_by("bucket_key", pl.col("signature").fill_null("").str.slice(0, SIGNATURE_PREFIX).alias("prefix"))
+        .agg(pl.len().cast(pl.Int64).alias("count"), pl.col("in_7").sum().alias("count_7d"))
+    )
+    signature_lists = per_signature.sort(["count", "prefix"], descending=[True, False]).group_by("bucket_key").agg(
+        pl.struct("prefix", "count").alias("top_signatures"),
+        pl.col("count_7d").max().alias("max_signature_7d"),
+        pl.col("count").max().alias("max_signature_30d"),
+    )
+    samples = (
+        frame.filter(pl.col("in_30"))
+        .sort(["started_at", "id"], descending=[True, False])
+        .group_by("bucket_key", maintain_order=True)
+        .head(5)
+        .group_by("bucket_key", maintain_order=True)
+        .agg(
+            pl.struct(
+                "id", "title", "severity", "status", pl.col("started_at_text").alias("started_at")
+            ).alias("sample_incidents")
+        )
+    )
+    buckets = frame.group_by("bucket_key").agg(
+        pl.col("in_7").sum().cast(pl.Int64).alias("count_7d"),
+        pl.col("in_30").sum().cast(pl.Int64).alias("count_30d"),
+        pl.col("status").is_in(list(options.open_statuses)).sum().cast(pl.Int64).alias("open"),
+        ts.max().alias("last_seen"),
+        pl.col("service").drop_nulls().unique().sort().alias("services"),
+        pl.col("kind").drop_nulls().unique().sort().alias("kinds"),
+        pl.struct([(pl.col("severity").filter(pl.col("in_30")) == level).sum().cast(pl.Int64).alias(level)
+                   for level in SEVERITY_LEVELS]).alias("severity_mix"),
+    )
+    return (
+        buckets.join(signature_lists, on="bucket_key", how="left")
+        .join(samples, on="bucket_key", how="left")
+        .with_columns(pl.col("max_signature_7d", "max_signature_30d").fill_null(0))
+        .collect()
+    )
+
+
+def recommendations_for(kinds: list[str], open_count: int, options: BucketOptions) -> list[str]:
+    """The policy's advice for each kind (in order, no repeats), plus the open-incident advice when open > 0."""
+    by_kind = dict(options.recommendations_by_kind)
+    advice: list[str] = []
+    for kind in kinds:
+        for text in by_kind.get(kind, ()):
+            if text not in advice:
+                advice.append(text)
+    if open_count > 0:
+        advice.append(options.open_incident_advice)
+    return advice
+
+
+def is_high_expr(options: BucketOptions) -> pl.Expr:
+    """RULES §7: high when either window reaches the kind high threshold or one of its signatures reaches the
+    signature high threshold (``gateway|error_rate`` with 7d=5, 30d=12 is high)."""
+    return (
+        (pl.col("count_7d") >= options.kind_high)
+        | (pl.col("count_30d") >= options.kind_high)
+        | (pl.col("max_signature_7d") >= options.signature_high)
+        | (pl.col("max_signature_30d") >= options.signature_high)
+    )
+
+
+def shown_buckets(frame: pl.DataFrame, options: BucketOptions) -> pl.DataFrame:
+    """Buckets shown: count_7d ≥ min_7d or count_30d ≥ min_30d; sorted 7d desc, 30d desc, last seen desc;
+    first ``top_n``; with ``high`` and ``recommendations``."""
+    shown = (
+        frame.filter((pl.col("count_7d") >= options.min_7d) | (pl.col("count_30d") >= options.min_30d))
+        .sort(["count_7d", "count_30d", "last_seen", "bucket_key"], descending=[True, True, True, False])
+        .head(max(options.top_n, 0))
+        .with_columns(is_high_expr(options).alias("high"))
+    )
+    advice = [recommendations_for(k, o, options) for k, o in zip(shown["kinds"].to_list(), shown["open"].to_list(), strict=True)]
+    return shown.with_columns(pl.Series("recommendations", advice, dtype=pl.List(pl.Utf8)))
+
+
+def bucket_json(row: dict[str, Any]) -> dict[str, Any]:
+    """One bucket as CLI.md documents it."""
+    return {
+        "bucket_key": row["bucket_key"],
+        "counts": {"7d": row["count_7d"], "30d": row["count_30d"], "open": row["open"]},
+        "last_seen": format_utc(row["last_seen"]) if row["last_seen"] else None,
+        "services": row["services"],
+        "kinds": row["kinds"],
+        "top_signatures": row["top_signatures"] or [],
+        "severity_mix": row["severity_mix"],
+        "sample_incidents": row["sample_incidents"],
+        "recommendations": row["recommendations"],
+    }
+
+
+def buckets_json(
+    incidents: pl.LazyFrame, *, now: datetime, options: BucketOptions, service: str | None, window_days: int
+) -> dict[str, Any]:
+    """The ``incidents buckets --json`` object."""
+    shown = shown_buckets(bucket_frame(incidents, now=now, options=options, service=service, window_days=window_days), options)
+    return {
+        "service_filter": service,
+        "window_days": window_days,
+        "bucket_count": shown.height,
+        "buckets": [bucket_json(r) for r in shown.iter_rows(named=True)],
+    }

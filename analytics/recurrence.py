@@ -1,0 +1,103 @@
+"""Recurrence (RULES.md §5): what keeps coming back, by signature, kind and service, in each window.
+
+Input: typed incidents with derived ``kind`` and ``signature`` (``started_at``, ``service``).
+Levels are zones: signatures ``high`` at ≥ high, ``warn`` at warn..high−1; kinds likewise with their own
+thresholds; services carry no level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from analytics.policy import RecurrencePolicy
+
+SIGNATURE_PREFIX = 8
+
+
+@dataclass(frozen=True)
+class RecurrenceOptions:
+    top_n: int = 15
+    signature_warn: int = 3
+    signature_high: int = 6
+    kind_warn: int = 5
+    kind_high: int = 10
+    recommendations: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_policy(cls, policy: RecurrencePolicy) -> RecurrenceOptions:
+        t = policy.thresholds
+        return cls(
+            policy.top_n, t.signature.warn, t.signature.high, t.kind.warn, t.kind.high,
+            tuple(policy.recommendations.model_dump().items()),
+        )
+
+    def recommendation(self, key: str, **values: str) -> str:
+        return dict(self.recommendations).get(key, "").format(**values)
+
+
+def level_expr(count: pl.Expr, warn: int, high: int) -> pl.Expr:
+    """``high`` at ≥ high, ``warn`` at ≥ warn, else null."""
+    return pl.when(count >= high).then(pl.lit("high")).when(count >= warn).then(pl.lit("warn")).otherwise(pl.lit(None))
+
+
+def in_window(incidents: pl.LazyFrame, *, now: datetime, days: int) -> pl.LazyFrame:
+    """Incidents with ``started_at`` in (now − days, now]."""
+    ts = pl.col("started_at")
+    return incidents.filter(ts.is_not_null() & (ts > now - timedelta(days=days)) & (ts <= now))
+
+
+def top_counts(frame: pl.LazyFrame, column: str, top_n: int) -> pl.DataFrame:
+    """Counts by ``column`` (nulls and "" left out), count desc then key asc, first ``top_n``.
+    Out: ``key``, ``count``."""
+    return (
+        frame.filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
+        .group_by(pl.col(column).alias("key"))
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        .sort(["count", "key"], descending=[True, False])
+        .head(max(top_n, 0))
+        .collect()
+    )
+
+
+def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: RecurrenceOptions) -> dict[str, Any]:
+    """The ``incidents recurrence --json`` object for one window."""
+    window = in_window(incidents, now=now, days=days)
+    signatures = top_counts(window, "signature", options.top_n).with_columns(
+        level_expr(pl.col("count"), options.signature_warn, options.signature_high).alias("level"),
+        pl.col("key").str.slice(0, SIGNATURE_PREFIX).alias("prefix"),
+    )
+    kinds = top_counts(window, "kind", options.top_n).with_columns(
+        level_expr(pl.col("count"), options.kind_warn, options.kind_high).alias("level")
+    )
+    services = top_counts(window, "service", options.top_n).with_columns(pl.lit(None, pl.Utf8).alias("level"))
+
+    def entries(frame: pl.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+        return frame.select(keys).to_dicts()
+
+    sig_entries = entries(signatures, ["key", "count", "level", "prefix"])
+    kind_entries = entries(kinds, ["key", "count", "level"])
+
+    def zone(level: str) -> list[dict[str, Any]]:
+        listed = []
+        for e in sig_entries:
+            if e["level"] == level:
+                advice = options.recommendation(f"signature_{level}", sig=e["prefix"])
+                listed.append({"type": "signature", **e, "recommendation": advice})
+        for e in kind_entries:
+            if e["level"] == level:
+                advice = options.recommendation(f"kind_{level}", kind=e["key"])
+                listed.append({"type": "kind", **e, "recommendation": advice})
+        return listed
+
+    return {
+        "window_days": days,
+        "top_signatures": sig_entries,
+        "top_kinds": kind_entries,
+        "top_services": entries(services, ["key", "count", "level"]),
+        "high_recurrence": zone("high"),
+        "warn_recurrence": zone("warn"),
+    }
