@@ -80,10 +80,14 @@ def bucket_frame(
         .group_by("bucket_key", pl.col("signature").fill_null("").str.slice(0, SIGNATURE_PREFIX).alias("prefix"))
         .agg(pl.len().cast(pl.Int64).alias("count"), pl.col("in_7").sum().alias("count_7d"))
     )
-    signature_lists = per_signature.sort(["count", "prefix"], descending=[True, False]).group_by("bucket_key").agg(
-        pl.struct("prefix", "count").alias("top_signatures"),
-        pl.col("count_7d").max().alias("max_signature_7d"),
-        pl.col("count").max().alias("max_signature_30d"),
+    signature_lists = (
+        per_signature.sort(["count", "prefix"], descending=[True, False])
+        .group_by("bucket_key")
+        .agg(
+            pl.struct("prefix", "count").alias("top_signatures"),
+            pl.col("count_7d").max().alias("max_signature_7d"),
+            pl.col("count").max().alias("max_signature_30d"),
+        )
     )
     samples = (
         frame.filter(pl.col("in_30"))
@@ -92,9 +96,9 @@ def bucket_frame(
         .head(5)
         .group_by("bucket_key", maintain_order=True)
         .agg(
-            pl.struct(
-                "id", "title", "severity", "status", pl.col("started_at_text").alias("started_at")
-            ).alias("sample_incidents")
+            pl.struct("id", "title", "severity", "status", pl.col("started_at_text").alias("started_at")).alias(
+                "sample_incidents"
+            )
         )
     )
     buckets = frame.group_by("bucket_key").agg(
@@ -104,8 +108,12 @@ def bucket_frame(
         ts.max().alias("last_seen"),
         pl.col("service").drop_nulls().unique().sort().alias("services"),
         pl.col("kind").drop_nulls().unique().sort().alias("kinds"),
-        pl.struct([(pl.col("severity").filter(pl.col("in_30")) == level).sum().cast(pl.Int64).alias(level)
-                   for level in SEVERITY_LEVELS]).alias("severity_mix"),
+        pl.struct(
+            [
+                (pl.col("severity").filter(pl.col("in_30")) == level).sum().cast(pl.Int64).alias(level)
+                for level in SEVERITY_LEVELS
+            ]
+        ).alias("severity_mix"),
     )
     return (
         buckets.join(signature_lists, on="bucket_key", how="left")
@@ -148,7 +156,10 @@ def shown_buckets(frame: pl.DataFrame, options: BucketOptions) -> pl.DataFrame:
         .head(max(options.top_n, 0))
         .with_columns(is_high_expr(options).alias("high"))
     )
-    advice = [recommendations_for(k, o, options) for k, o in zip(shown["kinds"].to_list(), shown["open"].to_list(), strict=True)]
+    advice = [
+        recommendations_for(k, o, options)
+        for k, o in zip(shown["kinds"].to_list(), shown["open"].to_list(), strict=True)
+    ]
     return shown.with_columns(pl.Series("recommendations", advice, dtype=pl.List(pl.Utf8)))
 
 
@@ -171,7 +182,9 @@ def buckets_json(
     incidents: pl.LazyFrame, *, now: datetime, options: BucketOptions, service: str | None, window_days: int
 ) -> dict[str, Any]:
     """The ``incidents buckets --json`` object."""
-    shown = shown_buckets(bucket_frame(incidents, now=now, options=options, service=service, window_days=window_days), options)
+    shown = shown_buckets(
+        bucket_frame(incidents, now=now, options=options, service=service, window_days=window_days), options
+    )
     return {
         "service_filter": service,
         "window_days": window_days,

@@ -71,7 +71,7 @@ def check_payload(data: LoadedData, policy_status: str) -> dict[str, Any]:
     sources = [
         {
             "input": name,
-            "path": str(loaded.path) if loaded.path else None,
+            "path": loaded.location,
             "rows": loaded.rows,
             "quarantined": loaded.quarantined,
             "flagged": loaded.flagged,
@@ -103,8 +103,6 @@ def check(options: GlobalOptions, as_json: bool) -> None:
         policy, policy_status = Policy(), str(exc)
     data = load_all(sources, policy)
     unreadable = [loaded.error for loaded in data.inputs.values() if loaded.error]
-    if sources.incident_store_uri:
-        unreadable.append(f"incidents: PostgreSQL store {sources.incident_store_uri} is not supported by this version")
     exit_code = 1 if unreadable or policy_status != "ok" else 0
     if as_json:
         payload = check_payload(data, policy_status)

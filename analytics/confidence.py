@@ -143,7 +143,7 @@ def confidence_results(
     """
     ratings = latest_feedback(feedback)
     if investigations is not None:
-        base = investigations.join(ratings, on="run_id", how="left").with_columns(
+        base = investigations.join(ratings, on="run_id", how="left", maintain_order="left").with_columns(
             pl.col("validity_score").alias("score"),
             pl.coalesce("root_cause_category", "feedback_category").alias("category"),
             pl.col("validated_claims").list.len().fill_null(0).cast(pl.Int64).alias("validated"),
@@ -153,7 +153,7 @@ def confidence_results(
             pl.lit(True).alias("_claims_known"),
         )
     else:
-        base = ratings.with_columns(
+        base = ratings.sort(["rated_at", "run_id"], nulls_last=True).with_columns(
             pl.col("rated_at").alias("timestamp"),
             pl.col("feedback_alert").alias("alert_name"),
             pl.col("feedback_score").alias("score"),

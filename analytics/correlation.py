@@ -77,8 +77,11 @@ def score_pairs(pairs: pl.LazyFrame, options: CorrelationOptions) -> pl.LazyFram
     return (
         pairs.with_columns(delta.alias("delta_minutes"))
         .with_columns(
-            pl.when(_rule_condition(rule, pl.col("delta_minutes"))).then(pl.lit(rule.weight)).otherwise(pl.lit(0))
-            .cast(pl.Int64).alias(f"rule:{rule.name}")
+            pl.when(_rule_condition(rule, pl.col("delta_minutes")))
+            .then(pl.lit(rule.weight))
+            .otherwise(pl.lit(0))
+            .cast(pl.Int64)
+            .alias(f"rule:{rule.name}")
             for rule in options.rules
         )
         .with_columns(pl.sum_horizontal([f"rule:{r.name}" for r in options.rules] or [pl.lit(0)]).alias("score"))
@@ -174,7 +177,9 @@ def _qualifying_rule_sets(options: CorrelationOptions) -> list[RuleSpec]:
 def _chain_edges(nodes: pl.DataFrame, rule: RuleSpec, lookback_minutes: float) -> pl.DataFrame:
     """Edges between time-consecutive incidents of the same group (the rule's equalities) that are close
     enough: the chain connects exactly the incidents the rule's pairs connect, without materialising pairs."""
-    keys = [c for c, on in (("signature", rule.signature), ("service", rule.same_service), ("kind", rule.same_kind)) if on]
+    keys = [
+        c for c, on in (("signature", rule.signature), ("service", rule.same_service), ("kind", rule.same_kind)) if on
+    ]
     window = min(lookback_minutes, rule.within_minutes if rule.within_minutes is not None else lookback_minutes)
     frame = nodes
     if rule.signature:
@@ -231,7 +236,9 @@ def clusters(incidents: pl.LazyFrame, options: CorrelationOptions, *, min_size: 
     lookback_minutes = options.lookback_days * 24 * 60
     edge_frames = [_chain_edges(nodes, rule, lookback_minutes) for rule in _qualifying_rule_sets(options)]
     edges = pl.concat(edge_frames) if edge_frames else pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
-    roots = _components(nodes.height, edges.select("a", "b").to_numpy()) if nodes.height else np.array([], dtype=np.int64)
+    roots = (
+        _components(nodes.height, edges.select("a", "b").to_numpy()) if nodes.height else np.array([], dtype=np.int64)
+    )
     grouped = (
         nodes.with_columns(pl.Series("root", roots, dtype=pl.Int64))
         .sort("started_at", "id")
@@ -250,7 +257,11 @@ def clusters(incidents: pl.LazyFrame, options: CorrelationOptions, *, min_size: 
     return grouped.with_row_index("n", offset=1).select(
         pl.format("c{}", pl.col("n").cast(pl.Utf8).str.zfill(4)).alias("cluster_id"),
         pl.col("size").cast(pl.Int64),
-        "incident_ids", "services", "kinds", "first_started", "last_started",
+        "incident_ids",
+        "services",
+        "kinds",
+        "first_started",
+        "last_started",
     )
 
 

@@ -31,7 +31,11 @@ class RecurrenceOptions:
     def from_policy(cls, policy: RecurrencePolicy) -> RecurrenceOptions:
         t = policy.thresholds
         return cls(
-            policy.top_n, t.signature.warn, t.signature.high, t.kind.warn, t.kind.high,
+            policy.top_n,
+            t.signature.warn,
+            t.signature.high,
+            t.kind.warn,
+            t.kind.high,
             tuple(policy.recommendations.model_dump().items()),
         )
 

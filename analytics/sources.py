@@ -278,10 +278,16 @@ class LoadedInput:
     blank_lines: int = 0
     error: str | None = None  # the input exists but cannot be read at all
     from_cache: bool = False
+    uri: str | None = None  # a PostgreSQL incident store (password redacted), instead of a file
 
     @property
     def available(self) -> bool:
-        return self.path is not None and self.error is None
+        return (self.path is not None or self.uri is not None) and self.error is None
+
+    @property
+    def location(self) -> str | None:
+        """Where the input was read from, for people: the file path or the redacted store URI."""
+        return self.uri or (str(self.path) if self.path else None)
 
     @property
     def quarantined(self) -> int:
@@ -423,10 +429,23 @@ def load_all(
     inputs: dict[str, LoadedInput] = {}
     for schema in ALL_INPUTS:
         path = sources.paths.get(schema.name) if schema.name in wanted else None
-        loaded = load_input(schema.name, path, use_cache=use_cache)
+        if sources.incident_store_uri and schema.name in ("incidents", "events") and schema.name in wanted:
+            loaded = _load_from_postgres(schema, sources.incident_store_uri)
+        else:
+            loaded = load_input(schema.name, path, use_cache=use_cache)
         loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
         inputs[schema.name] = loaded
     return LoadedData(sources, inputs)
+
+
+def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
+    from analytics.store import read_postgres, redact
+
+    try:
+        result = read_postgres(uri, schema)
+    except UnreadableInputError as exc:
+        return LoadedInput(schema.name, None, empty_frame(schema).lazy(), error=str(exc), uri=redact(uri))
+    return LoadedInput(schema.name, None, result.frame.lazy(), result.frame.height, result.items, uri=redact(uri))
 
 
 def time_span(loaded: LoadedInput) -> tuple[datetime | None, datetime | None]:
@@ -445,7 +464,7 @@ class SourceSummary:
 
     input: str
     status: str  # "ok", "missing" or "unreadable"
-    path: Path | None
+    path: str | None  # file path or redacted store URI
     rows: int
     quarantined: int
     flagged: int
@@ -460,12 +479,12 @@ def summarise_sources(data: LoadedData) -> list[SourceSummary]:
     summaries = []
     for name, loaded in data.inputs.items():
         first, last = time_span(loaded) if loaded.available else (None, None)
-        status = "missing" if loaded.path is None else ("unreadable" if loaded.error else "ok")
+        status = "missing" if loaded.location is None else ("unreadable" if loaded.error else "ok")
         summaries.append(
             SourceSummary(
                 name,
                 status,
-                loaded.path,
+                loaded.location,
                 loaded.rows,
                 loaded.quarantined,
                 loaded.flagged,

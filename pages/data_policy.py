@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import streamlit as st
 
@@ -35,7 +37,7 @@ source_rows = pl.DataFrame(
         "blank lines": [s.blank_lines for s in summaries],
         "first (UTC)": [s.first for s in summaries],
         "last (UTC)": [s.last for s in summaries],
-        "file": [relative_path(s.path) for s in summaries],
+        "file": [relative_path(Path(s.path)) if s.path and "://" not in s.path else (s.path or "—") for s in summaries],
     },
     schema_overrides={"first (UTC)": pl.Datetime("us", "UTC"), "last (UTC)": pl.Datetime("us", "UTC")},
 )

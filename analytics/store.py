@@ -1,0 +1,207 @@
+"""The incident store: a JSONL folder (``incidents.jsonl`` + ``events.jsonl``) or PostgreSQL (tables
+``incidents`` and ``incident_events``), read into the same typed frames and written only by appending.
+
+Writes happen only in write mode (the caller checks); they never rewrite existing rows: JSONL appends one
+line per event and fsyncs after each; PostgreSQL inserts all events of a call in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analytics.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
+from analytics.schemas import EVENTS, INCIDENTS, InputSchema
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+CREATE_TABLES = """
+CREATE TABLE IF NOT EXISTS incidents (
+    row_id BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    env TEXT,
+    kind TEXT,
+    severity TEXT,
+    status TEXT,
+    title TEXT,
+    summary TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    signature TEXT,
+    labels JSONB
+);
+CREATE INDEX IF NOT EXISTS incidents_id ON incidents (id);
+CREATE TABLE IF NOT EXISTS incident_events (
+    row_id BIGSERIAL PRIMARY KEY,
+    event_id TEXT,
+    incident_id TEXT,
+    ts TEXT,
+    type TEXT,
+    message TEXT,
+    meta JSONB
+);
+CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events (incident_id);
+CREATE INDEX IF NOT EXISTS incident_events_dedupe ON incident_events ((meta ->> 'dedupe_key'));
+"""
+INCIDENT_COLUMNS = [f.name for f in INCIDENTS.fields]
+EVENT_COLUMNS = [f.name for f in EVENTS.fields]
+
+
+class StoreError(Exception):
+    """The store cannot be reached or written; the message says which and why."""
+
+
+def is_postgres_uri(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(POSTGRES_SCHEMES)
+
+
+def redact(uri: str) -> str:
+    """The URI without its password, for messages."""
+    if "@" not in uri or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+
+
+# --- JSONL ---------------------------------------------------------------------------------------------
+
+
+def append_jsonl_events(path: Path, events: Sequence[dict[str, Any]]) -> None:
+    """Append each event as one JSON line, flushing and fsyncing after every line (never rewriting)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    needs_newline = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
+    with path.open("a", encoding="utf-8") as handle:
+        if needs_newline:
+            handle.write("\n")
+        for event in events:
+            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------------
+
+
+def _connect(uri: str) -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect(uri, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot connect to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+
+
+def init_postgres(uri: str) -> None:
+    """Create the two tables and their indexes (idempotent)."""
+    import psycopg
+
+    with _connect(uri) as connection:
+        try:
+            connection.execute(CREATE_TABLES)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot create tables in {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+
+
+def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> int:
+    """Insert records into ``incidents`` or ``incident_events`` in one transaction; returns the row count."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    columns = INCIDENT_COLUMNS if table == "incidents" else EVENT_COLUMNS
+    json_column = "labels" if table == "incidents" else "meta"
+    rows = []
+    for record in records:
+        row = []
+        for column in columns:
+            value = record.get(column)
+            if column == json_column:
+                value = Jsonb(value) if value is not None else None
+            elif value is not None and not isinstance(value, str):
+                value = json.dumps(value) if isinstance(value, dict | list) else str(value)
+            row.append(value)
+        rows.append(row)
+    if not rows:
+        return 0
+    placeholders = ", ".join(["%s"] * len(columns))
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 - fixed names
+    with _connect(uri) as connection:
+        try:
+            with connection.transaction(), connection.cursor() as cursor:
+                cursor.executemany(statement, rows)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot write to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+    return len(rows)
+
+
+def read_postgres(uri: str, schema: InputSchema) -> ReadResult:
+    """Read ``incidents`` or ``incident_events`` in insertion order into the typed frame of ``schema``."""
+    import psycopg
+
+    table = "incidents" if schema is INCIDENTS else "incident_events"
+    columns = INCIDENT_COLUMNS if schema is INCIDENTS else EVENT_COLUMNS
+    label = f"{redact(uri)} table {table}"
+    try:
+        with _connect(uri) as connection:
+            cursor = connection.execute(
+                f"SELECT row_id, {', '.join(columns)} FROM {table} ORDER BY row_id"  # noqa: S608 - fixed names
+            )
+            rows = cursor.fetchall()
+    except StoreError as exc:
+        raise UnreadableInputError(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise UnreadableInputError(f"{label}: {str(exc).strip().splitlines()[0]}") from exc
+    records, lines, raws = [], [], []
+    for row in rows:
+        record = {c: v for c, v in zip(columns, row[1:], strict=True) if v is not None}
+        records.append(record)
+        lines.append(int(row[0]))
+        raws.append(json.dumps(record, ensure_ascii=False))
+    frame, items = records_to_frame(records, lines, raws, schema, label)
+    frame, ts_items = finish_frame(frame, schema, label, "_raw")
+    return ReadResult(frame, sorted([*items, *ts_items], key=lambda i: i.line))
+
+
+def append_events(*, events: Sequence[dict[str, Any]], uri: str | None, events_path: Path | None) -> None:
+    """Append events to the store they belong to: PostgreSQL (one transaction) or the JSONL events file."""
+    if not events:
+        return
+    if uri is not None:
+        insert_postgres(uri, "incident_events", events)
+        return
+    if events_path is None:
+        raise StoreError("no events file to append to (the data source has no incident store)")
+    try:
+        append_jsonl_events(events_path, events)
+    except OSError as exc:
+        raise StoreError(f"cannot append to {events_path}: {exc.strerror or exc}") from exc
+
+
+def existing_dedupe_keys(events: pl.LazyFrame) -> set[str]:
+    """Every ``meta.dedupe_key`` already in the timeline."""
+    keys = (
+        events.select(pl.col("meta").str.json_path_match("$.dedupe_key").alias("key"))
+        .drop_nulls()
+        .collect()["key"]
+        .to_list()
+    )
+    return set(keys)
+
+
+__all__ = [
+    "ReportItem",
+    "StoreError",
+    "append_events",
+    "existing_dedupe_keys",
+    "init_postgres",
+    "insert_postgres",
+    "is_postgres_uri",
+    "read_postgres",
+]
