@@ -17,6 +17,7 @@ import click
 
 from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
 from analytics.cli_confidence import confidence
+from analytics.cli_incidents import incidents, store
 from analytics.cli_misses import misses
 from analytics.cli_severity import severity
 from analytics.policy import Policy, PolicyError, load_policy
@@ -190,6 +191,8 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
 
 cli.add_command(misses)
 cli.add_command(confidence)
+cli.add_command(incidents)
+cli.add_command(store)
 cli.add_command(severity)
 
 

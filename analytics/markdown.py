@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import string
 
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+# Characters that start Markdown/HTML constructs: emphasis, code, links and images, HTML tags and entities,
+# tables, headings, strikethrough, LaTeX and Streamlit's :color[...] directives. Plain punctuation (.,:;/-)
+# stays readable in the .md file.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$&])")
 
 
 def escape_markdown(text: object) -> str:
-    """Backslash-escape every ASCII punctuation character (CommonMark allows it for all of them) and fold
-    newlines, so paths, titles and messages render literally: no links, emphasis, HTML, tables, LaTeX (``$``)
-    or Streamlit directives (``:red[...]``)."""
-    return _PUNCTUATION.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
+    """Backslash-escape the Markdown-significant characters and fold newlines, so paths, titles and messages
+    render literally: no links, emphasis, HTML, tables, LaTeX or directives."""
+    return _SPECIAL.sub(r"\\\1", str(text)).replace("\r", " ").replace("\n", " ")
