@@ -3,7 +3,6 @@ and the release gate; ``triage-lens store init``: create the PostgreSQL tables."
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -27,8 +26,16 @@ from analytics.digest import (
 )
 from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, recurrence
-from analytics.sources import DataSources, LoadedData
-from analytics.store import StoreError, append_events, existing_dedupe_keys, init_postgres, insert_postgres
+from analytics.sources import LoadedData
+from analytics.store import (
+    StoreError,
+    append_events,
+    events_target,
+    existing_dedupe_keys,
+    init_postgres,
+    insert_postgres,
+    note_event,
+)
 from analytics.timeparse import format_utc
 
 INCIDENT_INPUTS = ["incidents", "events"]
@@ -41,28 +48,6 @@ def _require_incidents(data: LoadedData) -> pl.LazyFrame:
     if not loaded.available:
         fail("no incident store in this data source (incidents.jsonl or a postgresql:// URI in the config)", 2)
     return data.frame("incidents")
-
-
-def events_target(sources: DataSources) -> tuple[str | None, Path | None]:
-    """Where new events go: the PostgreSQL store, or the events.jsonl beside incidents.jsonl."""
-    if sources.incident_store_uri:
-        return sources.incident_store_uri, None
-    events = sources.paths.get("events")
-    incidents = sources.paths.get("incidents")
-    return None, events or (incidents.parent / "events.jsonl" if incidents else None)
-
-
-def note_event(incident_id: str, text: str, now_iso: str) -> dict[str, Any]:
-    """A ``note`` event for the timeline (id derived from its content, so it is stable)."""
-    digest = hashlib.sha256(f"{incident_id}|{now_iso}|{text}".encode()).hexdigest()[:16]
-    return {
-        "event_id": f"evt_{digest}",
-        "incident_id": incident_id,
-        "ts": now_iso,
-        "type": "note",
-        "message": text,
-        "meta": {"source": "triage-lens"},
-    }
 
 
 @click.group()

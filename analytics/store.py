@@ -7,6 +7,7 @@ line per event and fsyncs after each; PostgreSQL inserts all events of a call in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ import polars as pl
 
 from analytics.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
 from analytics.schemas import EVENTS, INCIDENTS, InputSchema
+from analytics.sources import DataSources
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -182,6 +184,28 @@ def append_events(*, events: Sequence[dict[str, Any]], uri: str | None, events_p
         append_jsonl_events(events_path, events)
     except OSError as exc:
         raise StoreError(f"cannot append to {events_path}: {exc.strerror or exc}") from exc
+
+
+def events_target(sources: DataSources) -> tuple[str | None, Path | None]:
+    """Where new events go: the PostgreSQL store, or the events.jsonl beside incidents.jsonl."""
+    if sources.incident_store_uri:
+        return sources.incident_store_uri, None
+    events = sources.paths.get("events")
+    incidents = sources.paths.get("incidents")
+    return None, events or (incidents.parent / "events.jsonl" if incidents else None)
+
+
+def note_event(incident_id: str, text: str, now_iso: str) -> dict[str, Any]:
+    """A ``note`` event for the timeline (id derived from its content, so it is stable)."""
+    digest = hashlib.sha256(f"{incident_id}|{now_iso}|{text}".encode()).hexdigest()[:16]
+    return {
+        "event_id": f"evt_{digest}",
+        "incident_id": incident_id,
+        "ts": now_iso,
+        "type": "note",
+        "message": text,
+        "meta": {"source": "triage-lens"},
+    }
 
 
 def existing_dedupe_keys(events: pl.LazyFrame) -> set[str]:

@@ -265,3 +265,58 @@ def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
     )
     chart: alt.LayerChart = (nominal + interval + points).properties(height=280)
     return chart
+
+
+RULE_COLORS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D9D9D"]
+
+
+def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Chart:
+    """Per related incident, its score split by rule. In: ``id`` and one ``rule:<name>`` column per rule."""
+    long = (
+        related.select("id", *[f"rule:{n}" for n in rule_names])
+        .unpivot(index="id", variable_name="rule", value_name="points")
+        .with_columns(pl.col("rule").str.strip_prefix("rule:"))
+        .filter(pl.col("points") > 0)
+    )
+    order = related["id"].to_list()
+    chart: alt.Chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("id:N", sort=order, title=None),
+            x=alt.X("sum(points):Q", title="score"),
+            color=alt.Color(
+                "rule:N",
+                scale=alt.Scale(domain=rule_names, range=RULE_COLORS[: len(rule_names)]),
+                legend=alt.Legend(title="rule", orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("id:N", title="incident"), alt.Tooltip("rule:N"), alt.Tooltip("points:Q")],
+        )
+        .properties(height=max(120, 36 * len(order)))
+    )
+    return chart
+
+
+def timeline_chart(points: pl.DataFrame) -> alt.Chart:
+    """Incidents on a time axis by service. In: ``id``, ``service``, ``started_at``, ``score``, ``role``
+    (``target`` or ``related``), ``severity``."""
+    chart: alt.Chart = (
+        alt.Chart(points)
+        .mark_point(filled=True)
+        .encode(
+            x=alt.X("started_at:T", title="started (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
+            y=alt.Y("service:N", title=None),
+            size=alt.Size("score:Q", legend=None, scale=alt.Scale(range=[60, 400])),
+            shape=alt.Shape("role:N", scale=alt.Scale(domain=["target", "related"], range=["diamond", "circle"])),
+            color=alt.Color("role:N", scale=alt.Scale(domain=["target", "related"], range=["#E45756", "#4C78A8"])),
+            tooltip=[
+                alt.Tooltip("id:N"),
+                alt.Tooltip("service:N"),
+                alt.Tooltip("started_at:T", format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("score:Q"),
+                alt.Tooltip("severity:N"),
+            ],
+        )
+        .properties(height=max(140, 36 * points["service"].n_unique()))
+    )
+    return chart

@@ -6,8 +6,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics.buckets import BucketOptions, bucket_frame, shown_buckets
 from analytics.learning import learning_trend, lifecycle_options, weekly_accuracy
 from analytics.misses import filter_misses, parse_since, top_groups
+from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.severity import SeverityOptions, header_text, severity_frame
 from analytics.stats import change_label
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, accuracy_chart, lifecycle_badge_markdown
@@ -146,6 +148,40 @@ if ledger_input.available:
             icon=":material/arrow_forward:",
             query_params=link_params,
         )
-st.caption(
-    "Open incidents and high-recurrence buckets join this page with the Incidents and Recurrence pages (not built yet)."
-)
+incidents_input = context.data.inputs["incidents"]
+if incidents_input.available:
+    incidents = context.data.frame("incidents")
+    open_statuses = list(context.policy.incidents.open_statuses)
+    open_frame = incidents.filter(pl.col("status").is_in(open_statuses))
+    open_count = open_frame.select(pl.len()).collect().item()
+    worst = open_frame.select(pl.col("severity").drop_nulls().sort().first()).collect().item()
+    rec = recurrence(
+        incidents, now=context.now, days=7, options=RecurrenceOptions.from_policy(context.policy.recurrence)
+    )
+    bucket_options = BucketOptions.from_policy(context.policy)
+    buckets = shown_buckets(bucket_frame(incidents, now=context.now, options=bucket_options), bucket_options)
+    high_buckets = buckets.filter(pl.col("high"))["bucket_key"].to_list()
+    incident_tiles = st.columns(2)
+    with incident_tiles[0].container(border=True):
+        st.metric("Open incidents", f"{open_count:,}", help=f"Status in {', '.join(open_statuses)}, any start time.")
+        st.caption(f"Worst open severity: {worst or '—'}")
+        st.page_link(
+            PAGES_BY_SCRIPT["incidents.py"].path.as_posix(),
+            label="Open Incidents",
+            icon=":material/arrow_forward:",
+            query_params={**link_params, "status": "open"},
+        )
+    with tiles[1].container(border=True):
+        st.metric(
+            "High recurrence, last 7 days",
+            f"{len(rec['high_recurrence'])}",
+            help="Signatures and kinds in the high zone of RULES §5 over the last 7 days.",
+        )
+        shown = escape_markdown(", ".join(high_buckets[:4])) if high_buckets else "none"
+        st.caption("High buckets: " + shown + (" …" if len(high_buckets) > 4 else ""))
+        st.page_link(
+            PAGES_BY_SCRIPT["recurrence.py"].path.as_posix(),
+            label="Open Recurrence",
+            icon=":material/arrow_forward:",
+            query_params=link_params,
+        )

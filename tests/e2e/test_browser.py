@@ -122,3 +122,21 @@ def test_confidence_page_shows_calibration_in_a_browser(streamlit_server: str, p
     assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
     expect(tab.get_by_text("Overconfident:").first).to_be_visible()  # type: ignore[attr-defined]
     expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2, timeout=30_000)  # type: ignore[attr-defined]
+
+
+def test_digest_download_and_incident_drill_down(streamlit_server: str, page: object) -> None:
+    tab = page
+    tab.goto(f"{streamlit_server}/digest?week=2026-W46")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Weekly Incident Digest — 2026-W46").first).to_be_visible()  # type: ignore[attr-defined]
+    with tab.expect_download() as download_info:  # type: ignore[attr-defined]
+        tab.get_by_role("button", name="Download digest (.md)").click()  # type: ignore[attr-defined]
+    assert download_info.value.suggested_filename == "2026-W46.md"
+    text = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Weekly Incident Digest — 2026-W46\n")
+    tab.goto(f"{streamlit_server}/incidents?incident=inc_20261114_2127_22c096")  # type: ignore[attr-defined]
+    wait_for_app(tab)
+    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Related to inc_20261114_2127_22c096").first).to_be_visible()  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2, timeout=30_000)  # type: ignore[attr-defined]
