@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 PORT ?= 8501
 
-.PHONY: install run test lint typecheck pytest sample clean
+.PHONY: install run test lint typecheck pytest sample bench clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv 2>/dev/null \
@@ -32,6 +32,10 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy analytics dashboard app.py pages
 	$(VENV)/bin/pytest -q
+
+SCALE ?= 100
+bench: install
+	$(VENV)/bin/python -m bench.run --scale $(SCALE)
 
 sample: install
 	$(VENV)/bin/triage-lens sample --out data/sample --seed 7 --scale 0.1

@@ -38,7 +38,10 @@ def postgres_server() -> Iterator[str]:
     prefix: list[str] = []
     if as_root:
         shutil.chown(root, "postgres", "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser") or next(
+            (p for p in ("/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser") if os.path.exists(p)), "runuser"
+        )
+        prefix = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     data, log = os.path.join(root, "data"), os.path.join(root, "log")
     subprocess.run(
