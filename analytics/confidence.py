@@ -91,20 +91,29 @@ def evidence_sources_expr(claims: pl.Expr) -> pl.Expr:
     return keys.list.eval(pl.element().str.split(":").list.first()).list.unique().list.sort()
 
 
+def classify_frame(frame: pl.LazyFrame, options: GateOptions) -> pl.LazyFrame:
+    """Band, gate and shown root cause for many results at once.
+
+    In: ``score`` (Float64, null allowed), ``validated`` (Int64), ``category``, ``root_cause``.
+    Out: + ``band``, ``gate`` ("passed"/"fired"), ``root_cause`` replaced by the gated text.
+    """
+    passed = gate_passes_expr(pl.col("score"), pl.col("validated"), pl.col("category"), options)
+    return frame.with_columns(
+        pl.when(passed).then(band_expr(pl.col("score"), options)).otherwise(pl.lit("low")).alias("band"),
+        pl.when(passed).then(pl.lit("passed")).otherwise(pl.lit("fired")).alias("gate"),
+        gated_root_cause_expr(pl.col("root_cause"), passed, options).alias("root_cause"),
+    )
+
+
 def classify(
     *, score: float | None, validated: int, category: str, root_cause: str | None, options: GateOptions
 ) -> dict[str, Any]:
     """``confidence classify``: band, gate and root cause of one result (the same expressions as the report)."""
-    frame = pl.DataFrame(
+    frame = pl.LazyFrame(
         {"score": [score], "validated": [validated], "category": [category], "root_cause": [root_cause]},
         schema={"score": pl.Float64, "validated": pl.Int64, "category": pl.Utf8, "root_cause": pl.Utf8},
     )
-    passed = gate_passes_expr(pl.col("score"), pl.col("validated"), pl.col("category"), options)
-    row = frame.select(
-        pl.when(passed).then(band_expr(pl.col("score"), options)).otherwise(pl.lit("low")).alias("band"),
-        pl.when(passed).then(pl.lit("passed")).otherwise(pl.lit("fired")).alias("gate"),
-        gated_root_cause_expr(pl.col("root_cause"), passed, options).alias("root_cause"),
-    ).row(0, named=True)
+    row = classify_frame(frame, options).collect().row(0, named=True)
     return {"band": row["band"], "gate": row["gate"], "root_cause": row["root_cause"]}
 
 

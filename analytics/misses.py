@@ -139,7 +139,13 @@ def grouping_key_counts(misses: pl.LazyFrame) -> pl.LazyFrame:
 
 def miss_stats(misses: pl.LazyFrame) -> MissStats:
     """Counts by grouping-key taxonomy (first-appearance order), recurring keys and distinct alerts."""
-    keys = grouping_key_counts(misses).collect()
+    # Counts and first appearance only: no representative is needed here, so no sort inside the groups.
+    keys = (
+        misses.group_by("group_alert", "group_taxonomy")
+        .agg(pl.len().alias("count"), pl.col("_line").min().alias("first_line"))
+        .sort("first_line")
+        .collect()
+    )
     total = int(keys["count"].sum()) if keys.height else 0
     # A taxonomy's place is that of its first miss (a Counter over the rows in file order).
     per_taxonomy = (

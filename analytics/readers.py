@@ -21,7 +21,7 @@ import orjson
 import polars as pl
 
 from analytics.schemas import CLAIM_DTYPE, TYPE_WORDS, FieldType, InputSchema
-from analytics.timeparse import parse_timestamp_expr
+from analytics.timeparse import parse_timestamp_series
 
 EXCERPT_CHARS = 200
 BOM = "\ufeff"
@@ -261,7 +261,8 @@ def finish_frame(
     items: list[ReportItem] = []
     timestamp_fields = [f.name for f in schema.fields if f.type is FieldType.TIMESTAMP]
     frame = frame.with_columns(
-        parse_timestamp_expr(f"{name}_text", allow_epoch=schema.allow_epoch).alias(name) for name in timestamp_fields
+        parse_timestamp_series(frame[f"{name}_text"], allow_epoch=schema.allow_epoch).alias(name)
+        for name in timestamp_fields
     )
     for name in timestamp_fields:
         bad = pl.col(f"{name}_text").is_not_null() & pl.col(name).is_null()

@@ -115,6 +115,8 @@ def parse_timestamp_expr(column: str, *, allow_epoch: bool = False) -> pl.Expr:
         ]
     )
     parsed = iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC", time_unit="us")
+    # chrono accepts a leap second (:60); Python's datetime, the reference, does not.
+    parsed = pl.when(parts.struct.field("3") == ":60").then(pl.lit(None, dtype=UTC_DATETIME)).otherwise(parsed)
     if not allow_epoch:
         return parsed
     number = pl.when(text.str.contains(_NUMERIC_PATTERN)).then(text.cast(pl.Float64, strict=False))
@@ -123,6 +125,36 @@ def parse_timestamp_expr(column: str, *, allow_epoch: bool = False) -> pl.Expr:
     in_range = seconds.abs() < 9.0e12
     epoch = pl.when(in_range).then((seconds * 1_000_000).round(0).cast(pl.Int64, strict=False))
     return pl.coalesce([epoch.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), parsed])
+
+
+_FAST_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.fZ")
+
+
+def parse_timestamp_series(texts: pl.Series, *, allow_epoch: bool = False) -> pl.Series:
+    """:func:`parse_timestamp_expr` for a whole column, faster: the two layouts that real files use almost
+    exclusively (``…+00:00`` and ``…Z``) go through one native parse each, and only what is left takes the
+    general path. A leap second (``:60``) always takes the general path, which rejects it as Python does.
+    Out: ``Datetime[us, UTC]``, null where the text does not parse.
+    """
+    parsed = pl.Series(texts.name, [None] * len(texts), dtype=UTC_DATETIME)
+    pending = texts.is_not_null() & ~texts.str.contains(":60", literal=True)
+    for layout in _FAST_FORMATS:
+        if not pending.any():
+            break
+        attempt = texts.str.to_datetime(layout, strict=False, time_zone="UTC", time_unit="us")
+        hit = pending & attempt.is_not_null()
+        parsed = pl.select(pl.when(hit).then(attempt).otherwise(parsed)).to_series().alias(texts.name)
+        pending = pending & ~hit
+    rest = texts.is_not_null() & parsed.is_null()
+    if rest.any():
+        indices = rest.arg_true()
+        general = (
+            pl.DataFrame({"t": texts.gather(indices)})
+            .select(parse_timestamp_expr("t", allow_epoch=allow_epoch))
+            .to_series()
+        )
+        parsed = parsed.scatter(indices, general)
+    return parsed
 
 
 def parse_cli_time(value: str) -> datetime:

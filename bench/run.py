@@ -81,8 +81,18 @@ class Bench:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, step: str, rows: int, seconds: float, peak: float, *, ref: tuple[float, int] | None = None,
-            target: str = "", met: bool | None = None, note: str = "") -> None:
+    def add(
+        self,
+        step: str,
+        rows: int,
+        seconds: float,
+        peak: float,
+        *,
+        ref: tuple[float, int] | None = None,
+        target: str = "",
+        met: bool | None = None,
+        note: str = "",
+    ) -> None:
         entry: dict[str, Any] = {"step": step, "rows": rows, "seconds": round(seconds, 4), "peak_rss_mb": round(peak)}
         if ref is not None:
             ref_seconds, ref_rows = ref
@@ -90,7 +100,11 @@ class Bench:
             entry["speedup"] = round(ref_seconds / seconds, 1) if seconds > 0 else None
         entry.update(target=target, met=met, note=note)
         self.rows.append(entry)
-        speed = f" speedup {entry.get('speedup')}× (ref {entry['ref_seconds']}s at {entry['ref_rows']:,} rows)" if ref else ""
+        speed = (
+            f" speedup {entry.get('speedup')}× (ref {entry['ref_seconds']}s at {entry['ref_rows']:,} rows)"
+            if ref
+            else ""
+        )
         flag = "" if met is None else (" ✓" if met else " ✗")
         print(f"{step:<34} {rows:>11,} rows {seconds:>8.3f}s {peak:>7.0f} MB{speed} {target}{flag}", flush=True)
 
@@ -108,7 +122,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     import polars as pl
 
     from analytics.buckets import BucketOptions, buckets_json
-    from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
+    from analytics.confidence import GateOptions, classify, classify_frame, confidence_report, confidence_results
     from analytics.correlation import CorrelationOptions, clusters, related_incidents
     from analytics.digest import build_digest, default_week
     from analytics.learning import learning_trend, lifecycle_options
@@ -133,9 +147,12 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
         bench.rows[-1]["rows"] = loaded.rows
         target = 1.0 if name == "misses" else None
         warm = bench.time(
-            f"ingest warm (Parquet cache): {name}", loaded.rows,
-            lambda p=path, n=name: load_input(n, p).frame.collect(), warm=False,
-            target="< 1 s" if target else "", target_seconds=target,
+            f"ingest warm (Parquet cache): {name}",
+            loaded.rows,
+            lambda p=path, n=name: load_input(n, p).frame.collect(),
+            warm=False,
+            target="< 1 s" if target else "",
+            target_seconds=target,
         )
         frames[name] = apply_derived_columns(name, warm.lazy(), policy).collect()
     misses, feedback = frames["misses"].lazy(), frames["feedback"].lazy()
@@ -146,31 +163,48 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     from tests.analytics.test_misses import reference_stats, reference_top
 
     sample_records = (
-        frames["misses"].head(REFERENCE_CAP).select("alert_name", "taxonomy", pl.col("timestamp_text").alias("timestamp"))
+        frames["misses"]
+        .head(REFERENCE_CAP)
+        .select("alert_name", "taxonomy", pl.col("timestamp_text").alias("timestamp"))
         .to_dicts()
     )
     ref_seconds, _, _ = measure(lambda: reference_stats(sample_records))
     bench.time("misses stats", n_misses, lambda: miss_stats(misses), ref=(ref_seconds, len(sample_records)))
     if len(sample_records) < n_misses:
         capped = misses.head(REFERENCE_CAP)
-        bench.time("misses stats (at reference size)", len(sample_records), lambda: miss_stats(capped),
-                   ref=(ref_seconds, len(sample_records)))
+        bench.time(
+            "misses stats (at reference size)",
+            len(sample_records),
+            lambda: miss_stats(capped),
+            ref=(ref_seconds, len(sample_records)),
+        )
     ref_top, _, _ = measure(lambda: reference_top(sample_records, 10))
-    bench.time("misses top-N groups", n_misses, lambda: top_groups(misses.head(REFERENCE_CAP), top=10),
-               ref=(ref_top, len(sample_records)))
+    bench.time(
+        "misses top-N groups",
+        n_misses,
+        lambda: top_groups(misses.head(REFERENCE_CAP), top=10),
+        ref=(ref_top, len(sample_records)),
+    )
 
     def export() -> bytes:
         cases = build_cases(top_groups(filter_misses(misses, since=parse_since("7d", now)), top=10))
         return zip_bytes(cases, manifest_bytes(cases, exported_at=now, since="7d", top=10, taxonomy=None))
 
     bench.time("misses export top-10 (ZIP bytes)", n_misses, export)
-    bench.time("misses trend (8 weeks + lifecycle)", n_misses + frames["feedback"].height,
-               lambda: learning_trend(misses, feedback, now=now, weeks=8, lifecycle_options=lifecycle_options(policy.misses)))
+    bench.time(
+        "misses trend (8 weeks + lifecycle)",
+        n_misses + frames["feedback"].height,
+        lambda: learning_trend(misses, feedback, now=now, weeks=8, lifecycle_options=lifecycle_options(policy.misses)),
+    )
 
     texts = frames["misses"].head(REFERENCE_CAP).select("timestamp_text")
     ref_parse, _, _ = measure(lambda: [parse_timestamp(t) for t in texts["timestamp_text"].to_list()])
-    bench.time("timestamp parsing", texts.height, lambda: texts.select(parse_timestamp_expr("timestamp_text")),
-               ref=(ref_parse, texts.height))
+    bench.time(
+        "timestamp parsing",
+        texts.height,
+        lambda: texts.select(parse_timestamp_expr("timestamp_text")),
+        ref=(ref_parse, texts.height),
+    )
 
     # --- incidents ----------------------------------------------------------------------------------------
     from tests.analytics.test_correlation import pair_score, reference_components
@@ -178,8 +212,13 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     corr = CorrelationOptions.from_policy(policy.correlation)
     target_id = frames["incidents"]["id"][n_incidents // 2]
     enriched = [
-        {"id": r["id"], "service": r["service"], "_kind": r["kind"], "_sig": r["signature"],
-         "_t": r["started_at"].timestamp() / 60}
+        {
+            "id": r["id"],
+            "service": r["service"],
+            "_kind": r["kind"],
+            "_sig": r["signature"],
+            "_t": r["started_at"].timestamp() / 60,
+        }
         for r in frames["incidents"].filter(pl.col("started_at").is_not_null()).iter_rows(named=True)
     ]
     target = next(e for e in enriched if e["id"] == target_id)
@@ -189,39 +228,68 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
         return sorted([s for s in scored if s[0] >= corr.min_score], key=lambda s: (-s[0], s[1]))[: corr.max_related]
 
     ref_corr, _, _ = measure(reference_correlate)
-    bench.time("correlate one incident", n_incidents, lambda: related_incidents(incidents, target_id, corr),
-               ref=(ref_corr, len(enriched)))
-    bench.time("clusters (all incidents)", n_incidents, lambda: clusters(incidents, corr), target="< 10 s",
-               target_seconds=10.0)
+    bench.time(
+        "correlate one incident",
+        n_incidents,
+        lambda: related_incidents(incidents, target_id, corr),
+        ref=(ref_corr, len(enriched)),
+    )
+    bench.time(
+        "clusters (all incidents)", n_incidents, lambda: clusters(incidents, corr), target="< 10 s", target_seconds=10.0
+    )
     small = enriched[:PAIRWISE_CAP]
     small_frame = incidents.head(PAIRWISE_CAP)
     ref_clusters, _, _ = measure(lambda: reference_components(small, corr))
-    bench.time("clusters (at pairwise-reference size)", len(small), lambda: clusters(small_frame, corr),
-               ref=(ref_clusters, len(small)))
+    bench.time(
+        "clusters (at pairwise-reference size)",
+        len(small),
+        lambda: clusters(small_frame, corr),
+        ref=(ref_clusters, len(small)),
+    )
     rec = RecurrenceOptions.from_policy(policy.recurrence)
-    bench.time("recurrence 7d + 30d", n_incidents,
-               lambda: [recurrence(incidents, now=now, days=d, options=rec) for d in (7, 30)])
-    bench.time("buckets", n_incidents, lambda: buckets_json(incidents, now=now, options=BucketOptions.from_policy(policy),
-                                                            service=None, window_days=30))
-    bench.time("weekly digest", n_incidents, lambda: build_digest(incidents, week_monday=default_week(now), policy=policy))
+    bench.time(
+        "recurrence 7d + 30d",
+        n_incidents,
+        lambda: [recurrence(incidents, now=now, days=d, options=rec) for d in (7, 30)],
+    )
+    bench.time(
+        "buckets",
+        n_incidents,
+        lambda: buckets_json(
+            incidents, now=now, options=BucketOptions.from_policy(policy), service=None, window_days=30
+        ),
+    )
+    bench.time(
+        "weekly digest", n_incidents, lambda: build_digest(incidents, week_monday=default_week(now), policy=policy)
+    )
 
     # --- severity -----------------------------------------------------------------------------------------
     from tests.analytics.test_severity import reference as severity_reference
 
     sev = SeverityOptions.from_policy(policy.severity)
-    bench.time("severity (current state)", n_ledger, lambda: severity_report(ledger, now=now, options=sev),
-               target="< 2 s, < 3 GB", target_seconds=2.0)
+    bench.time(
+        "severity (current state)",
+        n_ledger,
+        lambda: severity_report(ledger, now=now, options=sev),
+        target="< 2 s, < 3 GB",
+        target_seconds=2.0,
+    )
     bench.rows[-1]["met"] = bench.rows[-1]["met"] and bench.rows[-1]["peak_rss_mb"] < 3072
     ref_rows = (
-        frames["error_ledger"].filter(pl.col("timestamp").is_not_null() & (pl.col("category") != "config_cleanup"))
+        frames["error_ledger"]
+        .filter(pl.col("timestamp").is_not_null() & (pl.col("category") != "config_cleanup"))
         .tail(REFERENCE_CAP)
         .select((pl.lit(now) - pl.col("timestamp")).alias("age"), "provider", "error_type")
         .rows()
     )
     ref_sev, _, _ = measure(lambda: severity_reference(ref_rows))
     capped_ledger = ledger.filter(pl.col("category") != "config_cleanup").tail(REFERENCE_CAP)
-    bench.time("severity counts (at reference size)", len(ref_rows),
-               lambda: severity_frame(capped_ledger, now=now, options=sev), ref=(ref_sev, len(ref_rows)))
+    bench.time(
+        "severity counts (at reference size)",
+        len(ref_rows),
+        lambda: severity_frame(capped_ledger, now=now, options=sev),
+        ref=(ref_sev, len(ref_rows)),
+    )
     bench.time("severity backtest (30 days)", n_ledger, lambda: backtest_frame(ledger, now=now, days=30, options=sev))
 
     # --- confidence ---------------------------------------------------------------------------------------
@@ -230,16 +298,23 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     gate = GateOptions.from_policy(policy.confidence)
     inv = frames["investigations"].lazy()
     n_results = frames["investigations"].height
-    bench.time("confidence report", n_results,
-               lambda: confidence_report(confidence_results(inv, feedback, options=gate).collect(), options=gate,
-                                         claims_known=True))
+    bench.time(
+        "confidence report",
+        n_results,
+        lambda: confidence_report(
+            confidence_results(inv, feedback, options=gate).collect(), options=gate, claims_known=True
+        ),
+    )
     results = confidence_results(inv, feedback, options=gate).collect().head(REFERENCE_CAP)
-    inputs = results.select("score", "validated", pl.col("category").fill_null(""),
-                            pl.col("root_cause").fill_null("")).rows()
-    ref_conf, _, _ = measure(lambda: [confidence_reference(s, v, c, r) for s, v, c, r in inputs])
-    bench.time("confidence gate (at reference size)", len(inputs),
-               lambda: confidence_results(inv.head(REFERENCE_CAP), feedback, options=gate).collect(),
-               ref=(ref_conf, len(inputs)))
+    inputs = results.select("score", "validated", pl.col("category").fill_null(""), pl.col("root_cause").fill_null(""))
+    rows = inputs.rows()
+    ref_conf, _, _ = measure(lambda: [confidence_reference(s, v, c, r) for s, v, c, r in rows])
+    bench.time(
+        "confidence gate (at reference size)",
+        len(rows),
+        lambda: classify_frame(inputs.lazy(), gate).collect(),
+        ref=(ref_conf, len(rows)),
+    )
     assert classify(score=0.9, validated=0, category="x", root_cause="y", options=gate)["gate"] == "fired"
     return {"misses": n_misses, "incidents": n_incidents, "ledger": n_ledger}
 
@@ -255,6 +330,7 @@ def run_pages(bench: Bench, folder: Path) -> None:
     st.cache_data.clear()
     app_path = str(REPO / "app.py")
     for index, spec in enumerate(PAGES):
+
         def run_page(script: str = spec.script) -> AppTest:
             app = AppTest.from_file(app_path, default_timeout=900)
             app.run()
@@ -266,7 +342,9 @@ def run_pages(bench: Bench, folder: Path) -> None:
 
         if index == 0:
             seconds, peak, _ = measure(run_page)
-            bench.add(f"page cold (first load): {spec.title}", 0, seconds, peak, note="includes reading the Parquet caches")
+            bench.add(
+                f"page cold (first load): {spec.title}", 0, seconds, peak, note="includes reading the Parquet caches"
+            )
         app = AppTest.from_file(app_path, default_timeout=900)
         app.run()
         app.switch_page(f"pages/{spec.script}")

@@ -176,7 +176,7 @@ export = frame.select(
 )
 st.download_button(
     f"Download {export.height:,} results (CSV)",
-    data=csv_bytes(export),
+    data=lambda: csv_bytes(export),
     file_name=download_name("confidence", context.now, "csv", range=context.filters.range_key),
     mime="text/csv",
 )

@@ -89,7 +89,7 @@ else:
     st.dataframe(shown.head(REPORT_ROWS_SHOWN), hide_index=True, width="stretch")
     st.download_button(
         "Download report (CSV)",
-        data=csv_bytes(shown),
+        data=lambda: csv_bytes(shown),
         file_name=download_name(
             "quarantine-report",
             sources.now,

@@ -147,13 +147,13 @@ filters_for_name = {
 left, right = st.columns(2)
 left.download_button(
     f"Download {table.height:,} rows (CSV)",
-    data=csv_bytes(table),
+    data=lambda: csv_bytes(table),
     file_name=download_name("misses", context.now, "csv", **filters_for_name),
     mime="text/csv",
 )
 right.download_button(
     f"Download {table.height:,} rows (JSON)",
-    data=json_bytes(table),
+    data=lambda: json_bytes(table),
     file_name=download_name("misses", context.now, "json", **filters_for_name),
     mime="application/json",
 )

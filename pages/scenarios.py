@@ -79,7 +79,7 @@ else:
     name_filters = {"since": since, "top": str(top), "taxonomy": chosen_taxonomy}
     st.download_button(
         f"Download {len(cases)} scenario(s) (ZIP)",
-        data=zip_bytes(cases, manifest),
+        data=lambda: zip_bytes(cases, manifest),
         file_name=download_name("scenarios", context.now, "zip", **name_filters),
         mime="application/zip",
         type="primary",

@@ -17,7 +17,7 @@ from analytics.derived import (
     with_grouping_key,
 )
 from analytics.policy import DEFAULT_KIND_KEYWORDS
-from analytics.timeparse import parse_timestamp, parse_timestamp_expr
+from analytics.timeparse import parse_timestamp, parse_timestamp_expr, parse_timestamp_series
 
 
 def parse_column(values: list[object], *, allow_epoch: bool = False) -> list[datetime | None]:
@@ -68,9 +68,16 @@ iso_texts = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(iso_texts, st.text(max_size=12)), max_size=30))
+@given(
+    st.lists(
+        st.one_of(iso_texts, st.text(max_size=12), st.sampled_from(["2026-06-02T23:59:60Z", " 2026-06-02T10:00:00Z"])),
+        max_size=30,
+    )
+)
 def test_vectorised_parse_matches_the_reference(values: list[str]) -> None:
     assert parse_column(values) == [parse_timestamp(v) for v in values]
+    fast = parse_timestamp_series(pl.Series("t", values, dtype=pl.Utf8)).to_list()
+    assert fast == [parse_timestamp(v) for v in values]
 
 
 @settings(max_examples=200, deadline=None)

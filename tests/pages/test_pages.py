@@ -160,8 +160,11 @@ def test_overview_tiles_match_the_cli_trend(monkeypatch: pytest.MonkeyPatch) -> 
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert set(metrics) == {
-        f"Misses in {last['week']}", f"Pair fix rate {last['week']}", f"RCA accuracy {last['week']}",
-        "Open incidents", "High recurrence, last 7 days",
+        f"Misses in {last['week']}",
+        f"Pair fix rate {last['week']}",
+        f"RCA accuracy {last['week']}",
+        "Open incidents",
+        "High recurrence, last 7 days",
     }
     assert metrics[f"Misses in {last['week']}"] == f"{last['total']:,}"
     assert metrics[f"RCA accuracy {last['week']}"] == f"{last['accuracy']:.1%}"
