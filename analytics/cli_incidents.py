@@ -19,12 +19,12 @@ from analytics.digest import (
     WeekError,
     build_digest,
     default_week,
+    gate_result,
     parse_week,
     plan_followups,
     recurrence_watch,
     write_artifacts,
 )
-from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.sources import LoadedData
 from analytics.store import (
@@ -260,7 +260,14 @@ def gate_command(options: GlobalOptions, service: str, profile: str | None, mode
     except GateUsageError as exc:
         fail(str(exc))
     except Exception as exc:
-        result = _skipped(service, profile or watch.default_profile, mode, policy, f"{type(exc).__name__}: {exc}")
+        chosen_profile = profile or watch.default_profile
+        result = gate_result(
+            service,
+            chosen_profile,
+            mode or watch.profiles.get(chosen_profile),
+            skipped=True,
+            messages=[f"not evaluated: {type(exc).__name__}: {exc}"],
+        )
     if as_json:
         emit_json(result)
     else:
@@ -269,23 +276,6 @@ def gate_command(options: GlobalOptions, service: str, profile: str | None, mode
         for message in result["messages"]:
             click.echo(f"  {message}")
     sys.exit(0 if result["pass"] else 1)
-
-
-def _skipped(service: str, profile: str, mode: str | None, policy: Policy, why: str) -> dict[str, Any]:
-    return {
-        "service": service,
-        "profile": profile,
-        "mode": mode or policy.release_gate.recurrence_watch.profiles.get(profile),
-        "pass": True,
-        "skipped": True,
-        "has_high_recurrence": False,
-        "has_warn_recurrence": False,
-        "max_severity_seen": None,
-        "total_incidents": 0,
-        "high_signatures": [],
-        "high_kinds": [],
-        "messages": [f"not evaluated: {why}"],
-    }
 
 
 @click.group()

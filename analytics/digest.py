@@ -256,6 +256,26 @@ class GateUsageError(ValueError):
     """An unknown profile or mode (exit 2)."""
 
 
+def gate_result(
+    service: str, profile: str, mode: str | None, *, skipped: bool = False, messages: list[str] | None = None
+) -> dict[str, Any]:
+    """The gate object of RULES §8 before evaluation: passing, nothing found (the shape every outcome shares)."""
+    return {
+        "service": service,
+        "profile": profile,
+        "mode": mode,
+        "pass": True,
+        "skipped": skipped,
+        "has_high_recurrence": False,
+        "has_warn_recurrence": False,
+        "max_severity_seen": None,
+        "total_incidents": 0,
+        "high_signatures": [],
+        "high_kinds": [],
+        "messages": list(messages or []),
+    }
+
+
 def recurrence_watch(
     incidents: pl.LazyFrame,
     *,
@@ -273,20 +293,7 @@ def recurrence_watch(
     if mode is not None and mode not in ("off", "warn", "strict"):
         raise GateUsageError(f"--mode: expected off, warn or strict, got {mode!r}")
     chosen = mode or watch.profiles[profile]
-    result: dict[str, Any] = {
-        "service": service,
-        "profile": profile,
-        "mode": chosen,
-        "pass": True,
-        "skipped": False,
-        "has_high_recurrence": False,
-        "has_warn_recurrence": False,
-        "max_severity_seen": None,
-        "total_incidents": 0,
-        "high_signatures": [],
-        "high_kinds": [],
-        "messages": [],
-    }
+    result = gate_result(service, profile, chosen)
     if chosen == "off":
         result["skipped"] = True
         result["messages"].append("recurrence_watch is off for this profile: not evaluated")

@@ -312,77 +312,78 @@ def read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
         return _read_jsonl(path, schema, file_label)
 
 
+JSONL_CHUNK_ROWS = 100_000  # records typed per batch: bounds memory on multi-GB files
+
+
 def _read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
-    if content.startswith(BOM.encode()):
-        content = content[len(BOM.encode()) :]
     items: list[ReportItem] = []
+    frames: list[pl.DataFrame] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     raws: list[str] = []
     blank = 0
     required = _required_checks(schema)
-    physical_lines = content.split(b"\n")
-    if physical_lines and physical_lines[-1] == b"":
-        physical_lines.pop()  # the newline that ends the last line does not start another
-    for number, raw_bytes in enumerate(physical_lines, start=1):
-        stripped = raw_bytes.strip()
-        if not stripped:
-            blank += 1
-            continue
-        try:
-            text = raw_bytes.decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            items.append(
-                ReportItem(
-                    file_label,
-                    number,
-                    "not valid UTF-8",
-                    _excerpt(raw_bytes.decode("utf-8", "replace")),
-                    "quarantined",
-                )
-            )
-            continue
-        try:
-            record = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
-            try:  # the standard library also accepts NaN/Infinity, as OpenSRE's reader does
-                record = json.loads(text)
-            except ValueError as exc:
-                reason = (
-                    f"not valid JSON ({exc.msg} at column {exc.colno})"
-                    if isinstance(exc, json.JSONDecodeError)
-                    else "not valid JSON"
-                )
+
+    def flush() -> None:
+        if records:
+            frame, flagged = records_to_frame(records, lines, raws, schema, file_label)
+            frames.append(frame)
+            items.extend(flagged)
+            records.clear()
+            lines.clear()
+            raws.clear()
+
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
+    with handle:
+        for number, line_bytes in enumerate(handle, start=1):
+            raw_bytes = line_bytes[:-1] if line_bytes.endswith(b"\n") else line_bytes
+            if number == 1 and raw_bytes.startswith(BOM.encode()):
+                raw_bytes = raw_bytes[len(BOM.encode()) :]
+            stripped = raw_bytes.strip()
+            if not stripped:
+                blank += 1
+                continue
+            try:
+                text = raw_bytes.decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                excerpt = _excerpt(raw_bytes.decode("utf-8", "replace"))
+                items.append(ReportItem(file_label, number, "not valid UTF-8", excerpt, "quarantined"))
+                continue
+            try:
+                record = orjson.loads(stripped)
+            except orjson.JSONDecodeError:
+                try:  # the standard library also accepts NaN/Infinity, as OpenSRE's reader does
+                    record = json.loads(text)
+                except ValueError as exc:
+                    reason = (
+                        f"not valid JSON ({exc.msg} at column {exc.colno})"
+                        if isinstance(exc, json.JSONDecodeError)
+                        else "not valid JSON"
+                    )
+                    items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
+                    continue
+            if not isinstance(record, dict):
+                reason = f"not a JSON object (got {_type_name(record)})"
                 items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
                 continue
-        if not isinstance(record, dict):
-            items.append(
-                ReportItem(
-                    file_label,
-                    number,
-                    f"not a JSON object (got {_type_name(record)})",
-                    _excerpt(text),
-                    "quarantined",
-                )
-            )
-            continue
-        problem = _required_problem(record, required) if required else None
-        if problem is not None:
-            items.append(ReportItem(file_label, number, problem, _excerpt(text), "quarantined"))
-            continue
-        records.append(record)
-        lines.append(number)
-        raws.append(text.strip())
-    frame, flagged = records_to_frame(records, lines, raws, schema, file_label)
-    frame, ts_items = finish_frame(frame, schema, file_label, "_raw" if schema.keep_raw else None)
-    items.extend(flagged)
+            problem = _required_problem(record, required) if required else None
+            if problem is not None:
+                items.append(ReportItem(file_label, number, problem, _excerpt(text), "quarantined"))
+                continue
+            records.append(record)
+            lines.append(number)
+            raws.append(text.strip())
+            if len(records) >= JSONL_CHUNK_ROWS:
+                flush()
+    flush()
+    typed = pl.concat(frames, rechunk=True) if frames else records_to_frame([], [], [], schema, file_label)[0]
+    typed, ts_items = finish_frame(typed, schema, file_label, "_raw" if schema.keep_raw else None)
     items.extend(ts_items)
     items.sort(key=lambda i: i.line)
-    return ReadResult(frame, items, blank)
+    return ReadResult(typed, items, blank)
 
 
 def _vectorised_frame(raw: pl.DataFrame, schema: InputSchema, file_label: str, line_offset: int) -> ReadResult:

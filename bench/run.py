@@ -132,7 +132,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
     from analytics.severity import SeverityOptions, backtest_frame, severity_frame, severity_report
     from analytics.sources import apply_derived_columns, cache_dir, load_input, resolve_sources
-    from analytics.timeparse import parse_timestamp, parse_timestamp_expr
+    from analytics.timeparse import parse_timestamp, parse_timestamp_series
 
     sources = resolve_sources(str(folder))
     policy = Policy()
