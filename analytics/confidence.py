@@ -8,7 +8,6 @@ score wins; the latest feedback per run counts), or from ``feedback.jsonl`` alon
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,7 +75,11 @@ def gate_passes_expr(score: pl.Expr, validated: pl.Expr, category: pl.Expr, opti
 def gated_root_cause_expr(root_cause: pl.Expr, passed: pl.Expr, options: GateOptions) -> pl.Expr:
     """Fired: ``"Most likely: "`` in front unless it already starts with ``"Most likely"``.
     Passed: a leading ``"Most likely:"`` and the whitespace after it removed."""
-    stripped = root_cause.str.replace(r"^" + re.escape(options.prefix) + r"\s*", "")
+    stripped = (
+        pl.when(root_cause.str.starts_with(options.prefix))
+        .then(root_cause.str.strip_prefix(options.prefix).str.strip_chars_start())
+        .otherwise(root_cause)
+    )
     prefixed = (
         pl.when(root_cause.str.starts_with(options.prefix_stem))
         .then(root_cause)
@@ -123,20 +126,24 @@ def latest_feedback(feedback: pl.LazyFrame) -> pl.LazyFrame:
     Out: ``run_id``, ``rating``, ``is_noise``, ``feedback_score``, ``rated_at``, ``feedback_category``,
     ``feedback_root_cause``, ``feedback_alert``.
     """
-    return (
-        feedback.filter(pl.col("run_id").is_not_null())
-        .sort(["timestamp", "_line"], nulls_last=False)
-        .group_by("run_id")
-        .agg(
-            pl.col("rating").last(),
-            pl.col("is_noise").last(),
-            pl.col("validity_score").last().alias("feedback_score"),
-            pl.col("timestamp").last().alias("rated_at"),
-            pl.col("root_cause_category").last().alias("feedback_category"),
-            pl.col("root_cause").last().alias("feedback_root_cause"),
-            pl.col("alert_name").last().alias("feedback_alert"),
-        )
+    rows = feedback.filter(pl.col("run_id").is_not_null()).select(
+        "run_id",
+        "rating",
+        "is_noise",
+        pl.col("validity_score").alias("feedback_score"),
+        pl.col("timestamp").alias("rated_at"),
+        pl.col("root_cause_category").alias("feedback_category"),
+        pl.col("root_cause").alias("feedback_root_cause"),
+        pl.col("alert_name").alias("feedback_alert"),
+        "_line",
     )
+    # Most runs are rated once: only the repeated ones need ordering (a full sort of millions of rows is the
+    # expensive part of this step).
+    repeated = pl.col("run_id").is_duplicated()
+    latest_of_repeated = (
+        rows.filter(repeated).sort(["rated_at", "_line"], nulls_last=False).unique("run_id", keep="last")
+    )
+    return pl.concat([rows.filter(~repeated), latest_of_repeated]).drop("_line")
 
 
 def confidence_results(

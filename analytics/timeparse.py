@@ -136,16 +136,17 @@ def parse_timestamp_series(texts: pl.Series, *, allow_epoch: bool = False) -> pl
     general path. A leap second (``:60``) always takes the general path, which rejects it as Python does.
     Out: ``Datetime[us, UTC]``, null where the text does not parse.
     """
-    parsed = pl.Series(texts.name, [None] * len(texts), dtype=UTC_DATETIME)
-    pending = texts.is_not_null() & ~texts.str.contains(":60", literal=True)
-    for layout in _FAST_FORMATS:
-        if not pending.any():
+    name = texts.name
+    leap = texts.str.contains(":60", literal=True).fill_null(False)
+    parsed = texts.str.to_datetime(_FAST_FORMATS[0], strict=False, time_zone="UTC", time_unit="us")
+    for layout in _FAST_FORMATS[1:]:
+        missing = parsed.is_null() & texts.is_not_null()
+        if not missing.any():
             break
-        attempt = texts.str.to_datetime(layout, strict=False, time_zone="UTC", time_unit="us")
-        hit = pending & attempt.is_not_null()
-        parsed = pl.select(pl.when(hit).then(attempt).otherwise(parsed)).to_series().alias(texts.name)
-        pending = pending & ~hit
-    rest = texts.is_not_null() & parsed.is_null()
+        indices = missing.arg_true()
+        again = texts.gather(indices).str.to_datetime(layout, strict=False, time_zone="UTC", time_unit="us")
+        parsed = parsed.scatter(indices, again)
+    rest = (texts.is_not_null() & (parsed.is_null() | leap)).fill_null(False)
     if rest.any():
         indices = rest.arg_true()
         general = (
@@ -154,7 +155,7 @@ def parse_timestamp_series(texts: pl.Series, *, allow_epoch: bool = False) -> pl
             .to_series()
         )
         parsed = parsed.scatter(indices, general)
-    return parsed
+    return parsed.alias(name)
 
 
 def parse_cli_time(value: str) -> datetime:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -21,6 +23,7 @@ from analytics.sources import DataSources, LoadedData, SourceError, load_all, re
 from analytics.timeparse import format_utc
 from dashboard.formatting import escape_markdown
 
+T = TypeVar("T")
 RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90, "all": None}
 DEFAULT_RANGE = "30d"
 POLICY_OVERRIDE_KEY = "policy_override_yaml"
@@ -58,6 +61,7 @@ class AppContext:
     policy_error: str | None = None
     source_error: str | None = None
     policy_overridden: bool = False
+    data_key: str = ""  # changes when any input file or the policy changes: the key of every derived cache
 
     @property
     def now(self) -> datetime:
@@ -130,7 +134,20 @@ def build_context(data_arg: str | None, filters: Filters) -> AppContext:
     cached = _load_cached(sources, _fingerprint(sources), policy_key, policy)
     # A fresh wrapper: the clock may have moved since the cached load (wall-clock now).
     data = LoadedData(sources, cached.inputs)
-    return AppContext(sources, policy, data, filters, policy_error, source_error, overridden)
+    data_key = hashlib.sha256(repr((_fingerprint(sources), policy_key)).encode()).hexdigest()
+    return AppContext(sources, policy, data, filters, policy_error, source_error, overridden, data_key)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _memoised(kind: str, key: tuple[Any, ...], _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -> T:
+    """A derived result computed once per (data, policy, ``params``): reruns reuse it instead of recomputing.
+    Results are shared read-only between sessions (``st.cache_resource``), so pages must not mutate them."""
+    result: T = _memoised(kind, (context.data_key, str(context.now), *params), build)
+    return result
 
 
 def _query_list(name: str) -> list[str]:

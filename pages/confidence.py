@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics.confidence import GateOptions, calibration, confidence_results, gate_audit, what_if
 from dashboard.charts import band_mix_chart, calibration_chart
-from dashboard.context import current_context
+from dashboard.context import current_context, memo
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
 
@@ -23,12 +23,18 @@ if not claims_known and not feedback.available:
 
 options = GateOptions.from_policy(context.policy.confidence)
 since = context.filters.since(context.now)
-results = confidence_results(
-    context.data.frame("investigations") if claims_known else None, context.data.frame("feedback"), options=options
-)
-if since is not None:
-    results = results.filter(pl.col("timestamp") > since)
-frame = results.collect()
+
+
+def build_results() -> pl.DataFrame:
+    results = confidence_results(
+        context.data.frame("investigations") if claims_known else None, context.data.frame("feedback"), options=options
+    )
+    if since is not None:
+        results = results.filter(pl.col("timestamp") > since)
+    return results.collect()
+
+
+frame = memo(context, "confidence-results", context.filters.range_key, build=build_results)
 rated = frame.filter(pl.col("rated"))
 st.caption(
     f"{frame.height:,} results ({context.filters.range_key}), {rated.height:,} rated by a human (noise left out). "
@@ -46,19 +52,26 @@ if frame.height == 0:
 left, right = st.columns(2)
 with left:
     st.subheader("Band mix by week")
-    weekly = (
-        frame.filter(pl.col("timestamp").is_not_null())
-        .with_columns(pl.col("timestamp").dt.truncate("1w").alias("week"))
-        .group_by("week", "band")
-        .len("count")
-        .sort("week")
-        .with_columns(pl.col("week").dt.strftime("%G-W%V").alias("label"))
+    weekly = memo(
+        context,
+        "confidence-weekly",
+        context.filters.range_key,
+        build=lambda: (
+            frame.filter(pl.col("timestamp").is_not_null())
+            .with_columns(pl.col("timestamp").dt.truncate("1w").alias("week"))
+            .group_by("week", "band")
+            .len("count")
+            .sort("week")
+            .with_columns(pl.col("week").dt.strftime("%G-W%V").alias("label"))
+        ),
     )
     st.altair_chart(band_mix_chart(weekly), width="stretch")
     st.caption(f"high ≥ {options.high:g}, medium ≥ {options.medium:g}; a fired gate shows the result as low.")
 with right:
     st.subheader("Calibration")
-    calibrated = calibration(frame, options=options)
+    calibrated = memo(
+        context, "confidence-calibration", context.filters.range_key, build=lambda: calibration(frame, options=options)
+    )
     st.altair_chart(calibration_chart(calibrated), width="stretch")
     over = calibrated.filter(pl.col("overconfident"))["band"].to_list()
     if over:
@@ -77,7 +90,11 @@ if high_rated.height:
 
 # --- the gate ------------------------------------------------------------------------------------------------
 st.subheader("Sufficiency gate")
-audit = gate_audit(frame) if claims_known else None
+audit = (
+    memo(context, "confidence-audit", context.filters.range_key, build=lambda: gate_audit(frame))
+    if claims_known
+    else None
+)
 if audit is None:
     st.info("The gate needs validated claims, which only investigations carry.")
 else:
@@ -126,16 +143,26 @@ else:
 
 # --- single-source highs and drill-down ----------------------------------------------------------------------
 st.subheader("High confidence resting on one evidence source")
-single = (
-    frame.filter(pl.col("single_source"))
-    .sort("timestamp", descending=True, nulls_last=True)
-    .select("run_id", "timestamp", "alert_name", "score", "sources", "rating", "root_cause")
+single = memo(
+    context,
+    "confidence-single-source",
+    context.filters.range_key,
+    build=lambda: (
+        frame.filter(pl.col("single_source"))
+        .sort("timestamp", descending=True, nulls_last=True)
+        .select("run_id", "timestamp", "alert_name", "score", "sources", "rating", "root_cause")
+    ),
 )
 st.caption(f"{single.height:,} results shown as high whose validated claims all cite one source.")
 st.dataframe(single.head(500), hide_index=True, width="stretch")
 
 st.subheader("One investigation")
-run_ids = frame.sort("timestamp", descending=True, nulls_last=True)["run_id"].head(2000).to_list()
+run_ids = memo(
+    context,
+    "confidence-recent-runs",
+    context.filters.range_key,
+    build=lambda: frame.top_k(2000, by="timestamp")["run_id"].to_list(),
+)
 chosen = st.selectbox("Run", run_ids, index=0 if run_ids else None)
 if chosen:
     row = frame.filter(pl.col("run_id") == chosen).row(0, named=True)
