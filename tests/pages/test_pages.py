@@ -302,3 +302,55 @@ def test_incident_pages_survive_hostile_incidents(script: str, tmp_path: Path, m
     app = open_page(page_spec(script), tmp_path, monkeypatch)
     assert not app.exception, [e.value for e in app.exception]
     assert all("<b>svc</b>" not in m.value for m in app.markdown)
+
+
+# --- charts get aggregated rows only; reruns do not reload data -----------------------------------------------
+
+
+def chart_rows(app: AppTest) -> list[int]:
+    import pyarrow as pa
+
+    counts = []
+    for chart in app.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            counts.append(pa.ipc.open_stream(dataset.data.data).read_all().num_rows if dataset.data.data else 0)
+    return counts
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_charts_receive_aggregated_rows_only(spec: PageSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = "all"
+    app.query_params["incident"] = "inc_20261114_2127_22c096"
+    app.run()
+    app.switch_page(str(spec.path.relative_to(REPO))).run()
+    assert not app.exception
+    rows = chart_rows(app)
+    # the sample has 1,000 misses, 2,500 ratings, 200 incidents and 10,000 ledger rows: no chart ships raw rows
+    assert all(n <= 200 for n in rows), (spec.title, rows)
+    if spec.script == "misses.py":
+        assert rows[0] == 5 * 11  # one row per (ISO week, taxonomy): 11 weeks of sample data × 5 taxonomies
+
+
+def test_a_rerun_does_not_reload_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    import dashboard.context as context_module
+
+    calls = []
+    original = context_module.load_all
+
+    def counting_load_all(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(context_module, "load_all", counting_load_all)
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/misses.py").run()
+    app.run()
+    app.run()
+    assert len(calls) == 1
