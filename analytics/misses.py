@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -190,9 +189,3 @@ def find_miss(misses: pl.LazyFrame, miss_id: str) -> dict[str, Any] | None:
     """The first stored record whose ``miss_id`` equals ``miss_id`` (all misses, no time filter)."""
     rows = stored_records(misses.filter(pl.col("miss_id") == miss_id).sort("_line").head(1))
     return rows[0] if rows else None
-
-
-def taxonomy_order(values: Sequence[str]) -> list[str]:
-    """The five taxonomies in display order, then any other value alphabetically."""
-    known = [t for t in TAXONOMIES if t in values]
-    return known + sorted(v for v in values if v not in TAXONOMIES)
