@@ -249,6 +249,31 @@ def set_url_param(name: str, value: str | None, default: str | None = None) -> N
         st.query_params[name] = value
 
 
+def url_selectbox(
+    container: Any,
+    label: str,
+    options: list[str],
+    param: str,
+    default: str,
+    *,
+    all_label: str | None = None,
+    help: str | None = None,
+) -> str:
+    """A selectbox whose choice lives in the URL parameter ``param`` (absent when it equals ``default``).
+    ``all_label`` names the ``"all"`` option (e.g. "all alerts")."""
+    wanted = url_param(param, default)
+    index = options.index(wanted) if wanted in options else options.index(default) if default in options else 0
+    chosen = container.selectbox(
+        label,
+        options,
+        index=index,
+        help=help,
+        format_func=(lambda v: all_label if v == "all" else v) if all_label else str,
+    )
+    set_url_param(param, chosen, default)
+    return str(chosen)
+
+
 def current_context() -> AppContext:
     """The context the sidebar built for this run (or one from the URL when the page runs alone)."""
     context = st.session_state.get(CONTEXT_KEY)

@@ -13,7 +13,7 @@ from analytics.misses import filter_misses, miss_stats
 from analytics.scenarios import alert_bytes
 from analytics.schemas import TAXONOMIES, TAXONOMY_LABELS
 from dashboard.charts import weekly_taxonomy_chart
-from dashboard.context import current_context, set_url_param, url_param
+from dashboard.context import current_context, url_selectbox
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
@@ -38,33 +38,19 @@ windowed = filter_misses(all_misses, since=since)
 alerts = windowed.group_by("group_alert").len().sort(["len", "group_alert"], descending=[True, False]).collect()
 pipelines = sorted(v for v in windowed.select(pl.col("pipeline_name").drop_nulls().unique()).collect().to_series())
 col_tax, col_alert, col_pipe = st.columns(3)
-taxonomy_options = ["all", *TAXONOMIES]
-taxonomy = url_param("taxonomy", "all")
-taxonomy = col_tax.selectbox(
+taxonomy = url_selectbox(
+    col_tax,
     "Taxonomy",
-    taxonomy_options,
-    index=taxonomy_options.index(taxonomy) if taxonomy in taxonomy_options else 0,
-    format_func=lambda t: "all taxonomies" if t == "all" else t,
+    ["all", *TAXONOMIES],
+    "taxonomy",
+    "all",
+    all_label="all taxonomies",
     help="Exact match on the stored taxonomy, as `opensre misses --taxonomy` (a missing taxonomy never matches).",
 )
-alert_options = ["all", *alerts["group_alert"].to_list()]
-alert = url_param("alert", "all")
-alert = col_alert.selectbox(
-    "Alert",
-    alert_options,
-    index=alert_options.index(alert) if alert in alert_options else 0,
-    format_func=lambda a: "all alerts" if a == "all" else a,
+alert = url_selectbox(
+    col_alert, "Alert", ["all", *alerts["group_alert"].to_list()], "alert", "all", all_label="all alerts"
 )
-pipeline_options = ["all", *pipelines]
-pipeline = url_param("pipeline", "all")
-pipeline = col_pipe.selectbox(
-    "Pipeline",
-    pipeline_options,
-    index=pipeline_options.index(pipeline) if pipeline in pipeline_options else 0,
-    format_func=lambda p: "all pipelines" if p == "all" else p,
-)
-for name, value in (("taxonomy", taxonomy), ("alert", alert), ("pipeline", pipeline)):
-    set_url_param(name, value, "all")
+pipeline = url_selectbox(col_pipe, "Pipeline", ["all", *pipelines], "pipeline", "all", all_label="all pipelines")
 
 chosen = filter_misses(
     windowed,

@@ -10,7 +10,7 @@ from analytics.misses import DEFAULT_EXPORT_SINCE, DEFAULT_TOP, filter_misses, p
 from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
 from analytics.schemas import TAXONOMIES
 from dashboard.charts import coverage_funnel_chart
-from dashboard.context import current_context, set_url_param, url_param
+from dashboard.context import current_context, set_url_param, url_param, url_selectbox
 from dashboard.exports import download_name
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle
@@ -26,11 +26,12 @@ misses = context.data.frame("misses")
 
 # --- export controls (kept in the URL) ---------------------------------------------------------------
 col_since, col_top, col_tax = st.columns(3)
-since = url_param("since", DEFAULT_EXPORT_SINCE) or DEFAULT_EXPORT_SINCE
-since = col_since.selectbox(
+since = url_selectbox(
+    col_since,
     "Since",
     SINCE_CHOICES,
-    index=SINCE_CHOICES.index(since) if since in SINCE_CHOICES else 1,
+    "since",
+    DEFAULT_EXPORT_SINCE,
     help="Misses with timestamp ≥ now − since, as `opensre misses export --since` (default 7d).",
 )
 try:
@@ -38,17 +39,8 @@ try:
 except ValueError:
     top_default = DEFAULT_TOP
 top = int(col_top.number_input("Top pairs", min_value=0, max_value=500, value=min(max(top_default, 0), 500), step=1))
-taxonomy_options = ["all", *TAXONOMIES]
-taxonomy = url_param("taxonomy", "all")
-taxonomy = col_tax.selectbox(
-    "Taxonomy",
-    taxonomy_options,
-    index=taxonomy_options.index(taxonomy) if taxonomy in taxonomy_options else 0,
-    format_func=lambda t: "all taxonomies" if t == "all" else t,
-)
-set_url_param("since", since, DEFAULT_EXPORT_SINCE)
+taxonomy = url_selectbox(col_tax, "Taxonomy", ["all", *TAXONOMIES], "taxonomy", "all", all_label="all taxonomies")
 set_url_param("top", str(top), str(DEFAULT_TOP))
-set_url_param("taxonomy", taxonomy, "all")
 
 chosen_taxonomy = None if taxonomy == "all" else taxonomy
 in_scope = filter_misses(misses, since=parse_since(since, context.now), taxonomy=chosen_taxonomy)
