@@ -71,6 +71,11 @@ def load_data(options: GlobalOptions, inputs: Iterable[str] | None = None) -> tu
     return sources, policy, load_inputs(sources, policy, inputs)
 
 
+def pct(value: Any) -> str:
+    """A share as a percentage with one decimal, "—" when unknown."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
     """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
     right = right or set()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 import polars as pl
 
-from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_inputs, prepare, render_table
+from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_inputs, pct, prepare, render_table
 from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
 from analytics.misses import UsageError, parse_since
 
@@ -43,10 +41,6 @@ def classify_command(
     click.echo(f"band: {result['band']}\ngate: {result['gate']}\nroot cause: {result['root_cause']}")
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 @confidence.command("report")
 @click.option("--since", metavar="SPEC", help="Only results since 7d, 24h, 2w or an ISO timestamp (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="The documented report object.")
@@ -76,15 +70,15 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
         [
             c["band"],
             str(c["n"]),
-            _pct(c["accuracy"]),
-            f"{_pct(c['ci_low'])}–{_pct(c['ci_high'])}",
+            pct(c["accuracy"]),
+            f"{pct(c['ci_low'])}–{pct(c['ci_high'])}",
             "—" if c["nominal_low"] is None else f"{c['nominal_low']:.2f}–{c['nominal_high']:.2f}",
             "OVERCONFIDENT" if c["overconfident"] else "",
         ]
         for c in report["calibration"]
     ]
     click.echo(render_table(["band", "rated", "accuracy", "95% CI", "nominal", ""], rows, right={1}))
-    click.echo(f"\nfalse-confidence rate (high rated inaccurate): {_pct(report['false_confidence_rate'])}")
+    click.echo(f"\nfalse-confidence rate (high rated inaccurate): {pct(report['false_confidence_rate'])}")
     click.echo(f"single-source high results: {report['single_source_high']}")
     if report["gate_audit"]:
         audit = report["gate_audit"]

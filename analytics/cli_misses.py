@@ -17,6 +17,7 @@ from analytics.cli_common import (
     global_options,
     load_data,
     load_inputs,
+    pct,
     prepare,
     render_table,
 )
@@ -217,21 +218,17 @@ def trend_command(options: GlobalOptions, weeks: int, scenarios_dir: Path | None
     _print_trend(trend.to_json(), coverage is not None)
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def _print_trend(trend: dict[str, Any], with_coverage: bool) -> None:
     rows = []
     for w in trend["weeks"]:
-        interval = "" if w["ci_low"] is None else f" [{_pct(w['ci_low'])}–{_pct(w['ci_high'])}]"
+        interval = "" if w["ci_low"] is None else f" [{pct(w['ci_low'])}–{pct(w['ci_high'])}]"
         rows.append(
             [
                 w["week"] + (" (partial)" if w["partial"] else ""),
                 str(w["total"]),
                 str(w["rated"]),
-                _pct(w["accuracy"]) + interval,
-                f"{_pct(w['pair_fix_rate'])} ({w['pairs_fixed']}/{w['pairs_prev']})",
+                pct(w["accuracy"]) + interval,
+                f"{pct(w['pair_fix_rate'])} ({w['pairs_fixed']}/{w['pairs_prev']})",
             ]
         )
     click.echo(render_table(["week", "misses", "rated", "accuracy [95% CI]", "pair fix rate"], rows, right={1, 2}))

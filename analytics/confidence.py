@@ -18,6 +18,21 @@ from analytics.stats import wilson_exprs
 
 BANDS: tuple[str, ...] = ("high", "medium", "low", "unscored")
 RATED = ("accurate", "partial", "inaccurate")
+# What a result export holds (no rating internals, no nested claims).
+RESULT_EXPORT_COLUMNS = (
+    "run_id",
+    "timestamp",
+    "alert_name",
+    "category",
+    "score",
+    "validated",
+    "sources",
+    "score_band",
+    "gate",
+    "band",
+    "root_cause",
+    "rating",
+)
 
 
 @dataclass(frozen=True)
@@ -191,18 +206,7 @@ def confidence_results(
     rated = pl.col("rating").is_in(list(RATED)).fill_null(False) & ~pl.col("is_noise").fill_null(False)
     extra = ["validated_claims", "non_validated_claims", "ranked_hypotheses", "missing_evidence"]
     columns = [
-        "run_id",
-        "timestamp",
-        "alert_name",
-        "category",
-        "score",
-        "validated",
-        "sources",
-        "score_band",
-        "gate",
-        "band",
-        "root_cause",
-        "rating",
+        *RESULT_EXPORT_COLUMNS,
         "rated",
         "accurate",
         "single_source",

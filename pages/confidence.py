@@ -6,7 +6,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.confidence import GateOptions, calibration, confidence_results, gate_audit, what_if
+from analytics.confidence import (
+    RESULT_EXPORT_COLUMNS,
+    GateOptions,
+    calibration,
+    confidence_results,
+    gate_audit,
+    what_if,
+)
 from dashboard.charts import band_mix_chart, calibration_chart
 from dashboard.context import current_context, memo
 from dashboard.exports import csv_bytes, download_name
@@ -187,20 +194,7 @@ if chosen:
             st.markdown("**Missing evidence**")
             st.text(", ".join(row["missing_evidence"] or []) or "—")
 
-export = frame.select(
-    "run_id",
-    "timestamp",
-    "alert_name",
-    "category",
-    "score",
-    "validated",
-    "sources",
-    "score_band",
-    "gate",
-    "band",
-    "root_cause",
-    "rating",
-)
+export = frame.select(RESULT_EXPORT_COLUMNS)
 st.download_button(
     f"Download {export.height:,} results (CSV)",
     data=lambda: csv_bytes(export),
