@@ -23,14 +23,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy analytics dashboard app.py pages
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages
 
 pytest: install
 	$(VENV)/bin/pytest -q
 
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy analytics dashboard app.py pages
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages
 	$(VENV)/bin/pytest -q
 
 SCALE ?= 100

@@ -1,6 +1,6 @@
 """Closed-loop misses with OpenSRE parity (RULES.md §1): ``--since``, filters, list, stats and top-N.
 
-Input frames are the typed misses of :mod:`analytics.sources` with the grouping key applied
+Input frames are the typed misses of :mod:`triage_lens.sources.loading` with the grouping key applied
 (``_line``, ``_raw``, ``timestamp``, ``taxonomy``, ``group_alert``, ``group_taxonomy``, ...).
 OpenSRE maps a timestamp that does not parse to the epoch, so ordering and windows here use
 ``effective_ts`` = the parsed timestamp, or 1970-01-01T00:00Z when it did not parse.

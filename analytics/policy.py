@@ -6,13 +6,9 @@ the wrong type is a :class:`PolicyError` whose message names the file and the do
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.yml"
 
 
 class PolicyError(ValueError):
@@ -229,9 +225,6 @@ class Policy(_Strict):
     release_gate: ReleaseGatePolicy = ReleaseGatePolicy()
     severity: SeverityPolicy = SeverityPolicy()
 
-    def to_yaml(self) -> str:
-        """The effective policy as YAML (keys in model order), loadable by :func:`load_policy`."""
-        return yaml.safe_dump(self.model_dump(mode="python"), sort_keys=False, allow_unicode=True, width=120)
 
 
 def _format_error(error: Any, source: str) -> str:
@@ -255,22 +248,3 @@ def policy_from_mapping(data: object, source: str = "<policy>") -> Policy:
     except ValidationError as exc:
         messages = [_format_error(e, source) for e in exc.errors()]
         raise PolicyError("; ".join(messages)) from exc
-
-
-def policy_from_yaml(text: str, source: str = "<policy>") -> Policy:
-    """Parse YAML text with the safe loader and validate it."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-    return policy_from_mapping(data, source)
-
-
-def load_policy(path: Path | None = None) -> Policy:
-    """Load ``path`` (default: the shipped ``data/policy.yml``); unset keys keep the defaults."""
-    target = path or DEFAULT_POLICY_PATH
-    try:
-        text = target.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise PolicyError(f"{target}: cannot read policy file ({exc.strerror or exc})") from exc
-    return policy_from_yaml(text, str(target))

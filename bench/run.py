@@ -84,7 +84,7 @@ def measure(fn: Callable[[], Any]) -> tuple[float, float, Any]:
 
 
 def ensure_data(scale: float, seed: int) -> Path:
-    from analytics.sample import generate_sample
+    from triage_lens.sample.generator import generate_sample
 
     folder = DATA_ROOT / f"scale-{scale:g}"
     manifest = folder / "sample.json"
@@ -157,8 +157,8 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     from analytics.recurrence import RecurrenceOptions, recurrence
     from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
     from analytics.severity import SeverityOptions, backtest_frame, severity_frame, severity_report
-    from analytics.sources import apply_derived_columns, cache_dir, load_input, resolve_sources
     from analytics.timeparse import parse_timestamp, parse_timestamp_series
+    from triage_lens.sources.loading import apply_derived_columns, cache_dir, load_input, resolve_sources
 
     sources = resolve_sources(str(folder))
     policy = Policy()
@@ -350,7 +350,7 @@ def run_severity_alone(bench: Bench, folder: Path) -> None:
 
     from analytics.policy import Policy
     from analytics.severity import SeverityOptions, severity_report
-    from analytics.sources import load_input, resolve_sources
+    from triage_lens.sources.loading import load_input, resolve_sources
 
     sources = resolve_sources(str(folder))
     path = sources.paths["error_ledger"]
@@ -377,7 +377,7 @@ def run_pages(bench: Bench, folder: Path) -> None:
 
     st.cache_resource.clear()
     st.cache_data.clear()
-    app_path = str(REPO / "app.py")
+    app_path = str(REPO / "dashboard" / "app.py")
     for index, spec in enumerate(PAGES):
 
         def run_page(script: str = spec.script) -> AppTest:

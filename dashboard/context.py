@@ -18,10 +18,11 @@ from typing import Any, TypeVar
 import polars as pl
 import streamlit as st
 
-from analytics.policy import Policy, PolicyError, load_policy, policy_from_yaml
-from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources
+from analytics.policy import Policy, PolicyError
 from analytics.timeparse import format_utc
 from dashboard.formatting import escape_markdown
+from triage_lens.sources.config import load_policy, policy_from_yaml
+from triage_lens.sources.loading import DataSources, LoadedData, SourceError, load_all, resolve_sources
 
 T = TypeVar("T")
 RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90, "all": None}

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES_DIR = ROOT / "pages"
+from triage_lens.resources import pages_dir
+
+PAGES_DIR = pages_dir()
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from analytics.policy import PolicyError, policy_from_yaml
-from analytics.sources import summarise_sources
+from analytics.policy import PolicyError
 from analytics.timeparse import format_utc
 from dashboard.context import POLICY_OVERRIDE_KEY, current_context, relative_path
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from triage_lens.sources.config import policy_from_yaml, policy_to_yaml
+from triage_lens.sources.loading import summarise_sources
 
 REPORT_ROWS_SHOWN = 5_000
 
@@ -105,7 +106,7 @@ origin = "a what-if edit (this session only)" if context.policy_overridden else 
 st.caption(f"From {escape_markdown(origin)}. Every threshold of the analytics lives here.")
 if context.policy_error:
     st.error(escape_markdown(context.policy_error))
-policy_yaml = context.policy.to_yaml()
+policy_yaml = policy_to_yaml(context.policy)
 tab_view, tab_edit = st.tabs(["View", "What-if edit"])
 with tab_view:
     st.code(policy_yaml, language="yaml")

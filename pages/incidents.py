@@ -7,13 +7,13 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation import cluster_of, correlate_json, related_incidents, rule_names
-from analytics.store import StoreError, append_events, events_target, note_event
 from analytics.timeparse import format_utc
 from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, set_url_param, url_param
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents
+from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
 context = current_context()
 st.title("Incidents")

@@ -9,10 +9,10 @@ import streamlit as st
 from analytics.buckets import BucketOptions, bucket_frame, shown_buckets
 from analytics.digest import build_digest, default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, recurrence
-from analytics.store import StoreError, append_events, events_target, existing_dedupe_keys
 from dashboard.context import current_context
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
 
 LEVEL_BADGES = {"high": "▲ high", "warn": "● warn"}
 context = current_context()

@@ -11,8 +11,8 @@ import polars as pl
 
 from analytics.derived import derive_incident_fields
 from analytics.policy import Policy
-from analytics.readers import read_input_file
 from analytics.schemas import INCIDENTS
+from triage_lens.sources.readers import read_input_file
 
 T0 = datetime(2026, 6, 10, 12, tzinfo=UTC)
 

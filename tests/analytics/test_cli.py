@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from analytics.cli import cli
 from tests.conftest import REPO, SAMPLE_DIR, write_lines
+from triage_lens.cli.main import cli
 
 
 def run(*args: str) -> object:
@@ -94,9 +94,9 @@ def test_sample_twice_with_the_same_seed_gives_identical_trees(tmp_path: Path) -
     assert run("sample", "--out", str(tmp_path / "C"), "--scale", "0").exit_code == 2
 
 
-def test_python_dash_m_analytics_is_the_same_cli() -> None:
+def test_python_dash_m_triage_lens_is_the_same_cli() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "analytics", "--help"], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "triage_lens", "--help"], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert completed.returncode == 0
     assert "check" in completed.stdout and "sample" in completed.stdout and "dashboard" in completed.stdout
@@ -109,13 +109,13 @@ def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch
         calls.append((command, env))
         return 0
 
-    monkeypatch.setattr("analytics.cli.subprocess.call", fake_call)
+    monkeypatch.setattr("triage_lens.cli.main.subprocess.call", fake_call)
     result = CliRunner().invoke(
         cli, ["--data", str(SAMPLE_DIR), "--now", "2026-11-16T10:00:00Z", "dashboard", "--port", "8599"]
     )
     assert result.exit_code == 0
     ((command, env),) = calls
-    assert command[1:4] == ["-m", "dashboard.serve", "run"]
+    assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8599"
     assert env["TRIAGE_LENS_DATA"] == str(SAMPLE_DIR)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analytics.cli import cli
 from tests.analytics.test_misses import EDGE_LINES
 from tests.analytics.test_scenarios import GOLDEN_M1
 from tests.conftest import SAMPLE_DIR, write_lines
+from triage_lens.cli.main import cli
 
 
 @pytest.fixture

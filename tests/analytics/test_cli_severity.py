@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from analytics.cli import cli
+from triage_lens.cli.main import cli
 
 NOW = datetime(2026, 6, 14, 12, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.cli import cli
 from analytics.confidence import GateOptions, band_expr, classify, confidence_report, confidence_results
-from analytics.readers import read_input_file
 from analytics.schemas import FEEDBACK, INVESTIGATIONS
 from tests.conftest import SAMPLE_DIR, write_lines
+from triage_lens.cli.main import cli
+from triage_lens.sources.readers import read_input_file
 
 OPTIONS = GateOptions()
 

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from analytics.buckets import BucketOptions, bucket_frame, buckets_json, shown_buckets
-from analytics.cli import cli
 from analytics.digest import build_digest, parse_week, plan_followups, recurrence_watch, render_markdown
 from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, recurrence
 from tests.analytics.incident_helpers import T0, incident, incidents_frame, write_incidents
+from triage_lens.cli.main import cli
 
 POLICY = Policy()
 NOW = T0

@@ -11,11 +11,11 @@ import pytest
 
 from analytics.derived import with_grouping_key
 from analytics.learning import coverage_by_key, learning_trend, pair_lifecycle, week_label, week_starts
-from analytics.readers import read_input_file
 from analytics.scenarios import Scenario, scenarios_frame
 from analytics.schemas import FEEDBACK, MISSES
 from analytics.stats import change_label, wilson_interval
 from tests.conftest import write_lines
+from triage_lens.sources.readers import read_input_file
 
 # Wednesday of ISO week 2026-W25 (Mon 15 June); three weeks = W23 (1–7 June), W24 (8–14), W25 (15–17, partial).
 NOW = datetime(2026, 6, 17, 12, tzinfo=UTC)

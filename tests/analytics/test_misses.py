@@ -22,10 +22,10 @@ from analytics.misses import (
     stored_records,
     top_groups,
 )
-from analytics.readers import read_input_file
 from analytics.schemas import MISSES
 from analytics.timeparse import parse_timestamp
 from tests.conftest import write_lines
+from triage_lens.sources.readers import read_input_file
 
 NOW = datetime(2026, 6, 14, tzinfo=UTC)
 EDGE_LINES = [

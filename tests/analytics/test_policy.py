@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analytics.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy, policy_from_yaml
+from analytics.policy import Policy, PolicyError
 from tests.conftest import SHARED
+from triage_lens.resources import default_policy_file
+from triage_lens.sources.config import load_policy, policy_from_yaml, policy_to_yaml
 
 
 def test_defaults_are_the_numbers_of_rules_md() -> None:
@@ -45,7 +47,7 @@ def test_defaults_are_the_numbers_of_rules_md() -> None:
 
 
 def test_shipped_policy_file_equals_the_model_defaults() -> None:
-    assert load_policy(DEFAULT_POLICY_PATH) == Policy()
+    assert load_policy(default_policy_file()) == Policy()
 
 
 @pytest.mark.skipif(not (SHARED / "spec" / "POLICY.md").exists(), reason="../shared/spec/POLICY.md not present")
@@ -53,7 +55,7 @@ def test_shipped_policy_file_is_the_yaml_of_policy_md() -> None:
     text = (SHARED / "spec" / "POLICY.md").read_text(encoding="utf-8")
     block = re.search(r"```yaml\n(.*?)```", text, re.S)
     assert block is not None
-    assert yaml.safe_load(block.group(1)) == yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    assert yaml.safe_load(block.group(1)) == yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
 
 
 def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
@@ -98,4 +100,4 @@ def test_yaml_is_loaded_safely() -> None:
 
 
 def test_effective_policy_round_trips_through_yaml() -> None:
-    assert policy_from_yaml(Policy().to_yaml()) == Policy()
+    assert policy_from_yaml(policy_to_yaml(Policy())) == Policy()

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from analytics.readers import ReportItem, read_input_file
 from analytics.schemas import ERROR_LEDGER, FEEDBACK, INCIDENTS, INVESTIGATIONS, MISSES
-from analytics.sources import load_input
 from tests.conftest import write_lines
+from triage_lens.sources.loading import load_input
+from triage_lens.sources.readers import ReportItem, read_input_file
 
 
 def dt(*args: int) -> datetime:

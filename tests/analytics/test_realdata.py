@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from analytics.cli import cli
 from tests.conftest import SHARED
+from triage_lens.cli.main import cli
 
 GITHUB = SHARED / "realdata" / "github_status_incidents" / "incidents.jsonl"
 SEVERITY = {"critical": "P0", "major": "P1", "minor": "P2", "none": "P3"}

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from analytics.policy import Policy
-from analytics.sample import SAMPLE_NOW, generate_sample
-from analytics.sources import load_all, resolve_sources
 from tests.conftest import SAMPLE_DIR
+from triage_lens.sample.generator import SAMPLE_NOW, generate_sample
+from triage_lens.sources.loading import load_all, resolve_sources
 
 NOW = datetime(2026, 11, 16, 9, tzinfo=UTC)
 

@@ -14,7 +14,6 @@ import pytest
 
 from analytics.derived import with_grouping_key
 from analytics.misses import filter_misses, parse_since, top_groups
-from analytics.readers import read_input_file
 from analytics.scenarios import (
     MANIFEST_NAME,
     alert_bytes,
@@ -29,6 +28,7 @@ from analytics.scenarios import (
 from analytics.schemas import MISSES
 from tests.analytics.test_misses import EDGE_LINES, NOW
 from tests.conftest import write_lines
+from triage_lens.sources.readers import read_input_file
 
 GOLDEN_M1 = """{
   "_meta": {

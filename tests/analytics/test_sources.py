@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from analytics.policy import Policy
-from analytics.sources import BUNDLED_SAMPLE_DIR, DEFAULT_POLICY_FILE, SourceError, load_all, resolve_sources
 from tests.conftest import write_lines
+from triage_lens.sources.loading import BUNDLED_SAMPLE_DIR, DEFAULT_POLICY_FILE, SourceError, load_all, resolve_sources
 
 WALL = datetime(2030, 1, 1, tzinfo=UTC)
 

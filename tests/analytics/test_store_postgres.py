@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from analytics.cli import cli
 from analytics.schemas import EVENTS
-from analytics.store import existing_dedupe_keys, read_postgres
 from tests.analytics.incident_helpers import T0, incident, write_incidents
+from triage_lens.cli.main import cli
+from triage_lens.sources.store import existing_dedupe_keys, read_postgres
 
 NOW = "2026-06-15T09:00:00Z"
 

@@ -57,9 +57,9 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [
                 sys.executable,
                 "-m",
-                "dashboard.serve",
+                "streamlit",
                 "run",
-                str(REPO / "app.py"),
+                str(REPO / "dashboard" / "app.py"),
                 "--server.headless",
                 "true",
                 "--server.port",

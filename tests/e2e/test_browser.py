@@ -53,8 +53,8 @@ def test_scenarios_zip_download_has_the_export_tree(streamlit_server: str, page:
 
     from click.testing import CliRunner
 
-    from analytics.cli import cli
     from tests.conftest import SAMPLE_DIR
+    from triage_lens.cli.main import cli
 
     tab = page
     tab.goto(f"{streamlit_server}/scenarios?top=5&since=14d")  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.registry import PAGES, PAGES_DIR, PageSpec
 from tests.conftest import REPO, SAMPLE_DIR, write_lines
 
-APP = str(REPO / "app.py")
+APP = str(REPO / "dashboard" / "app.py")
 
 
 def open_page(spec: PageSpec, data: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -150,7 +150,7 @@ def page_spec(script: str) -> PageSpec:
 def test_overview_tiles_match_the_cli_trend(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from analytics.cli import cli
+    from triage_lens.cli.main import cli
 
     trend = json.loads(
         CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "misses", "trend", "--weeks", "3", "--json"]).stdout
@@ -176,7 +176,7 @@ def test_misses_page_reads_its_filters_from_the_url(monkeypatch: pytest.MonkeyPa
     app.query_params["taxonomy"] = "tool_failure"
     app.query_params["range"] = "7d"
     app.run()
-    app.switch_page("pages/misses.py").run()
+    app.switch_page(str(PAGES_DIR / "misses.py")).run()
     assert not app.exception
     assert app.selectbox[0].value == "tool_failure"
     table = app.dataframe[1].value
@@ -206,7 +206,7 @@ def test_learning_pages_survive_hostile_misses(script: str, tmp_path: Path, monk
 def test_error_severity_page_headline_matches_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from analytics.cli import cli
+    from triage_lens.cli.main import cli
 
     report = json.loads(CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "severity", "--json"]).stdout)
     app = open_page(page_spec("error_severity.py"), SAMPLE_DIR, monkeypatch)
@@ -237,7 +237,7 @@ def test_confidence_page_shows_the_overconfident_band_of_the_sample(monkeypatch:
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params["range"] = "all"
     app.run()
-    app.switch_page("pages/confidence.py").run()
+    app.switch_page(str(PAGES_DIR / "confidence.py")).run()
     assert not app.exception
     assert any("Overconfident: **high**" in e.value for e in app.error)
     calibration = app.dataframe[0].value
@@ -260,7 +260,7 @@ def test_confidence_page_with_feedback_only(tmp_path: Path, monkeypatch: pytest.
 def test_incidents_page_drills_into_one_incident_from_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from analytics.cli import cli
+    from triage_lens.cli.main import cli
 
     target = "inc_20261114_2127_22c096"
     expected = json.loads(
@@ -270,7 +270,7 @@ def test_incidents_page_drills_into_one_incident_from_the_url(monkeypatch: pytes
     app = AppTest.from_file(APP, default_timeout=60)
     app.query_params["incident"] = target
     app.run()
-    app.switch_page("pages/incidents.py").run()
+    app.switch_page(str(PAGES_DIR / "incidents.py")).run()
     assert not app.exception
     assert any(f"Related to {target}" in h.value for h in app.subheader)
     related = app.dataframe[1].value
@@ -324,7 +324,7 @@ def test_charts_receive_aggregated_rows_only(spec: PageSpec, monkeypatch: pytest
     app.query_params["range"] = "all"
     app.query_params["incident"] = "inc_20261114_2127_22c096"
     app.run()
-    app.switch_page(str(spec.path.relative_to(REPO))).run()
+    app.switch_page(str(spec.path)).run()
     assert not app.exception
     rows = chart_rows(app)
     # the sample has 1,000 misses, 2,500 ratings, 200 incidents and 10,000 ledger rows: no chart ships raw rows
@@ -350,7 +350,7 @@ def test_a_rerun_does_not_reload_the_data(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.switch_page("pages/misses.py").run()
+    app.switch_page(str(PAGES_DIR / "misses.py")).run()
     app.run()
     app.run()
     assert len(calls) == 1

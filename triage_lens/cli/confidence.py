@@ -5,9 +5,18 @@ from __future__ import annotations
 import click
 import polars as pl
 
-from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_inputs, pct, prepare, render_table
 from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
 from analytics.misses import UsageError, parse_since
+from triage_lens.cli.common import (
+    GlobalOptions,
+    emit_json,
+    fail,
+    global_options,
+    load_inputs,
+    pct,
+    prepare,
+    render_table,
+)
 
 
 @click.group()

@@ -3,7 +3,7 @@
 JSONL and SQLite rows are checked record by record (wrong types become null and are flagged, lines
 that are not JSON objects or lack a required field are quarantined); CSV and Parquet ledgers are
 typed with vectorised casts. Timestamps are parsed for every format by the same Polars expression.
-Nothing here caches: see :mod:`analytics.sources` for the Parquet cache around these readers.
+Nothing here caches: see :mod:`triage_lens.sources.loading` for the Parquet cache around these readers.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ import click
 import polars as pl
 
 from analytics.buckets import BucketOptions, buckets_json
-from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from analytics.correlation import CorrelationOptions, clusters, clusters_json, correlate_json, related_incidents
 from analytics.digest import (
     GateUsageError,
@@ -26,8 +25,10 @@ from analytics.digest import (
     write_artifacts,
 )
 from analytics.recurrence import RecurrenceOptions, recurrence
-from analytics.sources import LoadedData
-from analytics.store import (
+from analytics.timeparse import format_utc
+from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
+from triage_lens.sources.loading import LoadedData
+from triage_lens.sources.store import (
     StoreError,
     append_events,
     events_target,
@@ -36,7 +37,6 @@ from analytics.store import (
     insert_postgres,
     note_event,
 )
-from analytics.timeparse import format_utc
 
 INCIDENT_INPUTS = ["incidents", "events"]
 

@@ -10,8 +10,9 @@ from typing import Any, NoReturn
 
 import click
 
-from analytics.policy import Policy, PolicyError, load_policy
-from analytics.sources import DataSources, LoadedData, SourceError, load_all, resolve_sources
+from analytics.policy import Policy, PolicyError
+from triage_lens.sources.config import load_policy
+from triage_lens.sources.loading import DataSources, LoadedData, SourceError, load_all, resolve_sources
 
 
 @dataclass

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from analytics.cli_common import GlobalOptions, emit_json, global_options, load_data, render_table
 from analytics.severity import SeverityOptions, backtest_report, severity_report
+from triage_lens.cli.common import GlobalOptions, emit_json, global_options, load_data, render_table
 
 
 def _text_report(report: dict[str, Any]) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from analytics.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
 from analytics.schemas import EVENTS, INCIDENTS, InputSchema
-from analytics.sources import DataSources
+from triage_lens.sources.loading import DataSources
+from triage_lens.sources.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 

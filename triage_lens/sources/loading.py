@@ -23,13 +23,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analytics.derived import derive_incident_fields, with_grouping_key
 from analytics.policy import Policy
-from analytics.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
 from analytics.timeparse import parse_timestamp
+from triage_lens.resources import bundled_sample_dir, default_policy_file
+from triage_lens.sources.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
 
-REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-BUNDLED_SAMPLE_DIR = REPO_DATA_DIR / "sample"
-DEFAULT_POLICY_FILE = REPO_DATA_DIR / "policy.yml"
+BUNDLED_SAMPLE_DIR = bundled_sample_dir()
+DEFAULT_POLICY_FILE = default_policy_file()
 CONFIG_FILENAME = "triage-lens.yaml"
 SAMPLE_MANIFEST = "sample.json"
 SCENARIOS_FOLDER = "scenarios"  # a data folder's exported scenarios, used for coverage by default
@@ -439,7 +439,7 @@ def load_all(
 
 
 def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
-    from analytics.store import read_postgres, redact
+    from triage_lens.sources.store import read_postgres, redact
 
     try:
         result = read_postgres(uri, schema)

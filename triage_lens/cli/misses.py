@@ -10,17 +10,6 @@ from typing import Any
 import click
 import polars as pl
 
-from analytics.cli_common import (
-    GlobalOptions,
-    emit_json,
-    fail,
-    global_options,
-    load_data,
-    load_inputs,
-    pct,
-    prepare,
-    render_table,
-)
 from analytics.learning import coverage_from_folder, learning_trend, lifecycle_options
 from analytics.misses import (
     DEFAULT_EXPORT_SINCE,
@@ -38,6 +27,17 @@ from analytics.misses import (
 )
 from analytics.scenarios import alert_bytes, build_cases, manifest_bytes, write_cases
 from analytics.schemas import TAXONOMIES
+from triage_lens.cli.common import (
+    GlobalOptions,
+    emit_json,
+    fail,
+    global_options,
+    load_data,
+    load_inputs,
+    pct,
+    prepare,
+    render_table,
+)
 
 TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
 

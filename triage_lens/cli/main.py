@@ -15,16 +15,16 @@ from typing import Any
 
 import click
 
-from analytics.cli_common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
-from analytics.cli_confidence import confidence
-from analytics.cli_incidents import incidents, store
-from analytics.cli_misses import misses
-from analytics.cli_severity import severity
-from analytics.policy import Policy, PolicyError, load_policy
-from analytics.sources import LoadedData, load_all, summarise_sources
+from analytics.policy import Policy, PolicyError
 from analytics.timeparse import format_utc
-
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, policy_for, render_table, resolve
+from triage_lens.cli.confidence import confidence
+from triage_lens.cli.incidents import incidents, store
+from triage_lens.cli.misses import misses
+from triage_lens.cli.severity import severity
+from triage_lens.resources import app_script
+from triage_lens.sources.config import load_policy
+from triage_lens.sources.loading import LoadedData, load_all, summarise_sources
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +51,7 @@ def cli(ctx: click.Context, data: str | None, policy: str | None, now: str | Non
 @click.option("--json", "as_json", is_flag=True, help="Print the written files as JSON.")
 def sample(out: Path, seed: int, scale: float, as_json: bool) -> None:
     """Write a coherent synthetic data folder (all inputs + sample.json)."""
-    from analytics.sample import generate_sample
+    from triage_lens.sample.generator import generate_sample
 
     if scale <= 0:
         fail("--scale must be greater than 0")
@@ -173,9 +173,9 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
     command = [
         sys.executable,
         "-m",
-        "dashboard.serve",  # streamlit, with st.navigation routing from the first request
+        "streamlit",
         "run",
-        str(APP_PATH),
+        str(app_script()),
         "--server.address",
         address,
         "--server.port",

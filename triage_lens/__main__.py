@@ -1,0 +1,3 @@
+from triage_lens.cli.main import main
+
+main()
