@@ -109,7 +109,7 @@ def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch
         calls.append((command, env))
         return 0
 
-    monkeypatch.setattr("triage_lens.cli.main.subprocess.call", fake_call)
+    monkeypatch.setattr("triage_lens.cli.dashboard.subprocess.call", fake_call)
     result = CliRunner().invoke(
         cli, ["--data", str(SAMPLE_DIR), "--now", "2026-11-16T10:00:00Z", "dashboard", "--port", "8599"]
     )

@@ -6,13 +6,13 @@ import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from analytics.policy import Policy, PolicyError
-from triage_lens.sources.config import load_policy
-from triage_lens.sources.loading import DataSources, LoadedData, SourceError, load_all, resolve_sources
+if TYPE_CHECKING:  # heavy modules (Polars, pydantic) load only when a command needs them: `--help` stays fast
+    from analytics.policy import Policy
+    from triage_lens.sources.loading import DataSources, LoadedData
 
 
 @dataclass
@@ -37,6 +37,8 @@ def emit_json(payload: Any) -> None:
 
 
 def resolve(options: GlobalOptions) -> DataSources:
+    from triage_lens.sources.loading import SourceError, resolve_sources
+
     try:
         return resolve_sources(options.data, options.policy, options.now, options.write)
     except SourceError as exc:
@@ -44,6 +46,9 @@ def resolve(options: GlobalOptions) -> DataSources:
 
 
 def policy_for(sources: DataSources) -> Policy:
+    from analytics.policy import PolicyError
+    from triage_lens.sources.config import load_policy
+
     try:
         return load_policy(sources.policy_path)
     except PolicyError as exc:
@@ -59,6 +64,8 @@ def prepare(options: GlobalOptions) -> tuple[DataSources, Policy]:
 def load_inputs(sources: DataSources, policy: Policy, inputs: Iterable[str] | None = None) -> LoadedData:
     """Load the named inputs (default: all); print the one-line quarantine warning on stderr (never
     inside the JSON on stdout)."""
+    from triage_lens.sources.loading import load_all
+
     data = load_all(sources, policy, names=inputs)
     warning = data.warning_line()
     if warning:
