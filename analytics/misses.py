@@ -31,16 +31,19 @@ class UsageError(ValueError):
     """A bad option value; the message names the option."""
 
 
-def parse_since(spec: str, now: datetime) -> datetime:
+def parse_since(spec: str, now: datetime) -> datetime | None:
     """``--since``: ``<int><d|h|w>`` (case-insensitive, optional space) before ``now``, or an ISO timestamp.
 
-    Raises :class:`UsageError` naming ``--since`` for empty or other text.
+    An empty value means no time filter (None), as in OpenSRE. Raises :class:`UsageError` naming
+    ``--since`` for any other text.
     """
-    match = _SINCE_RE.match(spec or "")
+    if spec == "":
+        return None
+    match = _SINCE_RE.match(spec)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
         return now - timedelta(**{_UNITS[unit]: amount})
-    parsed = parse_timestamp(spec) if spec and spec.strip() else None
+    parsed = parse_timestamp(spec) if spec.strip() else None
     if parsed is None:
         raise UsageError(f"--since: expected a duration like 7d, 24h, 2w or an ISO-8601 timestamp, got {spec!r}")
     return parsed

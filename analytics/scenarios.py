@@ -24,32 +24,50 @@ import polars as pl
 from analytics.timeparse import format_utc, parse_timestamp
 
 MANIFEST_NAME = "triage-lens-manifest.json"
-SLUG_MAX = 100
+NAME_MAX_BYTES = 255  # a folder name longer than this cannot be created (OpenSRE crashes there)
+SLUG_MAX = 100  # past the limit, a longer taxonomy slug keeps this many characters and a hash
+_HASH_CHARS = 8
 _SLUG_RE = re.compile(r"[^a-zA-Z0-9_.-]+")
 # Fixed namespace for the uuid5 of records without a miss_id (deterministic, unlike OpenSRE's uuid4).
 MISS_ID_NAMESPACE = uuid.UUID("6f1c2b7e-3a51-4d0e-9a3c-1b7f0d2e8c44")
 
 
 def slug(value: object) -> str:
-    """OpenSRE's slug, plus our cap: longer than 100 chars → first 100 + ``-`` + 8 hex of its SHA-256."""
-    text = _SLUG_RE.sub("-", str(value)).strip("-").lower()
-    if len(text) > SLUG_MAX:
-        text = f"{text[:SLUG_MAX]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-    return text
+    """OpenSRE's slug: ``re.sub(r"[^a-zA-Z0-9_.-]+", "-", s).strip("-").lower()`` (ASCII only, any length)."""
+    return _SLUG_RE.sub("-", str(value)).strip("-").lower()
+
+
+def _hash_cut(text: str, keep: int) -> str:
+    """``text[:keep] + "-" + sha256(text)[:8]``: a cut slug that stays distinct from its neighbours."""
+    return f"{text[:keep]}-{hashlib.sha256(text.encode()).hexdigest()[:_HASH_CHARS]}"
 
 
 def case_dir_name(index: int, record: dict[str, Any]) -> str:
-    """``{index:04d}_{slug(alert_name or "") or "miss-"+index:04d}_{slug(taxonomy or "unknown") or "unknown"}``."""
+    """``{index:04d}_{slug(alert_name or "") or "miss-"+index:04d}_{slug(taxonomy or "unknown") or "unknown"}``.
+
+    OpenSRE's name exactly while it fits 255 bytes (slugs are ASCII: one byte a character). Only past that
+    (DATA.md §6): a taxonomy slug longer than 100 characters is hash-cut to 100 + ``-`` + 8 hex, then the alert
+    slug is hash-cut to the longest prefix that keeps the whole name within 255 bytes.
+    """
+    prefix = f"{index:04d}_"
     alert_part = slug(record.get("alert_name") or "") or f"miss-{index:04d}"
     taxonomy_part = slug(record.get("taxonomy") or "unknown") or "unknown"
-    return f"{index:04d}_{alert_part}_{taxonomy_part}"
+    name = f"{prefix}{alert_part}_{taxonomy_part}"
+    if len(name.encode()) <= NAME_MAX_BYTES:
+        return name
+    if len(taxonomy_part) > SLUG_MAX:
+        taxonomy_part = _hash_cut(taxonomy_part, SLUG_MAX)
+    room = NAME_MAX_BYTES - len(prefix) - len("_") - len(taxonomy_part)
+    if len(alert_part) > room:
+        alert_part = _hash_cut(alert_part, max(room - 1 - _HASH_CHARS, 0))
+    return f"{prefix}{alert_part}_{taxonomy_part}"
 
 
 def record_miss_id(record: dict[str, Any], raw: str | None = None) -> Any:
-    """The stored miss_id, or a uuid5 of the record's JSON text when it has none."""
-    miss_id = record.get("miss_id")
-    if miss_id:
-        return miss_id
+    """The stored ``miss_id`` as stored (null and ``""`` included); a uuid5 of the record's JSON text only
+    when the key is absent (OpenSRE would draw a random uuid4 there)."""
+    if "miss_id" in record:
+        return record["miss_id"]
     text = raw if raw is not None else json.dumps(record, ensure_ascii=False)
     return str(uuid.uuid5(MISS_ID_NAMESPACE, text))
 

@@ -49,6 +49,19 @@ def test_stats_json_has_exactly_the_documented_keys(folder: Path) -> None:
     }
 
 
+def test_empty_since_means_no_time_filter(folder: Path, tmp_path: Path) -> None:
+    # RULES.md §1: --since "" is no time filter (as OpenSRE), so even m4 (timestamp "garbage") is counted.
+    stats = json.loads(run(folder, "misses", "stats", "--since", "", "--json").stdout)
+    assert stats["total"] == 8
+    listed = json.loads(run(folder, "misses", "list", "--since", "", "--json").stdout)
+    assert [r.get("miss_id") for r in listed] == ["m6", "m7", "m2", "m5", "m3", "m1", None, "m4"]
+    out = tmp_path / "all"
+    exported = json.loads(run(folder, "misses", "export", "--out", str(out), "--since", "", "--json").stdout)
+    assert (exported["in_scope"], exported["pairs"]) == (8, 6)
+    assert json.loads((out / "triage-lens-manifest.json").read_text())["since"] == ""
+    assert "(all time)" in run(folder, "misses", "export", "--out", str(tmp_path / "t"), "--since", "").output
+
+
 def test_usage_errors_name_the_option(folder: Path) -> None:
     result = run(folder, "misses", "stats", "--since", "yesterday")
     assert result.exit_code == 2
@@ -97,10 +110,12 @@ def test_export_keeps_the_representative_bytes(folder: Path, tmp_path: Path) -> 
     assert json.loads(written.read_text())["_meta"]["miss_id"] == "m3"  # the newest of the pair
 
 
-def test_convert_prints_exactly_the_alert_json_bytes(folder: Path, tmp_path: Path) -> None:
+def test_convert_prints_the_alert_json_bytes_and_one_more_newline(folder: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--data", str(folder), "misses", "convert", "m1"])
     assert result.exit_code == 0
-    assert result.stdout_bytes == GOLDEN_M1.encode("utf-8")
+    # CLI.md: on stdout the alert.json bytes and one more newline (OpenSRE print()s the text); the file has none.
+    assert result.stdout_bytes == GOLDEN_M1.encode("utf-8") + b"\n"
+    assert result.stdout_bytes.endswith(b"}\n\n")
     target = tmp_path / "m1.json"
     assert run(folder, "misses", "convert", "m1", "--out", str(target)).exit_code == 0
     assert target.read_bytes() == GOLDEN_M1.encode("utf-8")

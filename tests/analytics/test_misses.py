@@ -65,7 +65,11 @@ def test_since_specs(spec: str, expected: datetime) -> None:
     assert parse_since(spec, NOW) == expected
 
 
-@pytest.mark.parametrize("spec", ["", "  ", "7", "d7", "7 days", "yesterday", "-7d"])
+def test_empty_since_is_no_time_filter() -> None:
+    assert parse_since("", NOW) is None
+
+
+@pytest.mark.parametrize("spec", ["  ", "7", "d7", "7 days", "yesterday", "-7d"])
 def test_bad_since_is_a_usage_error_naming_the_option(spec: str) -> None:
     with pytest.raises(UsageError, match="^--since: "):
         parse_since(spec, NOW)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -99,6 +100,28 @@ def test_absent_miss_id_gets_a_deterministic_uuid5() -> None:
     assert uuid.UUID(first).version == 5
 
 
+@pytest.mark.parametrize(("stored", "written"), [("null", None), ('""', "")])
+def test_null_or_empty_miss_id_stays_as_stored(stored: str, written: str | None) -> None:
+    # DATA.md §6: only an absent miss_id gets the uuid5; null stays null and "" stays "".
+    line = '{"miss_id": ' + stored + ', "timestamp": "2026-06-13T00:00:00Z", "alert_name": "A", "taxonomy": "unknown"}'
+    alert = json.loads(alert_bytes(json.loads(line), line))
+    assert alert["_meta"]["miss_id"] == written
+    assert alert["commonAnnotations"]["miss_id"] == written
+    assert f'"miss_id": {stored},' in alert_bytes(json.loads(line), line).decode()
+
+
+def test_manifest_keeps_a_null_or_empty_miss_id(tmp_path: Path) -> None:
+    lines = [
+        '{"miss_id": null, "timestamp": "2026-06-13T00:00:00Z", "alert_name": "A", "taxonomy": "unknown"}',
+        '{"miss_id": "", "timestamp": "2026-06-12T00:00:00Z", "alert_name": "B", "taxonomy": "unknown"}',
+    ]
+    frame = with_grouping_key(read_input_file(write_lines(tmp_path / "m.jsonl", *lines), MISSES).frame.lazy())
+    cases = build_cases(top_groups(frame, top=10))
+    assert [c.miss_id for c in cases] == [None, ""]
+    manifest = json.loads(manifest_bytes(cases, exported_at=NOW, since="", top=10, taxonomy=None))
+    assert [c["miss_id"] for c in manifest["cases"]] == [None, ""]
+
+
 def test_non_ascii_is_written_as_is() -> None:
     content = alert_bytes(json.loads(EDGE_LINES[6])).decode("utf-8")
     assert '"alert_name": "Disk full 🔥 on /var"' in content
@@ -112,17 +135,11 @@ def test_non_ascii_is_written_as_is() -> None:
         ("Disk full 🔥 on /var", "disk-full-on-var"),
         ("---", ""),
         ("a" * 100, "a" * 100),
+        ("B" * 300, "b" * 300),  # OpenSRE's slug has no length cap
     ],
 )
 def test_slug(name: str, expected: str) -> None:
     assert slug(name) == expected
-
-
-def test_long_slug_is_capped_with_a_hash() -> None:
-    long = "x" * 10_000
-    capped = slug(long)
-    assert len(capped) == 109 and capped.startswith("x" * 100 + "-")
-    assert capped == slug(long)  # deterministic
 
 
 def test_folder_names() -> None:
@@ -132,6 +149,34 @@ def test_folder_names() -> None:
         case_dir_name(3, {"alert_name": "Checkout Down", "taxonomy": "Retrieval_Gap"})
         == "0003_checkout-down_retrieval_gap"
     )
+
+
+def _h8(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def test_folder_names_keep_the_full_slug_while_they_fit_255_bytes() -> None:
+    # 5 ("0001_") + 200 + 1 + 49 = 255 bytes: OpenSRE's name, untouched
+    assert case_dir_name(1, {"alert_name": "a" * 200, "taxonomy": "t" * 49}) == "0001_" + "a" * 200 + "_" + "t" * 49
+    # a taxonomy slug of 150 characters is kept whole while the name fits
+    assert case_dir_name(2, {"alert_name": "CheckoutDown", "taxonomy": "T" * 150}) == "0002_checkoutdown_" + "t" * 150
+
+
+def test_folder_names_are_hash_cut_only_past_255_bytes() -> None:
+    # 256 bytes, taxonomy <= 100 kept: the alert slug keeps 255 - 5 - 1 - 50 - 9 = 190 characters + "-" + 8 hex
+    name = case_dir_name(1, {"alert_name": "a" * 200, "taxonomy": "t" * 50})
+    assert name == "0001_" + "a" * 190 + "-" + _h8("a" * 200) + "_" + "t" * 50
+    assert len(name.encode()) == 255
+    # taxonomy slug > 100: first 100 + "-" + 8 hex (109); the alert keeps 255 - 5 - 1 - 109 - 9 = 131 + hash
+    name = case_dir_name(1, {"alert_name": "a" * 200, "taxonomy": "t" * 150})
+    assert name == "0001_" + "a" * 131 + "-" + _h8("a" * 200) + "_" + "t" * 100 + "-" + _h8("t" * 150)
+    assert len(name.encode()) == 255
+    # past the limit only because of the taxonomy: its cut is enough, the alert slug stays whole
+    name = case_dir_name(1, {"alert_name": "a" * 120, "taxonomy": "t" * 150})
+    assert name == "0001_" + "a" * 120 + "_" + "t" * 100 + "-" + _h8("t" * 150)
+    # two long names that share their first characters stay apart
+    long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
+    assert case_dir_name(1, {"alert_name": long_a}) != case_dir_name(1, {"alert_name": long_b})
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def misses() -> None:
 
 
 @misses.command("list")
-@click.option("--since", metavar="SPEC", help="7d, 24h, 2w or an ISO-8601 timestamp (inclusive).")
+@click.option("--since", metavar="SPEC", help='7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time.')
 @click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
 @click.option("--limit", default=DEFAULT_LIST_LIMIT, show_default=True, type=click.IntRange(min=0))
 @click.option("--json", "as_json", is_flag=True, help="The stored records as a JSON array, newest first.")
@@ -84,7 +84,7 @@ def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None
 
 
 @misses.command("stats")
-@click.option("--since", metavar="SPEC", help="7d, 24h, 2w or an ISO-8601 timestamp (inclusive).")
+@click.option("--since", metavar="SPEC", help='7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time.')
 @click.option("--json", "as_json", is_flag=True, help='{"total", "by_taxonomy", "recurring", "unique_alerts"}')
 @global_options
 @click.pass_obj
@@ -151,7 +151,8 @@ def export_command(
     if as_json:
         emit_json({"written": [str(p) for p in written], "in_scope": n_rows, "pairs": n_pairs})
         return
-    click.echo(f"{n_rows} misses in scope (since {since}), {n_pairs} distinct pairs; wrote {len(written)} scenario(s):")
+    window = f"since {since}" if since else "all time"
+    click.echo(f"{n_rows} misses in scope ({window}), {n_pairs} distinct pairs; wrote {len(written)} scenario(s):")
     for case in cases:
         click.echo(
             f"  {out / case.dir / 'alert.json'}  ({case.count}× {_short(case.alert_name, 40)} / {case.taxonomy})"
@@ -176,7 +177,8 @@ def convert_command(options: GlobalOptions, miss_id: str, out: Path | None) -> N
     raw = frame.filter(pl.col("miss_id") == miss_id).sort("_line").select("_raw").head(1).collect().item()
     content = alert_bytes(record, raw)
     if out is None:
-        sys.stdout.buffer.write(content)
+        # OpenSRE prints the alert.json text (which ends in a newline) with print(): one more newline.
+        sys.stdout.buffer.write(content + b"\n")
         sys.stdout.flush()
         return
     try:
