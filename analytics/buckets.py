@@ -16,7 +16,23 @@ from analytics.policy import BucketsPolicy, Policy
 from analytics.recurrence import SIGNATURE_PREFIX
 from analytics.timeparse import format_utc
 
-SEVERITY_LEVELS = ("P0", "P1", "P2", "P3")
+SEVERITY_LEVELS = ("P0", "P1", "P2", "P3", "INFO")  # DATA.md §4, worst first
+UNKNOWN_SEVERITY = "unknown"  # any other stored value (null, "", other text): keeps a mix summing to its rows
+WARNING_SIGN = "⚠"  # the open-incident advice carries it, as in the seed document
+
+
+def severity_mix_expr(keep: pl.Expr | None = None) -> pl.Expr:
+    """Aggregation over ``severity`` (of the rows where ``keep`` holds): a struct of counts keyed P0..P3, INFO
+    and ``unknown``, so it sums to the number of rows counted."""
+    severity = pl.col("severity") if keep is None else pl.col("severity").filter(keep)
+    known = [(severity == level).sum().cast(pl.Int64).alias(level) for level in SEVERITY_LEVELS]
+    other = severity.is_in(list(SEVERITY_LEVELS)).fill_null(False).not_().sum().cast(pl.Int64)
+    return pl.struct([*known, other.alias(UNKNOWN_SEVERITY)])
+
+
+def severity_mix_json(mix: dict[str, int]) -> dict[str, int]:
+    """The mix as printed: P0..P3 and INFO always, ``unknown`` only when some severity is outside them."""
+    return {k: v for k, v in mix.items() if k != UNKNOWN_SEVERITY or v}
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,8 @@ def bucket_frame(
     Incidents considered: status in ``include_statuses``, ``started_at`` ≤ now, and (for the 7d/30d counts) within
     the window; ``open`` counts open statuses at any time. ``window_days`` bounds the 30-day count (and the 7-day one
     when smaller). Out: ``bucket_key``, ``count_7d``, ``count_30d``, ``open``, ``last_seen``, ``services``, ``kinds``,
-    ``top_signatures`` (list of {prefix, count}), ``severity_mix`` (struct P0..P3), ``sample_incidents``,
+    ``top_signatures`` (list of {signature: 8-char prefix, count} in the 30-day window), ``severity_mix`` (struct
+    of :func:`severity_mix_expr` over the 7-day window, so it sums to ``count_7d``), ``sample_incidents``,
     ``max_signature_7d``, ``max_signature_30d``.
     """
     ts = pl.col("started_at")
@@ -84,7 +101,7 @@ def bucket_frame(
         per_signature.sort(["count", "prefix"], descending=[True, False])
         .group_by("bucket_key")
         .agg(
-            pl.struct("prefix", "count").alias("top_signatures"),
+            pl.struct(pl.col("prefix").alias("signature"), "count").alias("top_signatures"),
             pl.col("count_7d").max().alias("max_signature_7d"),
             pl.col("count").max().alias("max_signature_30d"),
         )
@@ -108,12 +125,7 @@ def bucket_frame(
         ts.max().alias("last_seen"),
         pl.col("service").drop_nulls().unique().sort().alias("services"),
         pl.col("kind").drop_nulls().unique().sort().alias("kinds"),
-        pl.struct(
-            [
-                (pl.col("severity").filter(pl.col("in_30")) == level).sum().cast(pl.Int64).alias(level)
-                for level in SEVERITY_LEVELS
-            ]
-        ).alias("severity_mix"),
+        severity_mix_expr(pl.col("in_7")).alias("severity_mix"),
     )
     return (
         buckets.join(signature_lists, on="bucket_key", how="left")
@@ -124,7 +136,8 @@ def bucket_frame(
 
 
 def recommendations_for(kinds: list[str], open_count: int, options: BucketOptions) -> list[str]:
-    """The policy's advice for each kind (in order, no repeats), plus the open-incident advice when open > 0."""
+    """The policy's advice for each kind (in order, no repeats), plus the open-incident advice when open > 0,
+    led by its warning sign (``⚠ Do not deploy risky changes until mitigated``)."""
     by_kind = dict(options.recommendations_by_kind)
     advice: list[str] = []
     for kind in kinds:
@@ -132,7 +145,8 @@ def recommendations_for(kinds: list[str], open_count: int, options: BucketOption
             if text not in advice:
                 advice.append(text)
     if open_count > 0:
-        advice.append(options.open_incident_advice)
+        text = options.open_incident_advice
+        advice.append(text if text.startswith(WARNING_SIGN) else f"{WARNING_SIGN} {text}")
     return advice
 
 
@@ -172,7 +186,7 @@ def bucket_json(row: dict[str, Any]) -> dict[str, Any]:
         "services": row["services"],
         "kinds": row["kinds"],
         "top_signatures": row["top_signatures"] or [],
-        "severity_mix": row["severity_mix"],
+        "severity_mix": severity_mix_json(row["severity_mix"]),
         "sample_incidents": row["sample_incidents"],
         "recommendations": row["recommendations"],
     }

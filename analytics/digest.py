@@ -16,7 +16,16 @@ from typing import Any
 
 import polars as pl
 
-from analytics.buckets import BucketOptions, bucket_frame, bucket_json, bucket_key_expr, shown_buckets
+from analytics.buckets import (
+    SEVERITY_LEVELS,
+    BucketOptions,
+    bucket_frame,
+    bucket_json,
+    bucket_key_expr,
+    severity_mix_expr,
+    severity_mix_json,
+    shown_buckets,
+)
 from analytics.learning import week_label, week_start
 from analytics.markdown import escape_markdown
 from analytics.policy import Policy
@@ -24,7 +33,7 @@ from analytics.recurrence import RecurrenceOptions, in_window, level_expr, recur
 from analytics.timeparse import format_utc
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "INFO": 4}
+SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITY_LEVELS)}
 
 
 class WeekError(ValueError):
@@ -41,6 +50,12 @@ def parse_week(label: str) -> datetime:
     except ValueError as exc:
         raise WeekError(f"--week: {label!r} is not an ISO week ({exc})") from exc
     return day.replace(tzinfo=UTC)
+
+
+def week_expr(week_monday: datetime) -> pl.Expr:
+    """``started_at`` in ISO week ``[week_monday, week_monday + 7 days)``."""
+    started = pl.col("started_at")
+    return (started >= week_monday) & (started < week_monday + timedelta(weeks=1))
 
 
 def default_week(now: datetime) -> datetime:
@@ -64,12 +79,10 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
     started = incidents.filter(pl.col("started_at").is_not_null() & (pl.col("started_at") <= as_of))
     open_statuses = list(policy.incidents.open_statuses)
     open_count = started.filter(pl.col("status").is_in(open_statuses)).select(pl.len()).collect().item()
-    recent = in_window(incidents, now=as_of, days=7)
-    mix_rows = recent.group_by("severity").len().collect()
-    severity_mix = dict.fromkeys(("P0", "P1", "P2", "P3", "INFO"), 0)
-    for level, n in mix_rows.iter_rows():
-        if level in severity_mix:
-            severity_mix[level] = int(n)
+    # The 7 days of recent_7d_count and severity_mix are the listed week itself: [Monday 00:00, next Monday).
+    recent = incidents.filter(pl.col("started_at").is_not_null() & week_expr(week_monday))
+    recent_counts = recent.select(pl.len().alias("n"), severity_mix_expr().alias("mix")).collect().row(0, named=True)
+    severity_mix = severity_mix_json(recent_counts["mix"])
     recurrences = [
         recurrence(incidents, now=as_of, days=d, options=rec_options) for d in policy.recurrence.windows_days
     ]
@@ -91,12 +104,7 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
         and (policy.digest.include_closed or s in open_statuses)
     ]
     week_incidents = (
-        incidents.filter(
-            pl.col("started_at").is_not_null()
-            & (pl.col("started_at") >= week_monday)
-            & (pl.col("started_at") < as_of)
-            & pl.col("status").is_in(listed_statuses)
-        )
+        recent.filter(pl.col("status").is_in(listed_statuses))
         .sort(["started_at", "id"], descending=[True, False])
         .head(policy.digest.top_incidents)
         .select("id", "title", "service", "kind", "severity", "status", pl.col("started_at_text").alias("started_at"))
@@ -107,7 +115,7 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
         "week": label,
         "as_of": format_utc(as_of),
         "open_incidents_count": int(open_count),
-        "recent_7d_count": int(recent.select(pl.len()).collect().item()),
+        "recent_7d_count": int(recent_counts["n"]),
         "severity_mix": severity_mix,
         "recurrence": recurrences,
         "buckets": bucket_rows,
@@ -215,15 +223,15 @@ def plan_followups(
         dedupe = f"{settings.dedupe_key_prefix}:{digest.week}:{key}"
         incident_id = latest_open.get(key)
         kinds = ",".join(bucket["kinds"])
+        title = f"[intel] Recurrence high: {key}"
         event = {
             "event_id": "evt_" + hashlib.sha256(dedupe.encode()).hexdigest()[:16],
             "incident_id": incident_id,
             "ts": format_utc(now),
             "type": "followup",
-            "message": f"[intel] Recurrence high: {key} "
-            f"(7d={bucket['counts']['7d']}, 30d={bucket['counts']['30d']}, kinds={kinds})",
+            "message": f"{title} (7d={bucket['counts']['7d']}, 30d={bucket['counts']['30d']}, kinds={kinds})",
             "meta": {
-                "title": f"Recurrence high: {key}",
+                "title": title,
                 "owner": settings.owner,
                 "priority": settings.priority,
                 "due_date": due,
