@@ -14,9 +14,9 @@ import polars as pl
 
 from analytics.policy import BucketsPolicy, Policy
 from analytics.recurrence import SIGNATURE_PREFIX
+from analytics.schemas import SEVERITIES
 from analytics.timeparse import format_utc
 
-SEVERITY_LEVELS = ("P0", "P1", "P2", "P3", "INFO")  # DATA.md §4, worst first
 UNKNOWN_SEVERITY = "unknown"  # any other stored value (null, "", other text): keeps a mix summing to its rows
 WARNING_SIGN = "⚠"  # the open-incident advice carries it, as in the seed document
 
@@ -25,8 +25,8 @@ def severity_mix_expr(keep: pl.Expr | None = None) -> pl.Expr:
     """Aggregation over ``severity`` (of the rows where ``keep`` holds): a struct of counts keyed P0..P3, INFO
     and ``unknown``, so it sums to the number of rows counted."""
     severity = pl.col("severity") if keep is None else pl.col("severity").filter(keep)
-    known = [(severity == level).sum().cast(pl.Int64).alias(level) for level in SEVERITY_LEVELS]
-    other = severity.is_in(list(SEVERITY_LEVELS)).fill_null(False).not_().sum().cast(pl.Int64)
+    known = [(severity == level).sum().cast(pl.Int64).alias(level) for level in SEVERITIES]
+    other = severity.is_in(list(SEVERITIES)).fill_null(False).not_().sum().cast(pl.Int64)
     return pl.struct([*known, other.alias(UNKNOWN_SEVERITY)])
 
 
@@ -37,27 +37,33 @@ def severity_mix_json(mix: dict[str, int]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class BucketOptions:
-    mode: str = "service_kind"
-    signature_prefix_len: int = 12
-    top_n: int = 10
-    min_7d: int = 3
-    min_30d: int = 6
-    include_statuses: tuple[str, ...] = ("open", "mitigating", "resolved", "closed")
-    open_statuses: tuple[str, ...] = ("open", "mitigating")
-    recommendations_by_kind: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    open_incident_advice: str = "Do not deploy risky changes until mitigated"
-    kind_high: int = 10
-    signature_high: int = 6
+    """The ``buckets`` section, the open statuses and the recurrence high thresholds (defaults: the policy's)."""
+
+    mode: str
+    signature_prefix_len: int
+    top_n: int
+    min_7d: int
+    min_30d: int
+    include_statuses: tuple[str, ...]
+    open_statuses: tuple[str, ...]
+    recommendations_by_kind: tuple[tuple[str, tuple[str, ...]], ...]
+    open_incident_advice: str
+    kind_high: int
+    signature_high: int
 
     @classmethod
-    def from_policy(cls, policy: Policy) -> BucketOptions:
+    def from_policy(cls, policy: Policy | None = None) -> BucketOptions:
+        """From a whole policy; without one, from the policy defaults (POLICY.md). A ``min_count`` that leaves
+        out the 7- or 30-day window keeps that window's default."""
+        policy = Policy() if policy is None else policy
         b: BucketsPolicy = policy.buckets
+        default_min = BucketsPolicy().min_count
         return cls(
             mode=b.mode,
             signature_prefix_len=b.signature_prefix_len,
             top_n=b.top_n,
-            min_7d=b.min_count.get(7, 3),
-            min_30d=b.min_count.get(30, 6),
+            min_7d=b.min_count.get(7, default_min[7]),
+            min_30d=b.min_count.get(30, default_min[30]),
             include_statuses=tuple(b.include_statuses),
             open_statuses=tuple(policy.incidents.open_statuses),
             recommendations_by_kind=tuple((k, tuple(v)) for k, v in b.recommendations_by_kind.items()),

@@ -37,18 +37,20 @@ RESULT_EXPORT_COLUMNS = (
 
 @dataclass(frozen=True)
 class GateOptions:
-    """Band thresholds and the sufficiency gate of the policy's ``confidence`` section."""
+    """Band thresholds and the sufficiency gate of the policy's ``confidence`` section (defaults: the policy's)."""
 
-    high: float = 0.75
-    medium: float = 0.40
-    bypass_categories: tuple[str, ...] = ("healthy", "unknown")
-    high_min_validated: int = 1
-    medium_min_validated: int = 2
-    prefix: str = "Most likely:"
-    wilson_z: float = 1.959964
+    high: float
+    medium: float
+    bypass_categories: tuple[str, ...]
+    high_min_validated: int
+    medium_min_validated: int
+    prefix: str
+    wilson_z: float
 
     @classmethod
-    def from_policy(cls, policy: ConfidencePolicy) -> GateOptions:
+    def from_policy(cls, policy: ConfidencePolicy | None = None) -> GateOptions:
+        """From the ``confidence`` section; without one, from the policy defaults (POLICY.md)."""
+        policy = ConfidencePolicy() if policy is None else policy
         return cls(
             high=policy.high,
             medium=policy.medium,

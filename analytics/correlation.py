@@ -36,13 +36,18 @@ class RuleSpec:
 
 @dataclass(frozen=True)
 class CorrelationOptions:
+    """The ``correlation`` section: the scored rules, the lookback, the score floor and the list length."""
+
     rules: tuple[RuleSpec, ...]
-    lookback_days: int = 30
-    min_score: int = 20
-    max_related: int = 10
+    lookback_days: int
+    min_score: int
+    max_related: int
 
     @classmethod
-    def from_policy(cls, policy: CorrelationPolicy) -> CorrelationOptions:
+    def from_policy(cls, policy: CorrelationPolicy | None = None) -> CorrelationOptions:
+        """From the ``correlation`` section; without one, from the policy defaults (POLICY.md)."""
+        policy = CorrelationPolicy() if policy is None else policy
+
         def spec(rule: CorrelationRule) -> RuleSpec:
             m = rule.match
             return RuleSpec(rule.name, rule.weight, m.signature, m.same_service, m.same_kind, m.within_minutes)

@@ -17,7 +17,6 @@ from typing import Any
 import polars as pl
 
 from analytics.buckets import (
-    SEVERITY_LEVELS,
     BucketOptions,
     bucket_frame,
     bucket_json,
@@ -29,11 +28,12 @@ from analytics.buckets import (
 from analytics.learning import week_label, week_start
 from analytics.markdown import escape_markdown
 from analytics.policy import Policy
-from analytics.recurrence import RecurrenceOptions, in_window, level_expr, recurrence
+from analytics.recurrence import SIGNATURE_PREFIX, RecurrenceOptions, in_window, level_expr, recurrence, top_counts
+from analytics.schemas import SEVERITIES
 from analytics.timeparse import format_utc
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITY_LEVELS)}
+SEVERITY_RANK = {level: rank for rank, level in enumerate(SEVERITIES)}  # P0 worst
 
 
 class WeekError(ValueError):
@@ -316,20 +316,15 @@ def recurrence_watch(
             ("signature", t.signature.warn, t.signature.high, high_signatures),
             ("kind", t.kind.warn, t.kind.high, high_kinds),
         ):
-            counts = (
-                window.filter(pl.col(column).fill_null("") != "")
-                .group_by(pl.col(column).alias("key"))
-                .agg(pl.len().alias("count"))
-                .with_columns(level_expr(pl.col("count"), warn, high).alias("level"))
-                .sort(["count", "key"], descending=[True, False])
-                .collect()
+            counts = top_counts(window, column, None).with_columns(
+                level_expr(pl.col("count"), warn, high).alias("level")
             )
             if counts.filter(pl.col("level") == "high").height:
                 result["has_high_recurrence"] = True
             if counts.filter(pl.col("level") == "warn").height:
                 result["has_warn_recurrence"] = True
             for key in counts.filter(pl.col("level") == "high")["key"].to_list():
-                label = key[:8] if column == "signature" else key
+                label = key[:SIGNATURE_PREFIX] if column == "signature" else key
                 if label not in bucket:
                     bucket.append(label)
     largest = in_window(own, now=now, days=max(watch.windows_days)).collect()

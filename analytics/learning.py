@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from analytics.policy import MissesPolicy
+from analytics.policy import ConfidencePolicy, MissesPolicy
 from analytics.scenarios import read_scenarios, scenarios_frame
 from analytics.schemas import TAXONOMIES
 from analytics.stats import wilson_exprs
@@ -181,11 +181,11 @@ def pair_lifecycle(
     *,
     now: datetime,
     coverage: pl.LazyFrame | None = None,
-    quiet_after_days: int = 14,
-    regression_gap_days: int = 14,
-    new_within_days: int = 7,
-    escalating_min: int = 3,
-    escalating_factor: float = 2.0,
+    quiet_after_days: int = MissesPolicy().quiet_after_days,
+    regression_gap_days: int = MissesPolicy().regression_gap_days,
+    new_within_days: int = MissesPolicy().new_within_days,
+    escalating_min: int = MissesPolicy().escalating_min,
+    escalating_factor: float = MissesPolicy().escalating_factor,
 ) -> pl.DataFrame:
     """One row per grouping key with its lifecycle state (first match wins: quiet, regressed, new,
     escalating, ongoing), coverage, time to coverage and fix held.
@@ -308,7 +308,7 @@ def learning_trend(
     *,
     now: datetime,
     weeks: int = 8,
-    z: float = 1.959964,
+    z: float = ConfidencePolicy().wilson_z,
     coverage: pl.LazyFrame | None = None,
     lifecycle_options: dict[str, Any] | None = None,
 ) -> Trend:

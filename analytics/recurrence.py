@@ -20,15 +20,19 @@ SIGNATURE_PREFIX = 8
 
 @dataclass(frozen=True)
 class RecurrenceOptions:
-    top_n: int = 15
-    signature_warn: int = 3
-    signature_high: int = 6
-    kind_warn: int = 5
-    kind_high: int = 10
-    recommendations: tuple[tuple[str, str], ...] = ()
+    """The ``recurrence`` section: top N, the warn/high zones and the advice templates (defaults: the policy's)."""
+
+    top_n: int
+    signature_warn: int
+    signature_high: int
+    kind_warn: int
+    kind_high: int
+    recommendations: tuple[tuple[str, str], ...]
 
     @classmethod
-    def from_policy(cls, policy: RecurrencePolicy) -> RecurrenceOptions:
+    def from_policy(cls, policy: RecurrencePolicy | None = None) -> RecurrenceOptions:
+        """From the ``recurrence`` section; without one, from the policy defaults (POLICY.md)."""
+        policy = RecurrencePolicy() if policy is None else policy
         t = policy.thresholds
         return cls(
             policy.top_n,
@@ -54,17 +58,16 @@ def in_window(incidents: pl.LazyFrame, *, now: datetime, days: int) -> pl.LazyFr
     return incidents.filter(ts.is_not_null() & (ts > now - timedelta(days=days)) & (ts <= now))
 
 
-def top_counts(frame: pl.LazyFrame, column: str, top_n: int) -> pl.DataFrame:
-    """Counts by ``column`` (nulls and "" left out), count desc then key asc, first ``top_n``.
+def top_counts(frame: pl.LazyFrame, column: str, top_n: int | None) -> pl.DataFrame:
+    """Counts by ``column`` (nulls and "" left out), count desc then key asc, first ``top_n`` (None: all).
     Out: ``key``, ``count``."""
-    return (
+    counts = (
         frame.filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
         .group_by(pl.col(column).alias("key"))
         .agg(pl.len().cast(pl.Int64).alias("count"))
         .sort(["count", "key"], descending=[True, False])
-        .head(max(top_n, 0))
-        .collect()
     )
+    return (counts if top_n is None else counts.head(max(top_n, 0))).collect()
 
 
 def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: RecurrenceOptions) -> dict[str, Any]:

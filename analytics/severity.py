@@ -30,23 +30,27 @@ DAY = timedelta(days=1)
 class SeverityOptions:
     """The thresholds of RULES §9 (from ``severity`` in the policy) plus extra excluded tenants."""
 
-    critical_24h: int = 10
-    warning_24h: int = 3
-    spike_factor: float = 3.0
-    spike_min_24h: int = 3
-    historical_7d: int = 50
-    recurring_error_type_7d: int = 5
-    samples_top: int = 3
-    sample_chars: int = 120
-    excluded_categories: tuple[str, ...] = ("config_cleanup",)
-    excluded_tenants: tuple[str, ...] = ()
-    trend_rising: float = 1.5
-    trend_falling: float = 0.5
-    legacy_critical_avg_daily: float = 50
-    legacy_warning_avg_daily: float = 10
+    critical_24h: int
+    warning_24h: int
+    spike_factor: float
+    spike_min_24h: int
+    historical_7d: int
+    recurring_error_type_7d: int
+    samples_top: int
+    sample_chars: int
+    excluded_categories: tuple[str, ...]
+    excluded_tenants: tuple[str, ...]
+    trend_rising: float
+    trend_falling: float
+    legacy_critical_avg_daily: float
+    legacy_warning_avg_daily: float
 
     @classmethod
-    def from_policy(cls, policy: SeverityPolicy, extra_excluded_tenants: Iterable[str] = ()) -> SeverityOptions:
+    def from_policy(
+        cls, policy: SeverityPolicy | None = None, extra_excluded_tenants: Iterable[str] = ()
+    ) -> SeverityOptions:
+        """From the ``severity`` section (without one, the policy defaults of POLICY.md), plus extra tenants."""
+        policy = SeverityPolicy() if policy is None else policy
         return cls(
             critical_24h=policy.critical_24h,
             warning_24h=policy.warning_24h,

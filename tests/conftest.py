@@ -8,7 +8,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = REPO / "data" / "sample"
-SHARED = REPO.parent / "shared"
+# The shared material sits next to the checkout (/work/shared beside /work/main), or one level up from a
+# helper's worktree (/work/wt/<name>).
+SHARED = next(
+    (p for p in (REPO.parent / "shared", REPO.parent.parent / "shared") if p.is_dir()), REPO.parent / "shared"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from tests.conftest import SAMPLE_DIR, write_lines
 from triage_lens.cli.main import cli
 from triage_lens.sources.readers import read_input_file
 
-OPTIONS = GateOptions()
+OPTIONS = GateOptions.from_policy()  # the policy defaults of POLICY.md
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_recurrence_sorts_by_count_then_key_and_cuts_top_n(tmp_path: Path) -> No
     options = RecurrenceOptions.from_policy(POLICY.recurrence)
     result = recurrence(incidents_frame(tmp_path, records), now=NOW, days=7, options=options)
     assert [(s["key"], s["count"]) for s in result["top_services"]] == [("mid", 3), ("alpha", 2), ("zeta", 2)]
-    small = RecurrenceOptions(top_n=1)
+    small = replace(RecurrenceOptions.from_policy(), top_n=1)
     assert len(recurrence(incidents_frame(tmp_path, records), now=NOW, days=7, options=small)["top_services"]) == 1
 
 

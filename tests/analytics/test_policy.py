@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import re
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import pytest
 import yaml
 
+from analytics.buckets import BucketOptions
+from analytics.confidence import GateOptions
+from analytics.correlation import CorrelationOptions
+from analytics.learning import learning_trend, lifecycle_options, pair_lifecycle
 from analytics.policy import Policy, PolicyError
+from analytics.recurrence import RecurrenceOptions
+from analytics.severity import SeverityOptions
 from tests.conftest import SHARED
 from triage_lens.resources import default_policy_file
 from triage_lens.sources.config import load_policy, policy_from_yaml, policy_to_yaml
@@ -46,16 +54,51 @@ def test_defaults_are_the_numbers_of_rules_md() -> None:
     assert list(p.incidents.kind_keywords)[:3] == ["oom", "crashloop", "disk"]
 
 
-def test_shipped_policy_file_equals_the_model_defaults() -> None:
+def _defaults_as_written() -> dict:
+    """``Policy()`` dumped as POLICY.md writes it: every key, except that a correlation rule's ``match`` lists
+    only the conditions it sets (``{signature: true}``)."""
+    policy = Policy()
+    dumped = policy.model_dump()
+    for rule, written in zip(policy.correlation.rules, dumped["correlation"]["rules"], strict=True):
+        written["match"] = rule.match.model_dump(exclude_defaults=True)
+    return dumped
+
+
+def test_shipped_policy_file_lists_every_model_default_key_for_key() -> None:
+    # One source: the pydantic defaults. The shipped file must spell out every one of them (not lean on them).
+    shipped = yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    assert shipped == _defaults_as_written()
     assert load_policy(default_policy_file()) == Policy()
 
 
-@pytest.mark.skipif(not (SHARED / "spec" / "POLICY.md").exists(), reason="../shared/spec/POLICY.md not present")
-def test_shipped_policy_file_is_the_yaml_of_policy_md() -> None:
+@pytest.mark.skipif(not (SHARED / "spec" / "POLICY.md").exists(), reason="shared/spec/POLICY.md not present")
+def test_policy_md_block_is_the_model_defaults() -> None:
     text = (SHARED / "spec" / "POLICY.md").read_text(encoding="utf-8")
     block = re.search(r"```yaml\n(.*?)```", text, re.S)
     assert block is not None
-    assert yaml.safe_load(block.group(1)) == yaml.safe_load(default_policy_file().read_text(encoding="utf-8"))
+    assert yaml.safe_load(block.group(1)) == _defaults_as_written()
+
+
+def test_every_options_class_defaults_to_the_policy() -> None:
+    # The analytics modules keep no numbers of their own: their options come from the policy models.
+    p = Policy()
+    assert GateOptions.from_policy() == GateOptions.from_policy(p.confidence)
+    assert SeverityOptions.from_policy() == SeverityOptions.from_policy(p.severity)
+    assert RecurrenceOptions.from_policy() == RecurrenceOptions.from_policy(p.recurrence)
+    assert CorrelationOptions.from_policy() == CorrelationOptions.from_policy(p.correlation)
+    assert BucketOptions.from_policy() == BucketOptions.from_policy(p)
+    for options in (GateOptions, SeverityOptions, RecurrenceOptions, CorrelationOptions, BucketOptions):
+        assert all(f.default is MISSING for f in fields(options)), f"{options.__name__} has a default of its own"
+    lifecycle = inspect.signature(pair_lifecycle).parameters
+    assert {name: lifecycle[name].default for name in lifecycle_options(p.misses)} == lifecycle_options(p.misses)
+    assert inspect.signature(learning_trend).parameters["z"].default == p.confidence.wilson_z
+
+
+def test_a_min_count_without_one_window_keeps_that_windows_default(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text("buckets:\n  min_count: {7: 5}\n")
+    options = BucketOptions.from_policy(load_policy(path))
+    assert (options.min_7d, options.min_30d) == (5, 6)
 
 
 def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from analytics.derived import derive_incident_fields, with_grouping_key
 from analytics.policy import Policy
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
-from analytics.timeparse import parse_timestamp
+from analytics.timeparse import parse_cli_time, parse_timestamp
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
 
@@ -109,10 +109,10 @@ def _sample_now(folder: Path) -> datetime | None:
 
 
 def _parse_now(value: str, where: str) -> datetime:
-    parsed = parse_timestamp(value)
-    if parsed is None:
-        raise SourceError(f"{where}: not an ISO-8601 timestamp: {value!r}")
-    return parsed
+    try:
+        return parse_cli_time(value)
+    except ValueError as exc:
+        raise SourceError(f"{where}: {exc}") from exc
 
 
 def _load_config(path: Path) -> SourceConfig:
