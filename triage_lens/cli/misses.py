@@ -39,6 +39,7 @@ from triage_lens.cli.common import (
     render_table,
 )
 
+SINCE_HELP = '7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time (as OpenSRE).'
 TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
 
 
@@ -60,7 +61,7 @@ def misses() -> None:
 
 
 @misses.command("list")
-@click.option("--since", metavar="SPEC", help='7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time.')
+@click.option("--since", metavar="SPEC", help=SINCE_HELP)
 @click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
 @click.option("--limit", default=DEFAULT_LIST_LIMIT, show_default=True, type=click.IntRange(min=0))
 @click.option("--json", "as_json", is_flag=True, help="The stored records as a JSON array, newest first.")
@@ -84,7 +85,7 @@ def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None
 
 
 @misses.command("stats")
-@click.option("--since", metavar="SPEC", help='7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time.')
+@click.option("--since", metavar="SPEC", help=SINCE_HELP)
 @click.option("--json", "as_json", is_flag=True, help='{"total", "by_taxonomy", "recurring", "unique_alerts"}')
 @global_options
 @click.pass_obj
@@ -113,7 +114,7 @@ def stats_command(options: GlobalOptions, since: str | None, as_json: bool) -> N
 
 @misses.command("export")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder for the case folders.")
-@click.option("--since", default=DEFAULT_EXPORT_SINCE, show_default=True, metavar="SPEC")
+@click.option("--since", default=DEFAULT_EXPORT_SINCE, show_default=True, metavar="SPEC", help=SINCE_HELP)
 @click.option("--top", default=DEFAULT_TOP, show_default=True, type=int, help="How many pairs (<= 0: none).")
 @click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
 @click.option(
