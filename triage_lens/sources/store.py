@@ -19,6 +19,7 @@ import polars as pl
 from analytics.schemas import EVENTS, INCIDENTS, InputSchema
 from triage_lens.sources.loading import DataSources
 from triage_lens.sources.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
+from triage_lens.sources.redaction import redact, redact_error
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -63,14 +64,9 @@ def is_postgres_uri(value: str | None) -> bool:
     return bool(value) and str(value).startswith(POSTGRES_SCHEMES)
 
 
-def redact(uri: str) -> str:
-    """The URI without its password, for messages."""
-    if "@" not in uri or "://" not in uri:
-        return uri
-    scheme, rest = uri.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+def _driver_error(uri: str, what: str, exc: BaseException) -> StoreError:
+    """A driver exception as a :class:`StoreError` whose message never holds the password (or a piece of it)."""
+    return StoreError(f"{what} {redact(uri)}: {redact_error(exc, [uri])}")
 
 
 # --- JSONL ---------------------------------------------------------------------------------------------
@@ -98,7 +94,8 @@ def _connect(uri: str) -> Any:
     try:
         return psycopg.connect(uri, connect_timeout=10)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+        # `from None`: the chained driver exception quotes the DSN; a printed chain would leak it
+        raise _driver_error(uri, "cannot connect to", exc) from None
 
 
 def init_postgres(uri: str) -> None:
@@ -109,7 +106,7 @@ def init_postgres(uri: str) -> None:
         try:
             connection.execute(CREATE_TABLES)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot create tables in {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+            raise _driver_error(uri, "cannot create tables in", exc) from None
 
 
 def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> int:
@@ -139,7 +136,7 @@ def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> 
             with connection.transaction(), connection.cursor() as cursor:
                 cursor.executemany(statement, rows)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot write to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+            raise _driver_error(uri, "cannot write to", exc) from None
     return len(rows)
 
 
@@ -157,9 +154,9 @@ def read_postgres(uri: str, schema: InputSchema) -> ReadResult:
             )
             rows = cursor.fetchall()
     except StoreError as exc:
-        raise UnreadableInputError(str(exc)) from exc
+        raise UnreadableInputError(str(exc)) from None
     except psycopg.Error as exc:
-        raise UnreadableInputError(f"{label}: {str(exc).strip().splitlines()[0]}") from exc
+        raise UnreadableInputError(f"{label}: {redact_error(exc, [uri])}") from None
     records, lines, raws = [], [], []
     for row in rows:
         record = {c: v for c, v in zip(columns, row[1:], strict=True) if v is not None}
