@@ -22,12 +22,12 @@ from analytics.digest import (
     parse_week,
     plan_followups,
     recurrence_watch,
-    write_artifacts,
 )
 from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from triage_lens.sources.loading import LoadedData
+from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
     append_events,
@@ -203,9 +203,9 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
     paths: list[str] = []
     if out is not None:
         try:
-            paths = [str(p) for p in write_artifacts(digest, out)]
+            paths = [str(p) for p in write_digest_artifacts(digest, out)]
         except OSError as exc:
-            fail(f"--out: cannot write to {out} ({exc.strerror or exc})")
+            fail(f"--out: cannot write ({exc.strerror or exc})")
     results: list[dict[str, Any]] = []
     if followups:
         results, events = plan_followups(
