@@ -76,10 +76,14 @@ def correlate_command(options: GlobalOptions, incident_id: str, note: str | None
     if note is not None:
         uri, path = events_target(sources)
         try:
-            append_events(events=[note_event(incident_id, note, format_utc(sources.now))], uri=uri, events_path=path)
+            written = append_events(
+                events=[note_event(incident_id, note, format_utc(sources.now))], uri=uri, events_path=path
+            )
         except StoreError as exc:
             fail(str(exc), 1)
-        click.echo(f"note appended to {incident_id}", err=True)
+        click.echo(
+            f"note appended to {incident_id}" if written else f"note already recorded on {incident_id}", err=True
+        )
     if as_json:
         emit_json(payload)
         return
@@ -218,9 +222,12 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
         )
         uri, path = events_target(sources)
         try:
-            append_events(events=events, uri=uri, events_path=path)
+            written = {id(e) for e in append_events(events=events, uri=uri, events_path=path)}
         except StoreError as exc:
             fail(str(exc), 1)
+        for result in results:  # another run wrote it between our read and the locked re-check
+            if result["created"] and id(result["event"]) not in written:
+                result["created"], result["reason"] = False, "already_exists"
     payload = {
         "week": digest.week,
         "artifact_paths": paths,
