@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -177,15 +176,11 @@ def render_markdown(summary: dict[str, Any], *, max_chars: int) -> str:
     return cut + note
 
 
-def write_artifacts(digest: Digest, out_dir: Path) -> list[Path]:
-    """``<out>/weekly/<week>.md`` and ``.json``; returns their paths."""
-    folder = out_dir / "weekly"
-    folder.mkdir(parents=True, exist_ok=True)
-    md = folder / f"{digest.week}.md"
-    js = folder / f"{digest.week}.json"
-    md.write_text(digest.markdown, encoding="utf-8")
-    js.write_text(json.dumps(digest.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return [md, js]
+def artifact_files(digest: Digest) -> list[tuple[str, bytes]]:
+    """The digest artifacts as (file name, bytes): ``<week>.md`` and ``<week>.json`` (written under
+    ``<out>/weekly/`` by ``triage_lens.sources.scenario_files.write_digest_artifacts``)."""
+    summary = json.dumps(digest.summary, indent=2, ensure_ascii=False) + "\n"
+    return [(f"{digest.week}.md", digest.markdown.encode("utf-8")), (f"{digest.week}.json", summary.encode("utf-8"))]
 
 
 # --- follow-ups --------------------------------------------------------------------------------------------

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from analytics.policy import ConfidencePolicy, MissesPolicy
-from analytics.scenarios import read_scenarios, scenarios_frame
 from analytics.schemas import TAXONOMIES
 from analytics.stats import wilson_exprs
 from analytics.timeparse import UTC_DATETIME, format_utc
@@ -279,12 +277,6 @@ def lifecycle_options(policy: MissesPolicy) -> dict[str, Any]:
         "escalating_min": policy.escalating_min,
         "escalating_factor": policy.escalating_factor,
     }
-
-
-def coverage_from_folder(misses: pl.LazyFrame, folder: Path) -> tuple[pl.LazyFrame, list[str]]:
-    """Read a scenarios folder and map its scenarios to grouping keys; also returns the problems found."""
-    found, problems = read_scenarios(folder)
-    return coverage_by_key(misses, scenarios_frame(found)), problems
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Benchmark scenarios (DATA.md §6): the ``alert.json`` builder, folder names, writer, ZIP and coverage.
+"""Benchmark scenarios (DATA.md §6): the ``alert.json`` builder, folder names, ZIP bytes and the coverage
+frame (the folder writer and reader live in ``triage_lens.sources.scenario_files``: no I/O here).
 
 ``alert.json`` is byte-identical to ``opensre misses export``: keys in OpenSRE's order,
 ``json.dumps(obj, indent=2, ensure_ascii=False) + "\\n"``, values from the stored record with Python's
@@ -15,13 +16,13 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import polars as pl
 
-from analytics.timeparse import format_utc, parse_timestamp
+from analytics.timeparse import format_utc
 
 MANIFEST_NAME = "triage-lens-manifest.json"
 NAME_MAX_BYTES = 255  # a folder name longer than this cannot be created (OpenSRE crashes there)
@@ -170,20 +171,9 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-def write_cases(out: Path, cases: list[ScenarioCase], manifest: bytes) -> list[Path]:
-    """Write ``<out>/<dir>/alert.json`` for every case and the manifest; returns the alert.json paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    root = out.resolve()
-    written = []
-    for case in cases:
-        target = out / _safe_relative(case.dir) / "alert.json"
-        if root not in target.resolve().parents:
-            raise ValueError(f"case folder escapes the export folder: {case.dir!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(case.content)
-        written.append(target)
-    (out / MANIFEST_NAME).write_bytes(manifest)
-    return written
+def check_case_dir(name: str) -> str:
+    """``name`` when it is a safe case folder name (relative, no ``..``); ``ValueError`` otherwise."""
+    return str(_safe_relative(name))
 
 
 def zip_bytes(cases: list[ScenarioCase], manifest: bytes) -> bytes:
@@ -213,53 +203,6 @@ class Scenario:
     alert_name: str | None
     taxonomy: str | None
     covered_at: datetime
-
-
-def _manifest_times(folder: Path) -> dict[Path, datetime]:
-    """alert.json path → ``exported_at`` for every case listed by a manifest under ``folder``."""
-    times: dict[Path, datetime] = {}
-    for manifest in sorted(folder.rglob(MANIFEST_NAME)):
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            exported = parse_timestamp(data.get("exported_at"))
-            cases = data.get("cases") or []
-        except (OSError, ValueError, AttributeError):
-            continue
-        if exported is None or not isinstance(cases, list):
-            continue
-        for case in cases:
-            if isinstance(case, dict) and isinstance(case.get("dir"), str):
-                times[(manifest.parent / case["dir"] / "alert.json").resolve()] = exported
-    return times
-
-
-def read_scenarios(folder: Path) -> tuple[list[Scenario], list[str]]:
-    """Every ``**/alert.json`` whose ``_meta`` has ``miss_id`` or ``taxonomy``; plus problems found (path: why)."""
-    if not folder.is_dir():
-        return [], [f"{folder}: not a folder"]
-    times = _manifest_times(folder)
-    scenarios, problems = [], []
-    for path in sorted(folder.rglob("alert.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
-            problems.append(f"{path}: not readable JSON ({exc})")
-            continue
-        meta = data.get("_meta") if isinstance(data, dict) else None
-        if not isinstance(meta, dict) or not (meta.get("miss_id") or meta.get("taxonomy")):
-            continue
-        covered_at = times.get(path.resolve()) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-        alert = data.get("alert_name")
-        scenarios.append(
-            Scenario(
-                path=path,
-                miss_id=meta.get("miss_id") if isinstance(meta.get("miss_id"), str) else None,
-                alert_name=alert if isinstance(alert, str) else None,
-                taxonomy=meta.get("taxonomy") if isinstance(meta.get("taxonomy"), str) else None,
-                covered_at=covered_at,
-            )
-        )
-    return scenarios, problems
 
 
 def scenarios_frame(scenarios: list[Scenario]) -> pl.DataFrame:

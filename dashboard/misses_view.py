@@ -9,10 +9,11 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics.learning import coverage_from_folder, lifecycle_options, pair_lifecycle, week_start
+from analytics.learning import lifecycle_options, pair_lifecycle, week_start
 from analytics.misses import effective_timestamp, parse_since
 from dashboard.charts import LIFECYCLE_BADGES
 from dashboard.context import AppContext
+from triage_lens.sources.scenario_files import coverage_from_folder
 
 MISS_COLUMNS = [
     "timestamp",

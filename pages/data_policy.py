@@ -14,6 +14,7 @@ from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
 from triage_lens.sources.config import policy_from_yaml, policy_to_yaml
 from triage_lens.sources.loading import summarise_sources
+from triage_lens.sources.redaction import PERSONAL_FIELDS, redact, report_records
 
 REPORT_ROWS_SHOWN = 5_000
 
@@ -38,7 +39,9 @@ source_rows = pl.DataFrame(
         "blank lines": [s.blank_lines for s in summaries],
         "first (UTC)": [s.first for s in summaries],
         "last (UTC)": [s.last for s in summaries],
-        "file": [relative_path(Path(s.path)) if s.path and "://" not in s.path else (s.path or "—") for s in summaries],
+        "file": [
+            relative_path(Path(s.path)) if s.path and "://" not in s.path else redact(s.path or "—") for s in summaries
+        ],
     },
     schema_overrides={"first (UTC)": pl.Datetime("us", "UTC"), "last (UTC)": pl.Datetime("us", "UTC")},
 )
@@ -58,10 +61,11 @@ st.dataframe(
 )
 for summary in summaries:
     if summary.error:
-        st.error(f"**{summary.input}** cannot be read: {escape_markdown(summary.error)}")
+        st.error(f"**{summary.input}** cannot be read: {escape_markdown(redact(summary.error))}")
 if sources.incident_store_uri:
     st.warning(
-        f"The incident store is PostgreSQL ({sources.incident_store_uri}); this version reads JSONL stores only."
+        f"The incident store is PostgreSQL ({escape_markdown(redact(sources.incident_store_uri))}); "
+        "this version reads JSONL stores only."
     )
 missing = [s.input for s in summaries if s.status == "missing"]
 if missing:
@@ -73,8 +77,13 @@ items = context.data.items
 if not items:
     st.success("Nothing quarantined or flagged: every line was read.")
 else:
+    show_personal = st.checkbox(
+        "Show personal data in excerpts (user_email, user_id)",
+        value=False,
+        help="Masked as *** by default, on screen and in the CSV.",
+    )
     report = pl.DataFrame(
-        [i.to_dict() for i in items],
+        report_records(items, PERSONAL_FIELDS if show_personal else ()),
         schema={"file": pl.Utf8, "line": pl.Int64, "reason": pl.Utf8, "excerpt": pl.Utf8, "action": pl.Utf8},
     ).select("file", "line", "action", "reason", "excerpt")
     counts = report.group_by("action").len().sort("action")

@@ -21,15 +21,14 @@ from analytics.scenarios import (
     build_cases,
     case_dir_name,
     manifest_bytes,
-    read_scenarios,
     slug,
-    write_cases,
     zip_bytes,
 )
 from analytics.schemas import MISSES
 from tests.analytics.test_misses import EDGE_LINES, NOW
 from tests.conftest import write_lines
 from triage_lens.sources.readers import read_input_file
+from triage_lens.sources.scenario_files import read_scenarios, write_cases
 
 GOLDEN_M1 = """{
   "_meta": {

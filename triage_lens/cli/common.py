@@ -26,8 +26,10 @@ class GlobalOptions:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one line on stderr and exit (2 = usage or configuration error)."""
-    click.echo(f"error: {message}", err=True)
+    """Print one line on stderr and exit (2 = usage or configuration error); connection passwords redacted."""
+    from triage_lens.sources.redaction import redact
+
+    click.echo(f"error: {redact(message)}", err=True)
     sys.exit(code)
 
 
@@ -69,7 +71,9 @@ def load_inputs(sources: DataSources, policy: Policy, inputs: Iterable[str] | No
     data = load_all(sources, policy, names=inputs)
     warning = data.warning_line()
     if warning:
-        click.echo(warning, err=True)
+        from triage_lens.sources.redaction import redact
+
+        click.echo(redact(warning), err=True)
     return data
 
 

@@ -22,12 +22,12 @@ from analytics.digest import (
     parse_week,
     plan_followups,
     recurrence_watch,
-    write_artifacts,
 )
 from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from triage_lens.sources.loading import LoadedData
+from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
     append_events,
@@ -76,10 +76,14 @@ def correlate_command(options: GlobalOptions, incident_id: str, note: str | None
     if note is not None:
         uri, path = events_target(sources)
         try:
-            append_events(events=[note_event(incident_id, note, format_utc(sources.now))], uri=uri, events_path=path)
+            written = append_events(
+                events=[note_event(incident_id, note, format_utc(sources.now))], uri=uri, events_path=path
+            )
         except StoreError as exc:
             fail(str(exc), 1)
-        click.echo(f"note appended to {incident_id}", err=True)
+        click.echo(
+            f"note appended to {incident_id}" if written else f"note already recorded on {incident_id}", err=True
+        )
     if as_json:
         emit_json(payload)
         return
@@ -203,9 +207,9 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
     paths: list[str] = []
     if out is not None:
         try:
-            paths = [str(p) for p in write_artifacts(digest, out)]
+            paths = [str(p) for p in write_digest_artifacts(digest, out)]
         except OSError as exc:
-            fail(f"--out: cannot write to {out} ({exc.strerror or exc})")
+            fail(f"--out: cannot write ({exc.strerror or exc})")
     results: list[dict[str, Any]] = []
     if followups:
         results, events = plan_followups(
@@ -218,9 +222,12 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
         )
         uri, path = events_target(sources)
         try:
-            append_events(events=events, uri=uri, events_path=path)
+            written = {id(e) for e in append_events(events=events, uri=uri, events_path=path)}
         except StoreError as exc:
             fail(str(exc), 1)
+        for result in results:  # another run wrote it between our read and the locked re-check
+            if result["created"] and id(result["event"]) not in written:
+                result["created"], result["reason"] = False, "already_exists"
     payload = {
         "week": digest.week,
         "artifact_paths": paths,

@@ -10,7 +10,7 @@ from typing import Any
 import click
 import polars as pl
 
-from analytics.learning import coverage_from_folder, learning_trend, lifecycle_options
+from analytics.learning import learning_trend, lifecycle_options
 from analytics.misses import (
     DEFAULT_EXPORT_SINCE,
     DEFAULT_LIST_LIMIT,
@@ -25,7 +25,7 @@ from analytics.misses import (
     stored_records,
     top_groups,
 )
-from analytics.scenarios import alert_bytes, build_cases, manifest_bytes, write_cases
+from analytics.scenarios import alert_bytes, build_cases, manifest_bytes
 from analytics.schemas import TAXONOMIES
 from triage_lens.cli.common import (
     GlobalOptions,
@@ -38,6 +38,8 @@ from triage_lens.cli.common import (
     prepare,
     render_table,
 )
+from triage_lens.sources.files import write_file
+from triage_lens.sources.scenario_files import coverage_from_folder, write_cases
 
 SINCE_HELP = '7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time (as OpenSRE).'
 TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
@@ -145,10 +147,13 @@ def export_command(
         fail(f"--out: {out} exists and is not a folder")
     try:
         written = write_cases(out, cases, manifest)
-        if zip_path is not None:
-            zip_path.write_bytes(zip_bytes(cases, manifest))
-    except OSError as exc:
-        fail(f"--out: cannot write to {out} ({exc.strerror or exc})")
+    except (OSError, ValueError) as exc:
+        fail(f"--out: cannot write to {out} ({getattr(exc, 'strerror', None) or exc})")
+    if zip_path is not None:
+        try:
+            write_file(zip_path, zip_bytes(cases, manifest))
+        except OSError as exc:
+            fail(f"--zip: cannot write {zip_path} ({exc.strerror or exc})")
     if as_json:
         emit_json({"written": [str(p) for p in written], "in_scope": n_rows, "pairs": n_pairs})
         return
@@ -183,7 +188,7 @@ def convert_command(options: GlobalOptions, miss_id: str, out: Path | None) -> N
         sys.stdout.flush()
         return
     try:
-        out.write_bytes(content)
+        write_file(out, content)
     except OSError as exc:
         fail(f"--out: cannot write {out} ({exc.strerror or exc})")
     click.echo(f"Wrote {out}", err=True)

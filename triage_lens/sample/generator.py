@@ -28,9 +28,10 @@ import polars as pl
 
 from analytics.derived import incident_signature_reference, with_grouping_key
 from analytics.misses import filter_misses, parse_since, top_groups
-from analytics.scenarios import build_cases, manifest_bytes, write_cases
+from analytics.scenarios import build_cases, manifest_bytes
 from analytics.schemas import MISSES
 from triage_lens.sources.readers import read_input_file
+from triage_lens.sources.scenario_files import write_cases
 
 SAMPLE_NOW = datetime(2026, 11, 16, 9, 0, 0, tzinfo=UTC)  # a Monday morning: triage time
 DAYS = 70

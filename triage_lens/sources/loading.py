@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analytics.derived import derive_incident_fields, with_grouping_key
@@ -26,7 +25,9 @@ from analytics.policy import Policy
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
 from analytics.timeparse import parse_cli_time, parse_timestamp
 from triage_lens.resources import bundled_sample_dir, default_policy_file
+from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
+from triage_lens.sources.redaction import redact
 
 BUNDLED_SAMPLE_DIR = bundled_sample_dir()
 DEFAULT_POLICY_FILE = default_policy_file()
@@ -79,12 +80,13 @@ class DataSources:
         return bool(self.sample_inputs)
 
     def describe(self) -> str:
-        """One line for banners and ``check``: where the data comes from."""
+        """One line for banners and ``check``: where the data comes from (connection passwords redacted)."""
         if self.origin == "sample":
             return f"bundled sample data ({self.root})"
         if self.origin == "opensre":
             return f"OpenSRE files in {self.root} (misses, feedback); other inputs from the bundled sample"
-        return f"{self.origin} {self.root}"
+        store = f"; incident store {redact(self.incident_store_uri)}" if self.incident_store_uri else ""
+        return redact(f"{self.origin} {self.root}{store}")
 
 
 def _folder_paths(folder: Path) -> dict[str, Path | None]:
@@ -117,11 +119,9 @@ def _parse_now(value: str, where: str) -> datetime:
 
 def _load_config(path: Path) -> SourceConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        raise SourceError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+        raw = read_yaml_file(path)  # safe loader, size cap, no alias bomb, regular file only
+    except YamlError as exc:
+        raise SourceError(str(exc)) from None
     try:
         return SourceConfig.model_validate(raw or {})
     except ValidationError as exc:
@@ -439,7 +439,7 @@ def load_all(
 
 
 def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
-    from triage_lens.sources.store import read_postgres, redact
+    from triage_lens.sources.store import read_postgres
 
     try:
         result = read_postgres(uri, schema)

@@ -2,15 +2,18 @@
 ``incidents`` and ``incident_events``), read into the same typed frames and written only by appending.
 
 Writes happen only in write mode (the caller checks); they never rewrite existing rows: JSONL appends one
-line per event and fsyncs after each; PostgreSQL inserts all events of a call in one transaction.
+line per event and fsyncs after each; PostgreSQL inserts all events of a call in one transaction. Event
+appends are serialised (a file lock beside ``events.jsonl``; ``pg_advisory_xact_lock`` in PostgreSQL) and
+re-check the stored dedupe keys inside the lock, so concurrent runs never write a follow-up twice.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import polars as pl
 from analytics.schemas import EVENTS, INCIDENTS, InputSchema
 from triage_lens.sources.loading import DataSources
 from triage_lens.sources.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
+from triage_lens.sources.redaction import redact, redact_error
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -51,6 +55,8 @@ CREATE TABLE IF NOT EXISTS incident_events (
 CREATE INDEX IF NOT EXISTS incident_events_incident ON incident_events (incident_id);
 CREATE INDEX IF NOT EXISTS incident_events_dedupe ON incident_events ((meta ->> 'dedupe_key'));
 """
+# pg_advisory_xact_lock key serialising event appends (any fixed 64-bit number; "tlevents" in ASCII)
+EVENTS_LOCK_KEY = 0x746C6576656E7473
 INCIDENT_COLUMNS = [f.name for f in INCIDENTS.fields]
 EVENT_COLUMNS = [f.name for f in EVENTS.fields]
 
@@ -63,30 +69,85 @@ def is_postgres_uri(value: str | None) -> bool:
     return bool(value) and str(value).startswith(POSTGRES_SCHEMES)
 
 
-def redact(uri: str) -> str:
-    """The URI without its password, for messages."""
-    if "@" not in uri or "://" not in uri:
-        return uri
-    scheme, rest = uri.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+def _driver_error(uri: str, what: str, exc: BaseException) -> StoreError:
+    """A driver exception as a :class:`StoreError` whose message never holds the password (or a piece of it)."""
+    return StoreError(f"{what} {redact(uri)}: {redact_error(exc, [uri])}")
 
 
 # --- JSONL ---------------------------------------------------------------------------------------------
 
 
-def append_jsonl_events(path: Path, events: Sequence[dict[str, Any]]) -> None:
-    """Append each event as one JSON line, flushing and fsyncing after every line (never rewriting)."""
+def _event_keys(event: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(``meta.dedupe_key``, ``event_id``) of an event: either one already stored means "already written"."""
+    meta = event.get("meta")
+    key = meta.get("dedupe_key") if isinstance(meta, Mapping) else None
+    event_id = event.get("event_id")
+    return (key if isinstance(key, str) else None), (event_id if isinstance(event_id, str) else None)
+
+
+def _jsonl_keys(path: Path) -> tuple[set[str], set[str]]:
+    """Every dedupe key and event id already in an events file (lines that are not JSON objects are skipped)."""
+    keys: set[str] = set()
+    ids: set[str] = set()
+    if not path.exists():
+        return keys, ids
+    with path.open("rb") as handle:
+        for raw in handle:
+            if b"dedupe_key" not in raw and b"event_id" not in raw:
+                continue
+            try:
+                record = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(record, dict):
+                key, event_id = _event_keys(record)
+                keys.update([key] if key else [])
+                ids.update([event_id] if event_id else [])
+    return keys, ids
+
+
+def _new_events(events: Sequence[dict[str, Any]], keys: set[str], ids: set[str]) -> list[dict[str, Any]]:
+    """The events whose dedupe key and event id are not stored yet (nor repeated within ``events``)."""
+    fresh = []
+    for event in events:
+        key, event_id = _event_keys(event)
+        if (key and key in keys) or (event_id and event_id in ids):
+            continue
+        keys.update([key] if key else [])
+        ids.update([event_id] if event_id else [])
+        fresh.append(event)
+    return fresh
+
+
+def append_jsonl_events(path: Path, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append each new event as one JSON line, flushing and fsyncing after every line (never rewriting).
+
+    Runs under an exclusive ``fcntl.flock`` on ``<events file>.lock`` and re-reads the stored dedupe keys and
+    event ids inside the lock, so concurrent writers never append the same follow-up or note twice.
+    Returns the events actually written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    needs_newline = path.exists() and path.stat().st_size > 0 and not path.read_bytes().endswith(b"\n")
-    with path.open("a", encoding="utf-8") as handle:
-        if needs_newline:
-            handle.write("\n")
-        for event in events:
-            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+    lock_path = path.with_name(path.name + ".lock")
+    lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        fresh = _new_events(events, *_jsonl_keys(path))
+        if not fresh:
+            return []
+        needs_newline = False
+        if path.exists() and path.stat().st_size > 0:
+            with path.open("rb") as existing:
+                existing.seek(-1, os.SEEK_END)
+                needs_newline = existing.read(1) != b"\n"
+        with path.open("a", encoding="utf-8") as handle:
+            if needs_newline:
+                handle.write("\n")
+            for event in fresh:
+                handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        return fresh
+    finally:
+        os.close(lock_fd)  # closing releases the lock
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------------
@@ -98,7 +159,8 @@ def _connect(uri: str) -> Any:
     try:
         return psycopg.connect(uri, connect_timeout=10)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+        # `from None`: the chained driver exception quotes the DSN; a printed chain would leak it
+        raise _driver_error(uri, "cannot connect to", exc) from None
 
 
 def init_postgres(uri: str) -> None:
@@ -109,12 +171,11 @@ def init_postgres(uri: str) -> None:
         try:
             connection.execute(CREATE_TABLES)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot create tables in {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
+            raise _driver_error(uri, "cannot create tables in", exc) from None
 
 
-def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> int:
-    """Insert records into ``incidents`` or ``incident_events`` in one transaction; returns the row count."""
-    import psycopg
+def _insert_rows(connection: Any, table: str, records: Iterable[dict[str, Any]]) -> int:
+    """INSERT records into ``incidents`` or ``incident_events`` on an open connection; returns the row count."""
     from psycopg.types.json import Jsonb
 
     columns = INCIDENT_COLUMNS if table == "incidents" else EVENT_COLUMNS
@@ -134,13 +195,21 @@ def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> 
         return 0
     placeholders = ", ".join(["%s"] * len(columns))
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608 - fixed names
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, rows)
+    return len(rows)
+
+
+def insert_postgres(uri: str, table: str, records: Iterable[dict[str, Any]]) -> int:
+    """Insert records into ``incidents`` or ``incident_events`` in one transaction; returns the row count."""
+    import psycopg
+
     with _connect(uri) as connection:
         try:
-            with connection.transaction(), connection.cursor() as cursor:
-                cursor.executemany(statement, rows)
+            with connection.transaction():
+                return _insert_rows(connection, table, records)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot write to {redact(uri)}: {str(exc).strip().splitlines()[0]}") from exc
-    return len(rows)
+            raise _driver_error(uri, "cannot write to", exc) from None
 
 
 def read_postgres(uri: str, schema: InputSchema) -> ReadResult:
@@ -157,9 +226,9 @@ def read_postgres(uri: str, schema: InputSchema) -> ReadResult:
             )
             rows = cursor.fetchall()
     except StoreError as exc:
-        raise UnreadableInputError(str(exc)) from exc
+        raise UnreadableInputError(str(exc)) from None
     except psycopg.Error as exc:
-        raise UnreadableInputError(f"{label}: {str(exc).strip().splitlines()[0]}") from exc
+        raise UnreadableInputError(f"{label}: {redact_error(exc, [uri])}") from None
     records, lines, raws = [], [], []
     for row in rows:
         record = {c: v for c, v in zip(columns, row[1:], strict=True) if v is not None}
@@ -171,19 +240,49 @@ def read_postgres(uri: str, schema: InputSchema) -> ReadResult:
     return ReadResult(frame, sorted([*items, *ts_items], key=lambda i: i.line))
 
 
-def append_events(*, events: Sequence[dict[str, Any]], uri: str | None, events_path: Path | None) -> None:
-    """Append events to the store they belong to: PostgreSQL (one transaction) or the JSONL events file."""
+def insert_postgres_events(uri: str, events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert new events into ``incident_events`` in one transaction under ``pg_advisory_xact_lock``,
+    re-checking inside the lock which dedupe keys and event ids are already stored. Returns the events
+    actually written."""
+    import psycopg
+
+    keys = sorted({k for e in events if (k := _event_keys(e)[0])})
+    ids = sorted({i for e in events if (i := _event_keys(e)[1])})
+    with _connect(uri) as connection:
+        try:
+            with connection.transaction():
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK_KEY,))
+                rows = connection.execute(
+                    "SELECT meta ->> 'dedupe_key', event_id FROM incident_events "
+                    "WHERE meta ->> 'dedupe_key' = ANY(%s) OR event_id = ANY(%s)",
+                    (keys, ids),
+                ).fetchall()
+                stored_keys = {r[0] for r in rows if r[0]}
+                stored_ids = {r[1] for r in rows if r[1]}
+                fresh = _new_events(events, stored_keys, stored_ids)
+                if fresh:
+                    _insert_rows(connection, "incident_events", fresh)
+        except psycopg.Error as exc:
+            raise _driver_error(uri, "cannot write to", exc) from None
+    return fresh
+
+
+def append_events(
+    *, events: Sequence[dict[str, Any]], uri: str | None, events_path: Path | None
+) -> list[dict[str, Any]]:
+    """Append new events to the store they belong to: PostgreSQL (one locked transaction) or the JSONL
+    events file (under a file lock). An event whose ``meta.dedupe_key`` or ``event_id`` is already stored is
+    not written again. Returns the events actually written."""
     if not events:
-        return
+        return []
     if uri is not None:
-        insert_postgres(uri, "incident_events", events)
-        return
+        return insert_postgres_events(uri, events)
     if events_path is None:
         raise StoreError("no events file to append to (the data source has no incident store)")
     try:
-        append_jsonl_events(events_path, events)
+        return append_jsonl_events(events_path, events)
     except OSError as exc:
-        raise StoreError(f"cannot append to {events_path}: {exc.strerror or exc}") from exc
+        raise StoreError(f"cannot append to {events_path}: {exc.strerror or exc}") from None
 
 
 def events_target(sources: DataSources) -> tuple[str | None, Path | None]:
