@@ -7,10 +7,20 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from analytics.buckets import BucketOptions, bucket_frame, buckets_json, shown_buckets
+from analytics.buckets import (
+    BucketOptions,
+    bucket_frame,
+    buckets_json,
+    severity_mix_expr,
+    severity_mix_json,
+    shown_buckets,
+)
 from analytics.digest import build_digest, parse_week, plan_followups, recurrence_watch, render_markdown
 from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, recurrence
@@ -138,6 +148,17 @@ def test_bucket_signatures_and_severity_mix_follow_the_seed(tmp_path: Path) -> N
     assert bucket["top_signatures"] == [{"signature": "aabbccdd", "count": 5}, {"signature": "11223344", "count": 2}]
     assert bucket["severity_mix"] == {"P0": 1, "P1": 2, "P2": 0, "P3": 0, "INFO": 1, "unknown": 2}
     assert sum(bucket["severity_mix"].values()) == bucket["counts"]["7d"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["P0", "P1", "P2", "P3", "INFO", "", "p1", "sev9", None]), max_size=40))
+def test_severity_mix_matches_a_plain_count(severities: list[str | None]) -> None:
+    frame = pl.DataFrame({"severity": severities}, schema={"severity": pl.Utf8})
+    mix = severity_mix_json(frame.select(severity_mix_expr().alias("mix")).item())
+    expected = {level: severities.count(level) for level in ("P0", "P1", "P2", "P3", "INFO")}
+    others = len(severities) - sum(expected.values())
+    assert mix == (expected | {"unknown": others} if others else expected)
+    assert sum(mix.values()) == len(severities)
 
 
 def week_records() -> list[dict]:
