@@ -30,7 +30,7 @@ if not misses_loaded and not feedback_loaded:
         "week-over-week view yet. See **Data & policy** for what was found."
     )
 else:
-    coverage = coverage_for(context, None)[0]
+    coverage = coverage_for(context)[0]
     trend = learning_trend(
         context.data.frame("misses"),
         context.data.frame("feedback"),
