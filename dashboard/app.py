@@ -1,11 +1,25 @@
-"""Triage Lens: Streamlit entrypoint — page config, the shared sidebar and the navigation registry."""
+"""Triage Lens: Streamlit entrypoint — page config, the shared sidebar and the navigation registry.
+
+A page that raises shows a short, friendly error box: no traceback, exception text or path reaches the
+browser (the full traceback goes to the terminal's log). ``TRIAGE_LENS_DEBUG=1`` lets exceptions through
+instead, for tests and development.
+"""
 
 from __future__ import annotations
+
+import logging
+import os
 
 import streamlit as st
 
 from dashboard.context import render_sidebar
 from dashboard.registry import PAGES
+
+PAGE_ERROR = (
+    "This page hit an unexpected problem and stopped. The other pages still work; the details are in the "
+    "terminal that runs the dashboard."
+)
+LOG = logging.getLogger("triage_lens.dashboard")
 
 st.set_page_config(page_title="Triage Lens", page_icon=":material/troubleshoot:", layout="wide")
 navigation = st.navigation(
@@ -14,5 +28,11 @@ navigation = st.navigation(
         for i, spec in enumerate(PAGES)
     ]
 )
-render_sidebar()
-navigation.run()
+try:
+    render_sidebar()
+    navigation.run()
+except Exception:  # st.stop / st.rerun are BaseExceptions and pass through
+    if os.environ.get("TRIAGE_LENS_DEBUG") == "1":
+        raise
+    LOG.exception("page %r failed", navigation.title)
+    st.error(PAGE_ERROR, icon=":material/error:")

@@ -146,5 +146,7 @@ def test_a_cut_preview_says_it_was_cut_at_a_line_boundary() -> None:
         "_Cut to 200 characters: the JSON summary has everything._\n"
     )
     slack = render_slack(hostile_summary(), max_chars=120)
-    assert slack == "*Weekly Incident Digest — 2026-W24*\n\n\n_Cut to 120 characters: the JSON summary has everything._\n"
+    assert (
+        slack == "*Weekly Incident Digest — 2026-W24*\n\n\n_Cut to 120 characters: the JSON summary has everything._\n"
+    )
     assert len(markdown) <= 200 and len(slack) <= 120

@@ -21,6 +21,7 @@ from tests.conftest import REPO, SAMPLE_DIR, write_lines
 APP = str(REPO / "dashboard" / "app.py")
 HOSTILE_PARAMS = ("data", "write", "policy", "now", "scenarios", "config", "events")
 
+
 def _evil_folder(tmp_path: Path) -> Path:
     evil = tmp_path / "evil"
     evil.mkdir()
