@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -21,7 +22,8 @@ PAGE_ERROR = (
 )
 LOG = logging.getLogger("triage_lens.dashboard")
 
-st.set_page_config(page_title="Triage Lens", page_icon=":material/troubleshoot:", layout="wide")
+# A bundled icon: a material-icon favicon would be fetched from Google's font CDN.
+st.set_page_config(page_title="Triage Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
 navigation = st.navigation(
     [
         st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path=spec.url_path, default=i == 0)
