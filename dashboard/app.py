@@ -24,6 +24,21 @@ LOG = logging.getLogger("triage_lens.dashboard")
 
 # A bundled icon: a material-icon favicon would be fetched from Google's font CDN.
 st.set_page_config(page_title="Triage Lens", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
+
+
+def _login_gate() -> None:
+    """With an ``[auth]`` section in ``.streamlit/secrets.toml`` (Streamlit's OIDC login), no page runs before the
+    visitor has logged in; without one the app is local-only and open (see README "Security")."""
+    if not (st.secrets.load_if_toml_exists() and "auth" in st.secrets):
+        return
+    if not st.user.get("is_logged_in", False):
+        st.title("Triage Lens")
+        st.caption("Log in to see the dashboard.")
+        st.button("Log in", on_click=st.login, type="primary")
+        st.stop()
+
+
+_login_gate()
 navigation = st.navigation(
     [
         st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path=spec.url_path, default=i == 0)

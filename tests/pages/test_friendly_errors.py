@@ -42,3 +42,20 @@ def test_debug_mode_lets_the_exception_through_and_the_config_still_redacts_it(m
     assert len(app.exception) == 1
     assert SECRET not in app.exception[0].value and "redacted" in app.exception[0].value
     assert not app.exception[0].stack_trace
+
+
+def test_with_oidc_configured_no_page_runs_before_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(str(REPO / "dashboard" / "app.py"), default_timeout=60)
+    app.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "triage-lens",
+        "client_secret": "s",
+        "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+    }
+    app.run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Triage Lens"]
+    assert [b.label for b in app.button] == ["Log in"]
+    assert not app.sidebar.selectbox  # no sidebar filters, no page
