@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from analytics.buckets import (
     shown_buckets,
 )
 from analytics.learning import week_label, week_start
-from analytics.markdown import escape_markdown
+from analytics.markdown import code_span, escape_markdown, escape_slack, slack_code
 from analytics.policy import Policy
 from analytics.recurrence import SIGNATURE_PREFIX, RecurrenceOptions, in_window, level_expr, recurrence, top_counts
 from analytics.schemas import SEVERITIES
@@ -124,55 +125,104 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
     return Digest(label, summary, render_markdown(summary, max_chars=policy.digest.markdown_max_chars))
 
 
-def render_markdown(summary: dict[str, Any], *, max_chars: int) -> str:
-    """The digest as Markdown, every user-supplied text escaped, cut to ``max_chars`` with a visible note."""
-    e = escape_markdown
+CUT_NOTE_END = ": the JSON summary has everything."
+
+
+def is_cut(text: str) -> bool:
+    """Whether a rendered digest was cut to ``markdown_max_chars`` (it then ends with the cut note)."""
+    return text.rstrip("\n").endswith(CUT_NOTE_END + "_")
+
+
+@dataclass(frozen=True)
+class _Flavor:
+    """How one output format writes the digest's pieces: prose, ids/keys, emphasis, headings, bullets."""
+
+    prose: Callable[[object], str]
+    code: Callable[[object], str]
+    bold: Callable[[str], str]
+    heading: Callable[[int, str], str]
+    bullet: str
+    note: Callable[[str], str]
+
+
+MARKDOWN = _Flavor(
+    prose=escape_markdown,
+    code=code_span,
+    bold=lambda t: f"**{t}**",
+    heading=lambda level, t: f"{'#' * level} {t}",
+    bullet="- ",
+    note=lambda t: f"_{t}_",
+)
+SLACK = _Flavor(
+    prose=escape_slack,
+    code=slack_code,
+    bold=lambda t: f"*{t}*",
+    heading=lambda level, t: f"*{t}*",
+    bullet="• ",
+    note=lambda t: f"_{t}_",
+)
+
+
+def _minute(text: object) -> str:
+    """A stored or ISO timestamp to the minute with its zone (``2026-11-14 21:27 UTC``); other text unchanged."""
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return str(text)
+    if moment.tzinfo is None:
+        return str(text)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _render(summary: dict[str, Any], flavor: _Flavor, *, max_chars: int) -> str:
+    p, c, b, h, li = flavor.prose, flavor.code, flavor.bold, flavor.heading, flavor.bullet
+    mix = summary["severity_mix"]
     lines = [
-        f"# Weekly Incident Digest — {summary['week']}",
+        h(1, f"Weekly Incident Digest — {summary['week']}"),
         "",
-        f"As of {summary['as_of']}: **{summary['recent_7d_count']}** incidents in the last 7 days, "
-        f"**{summary['open_incidents_count']}** open.",
+        f"As of {_minute(summary['as_of'])}: {b(str(summary['recent_7d_count']))} incidents in the last 7 days, "
+        f"{b(str(summary['open_incidents_count']))} open.",
         "",
-        "## Severity mix (last 7 days)",
+        h(2, "Severity mix (last 7 days)"),
         "",
-        "| " + " | ".join(summary["severity_mix"]) + " |",
-        "|" + "---|" * len(summary["severity_mix"]),
-        "| " + " | ".join(str(v) for v in summary["severity_mix"].values()) + " |",
+        " · ".join(f"{level} {b(str(n))}" for level, n in mix.items()),
         "",
     ]
     for rec in summary["recurrence"]:
         zone = rec["high_recurrence"] + rec["warn_recurrence"]
-        lines += [f"## Recurrence, last {rec['window_days']} days", ""]
+        lines += [h(2, f"Recurrence, last {rec['window_days']} days"), ""]
         if not zone:
             lines.append("Nothing recurring above the warn thresholds.")
         for entry in zone:
-            name = f"signature `{entry['prefix']}`" if entry["type"] == "signature" else f"kind {e(entry['key'])}"
-            lines.append(f"- **{entry['level']}** — {name}: {entry['count']} incidents. {e(entry['recommendation'])}")
+            name = f"signature {c(entry['prefix'])}" if entry["type"] == "signature" else f"kind {c(entry['key'])}"
+            advice = f" {p(entry['recommendation'])}" if entry["recommendation"] else ""
+            lines.append(f"{li}{b(entry['level'])} — {name}: {entry['count']} incidents.{advice}")
         lines.append("")
-    lines += ["## Root-cause buckets", ""]
-    if summary["buckets"]:
-        lines += ["| bucket | 7d | 30d | open | high | last seen |", "|---|---|---|---|---|---|"]
-        for b in summary["buckets"]:
-            lines.append(
-                f"| {e(b['bucket_key'])} | {b['counts']['7d']} | {b['counts']['30d']} | {b['counts']['open']} | "
-                f"{'yes' if b['high'] else ''} | {b['last_seen'] or ''} |"
-            )
-    else:
+    lines += [h(2, "Root-cause buckets"), ""]
+    for bucket in summary["buckets"]:
+        counts = bucket["counts"]
+        seen = f" · last seen {p(_minute(bucket['last_seen']))}" if bucket["last_seen"] else ""
+        level = f" {b('high')}" if bucket["high"] else ""
+        lines.append(
+            f"{li}{c(bucket['bucket_key'])}{level} — 7d {counts['7d']} · 30d {counts['30d']} · open {counts['open']}"
+            f"{seen}"
+        )
+    if not summary["buckets"]:
         lines.append("No bucket above the thresholds.")
-    lines += ["", "## Recommendations", ""]
-    lines += [f"- {e(r)}" for r in summary["recommendations"]] or ["- None this week."]
-    lines += ["", "## Incidents this week", ""]
+    lines += ["", h(2, "Recommendations"), ""]
+    lines += [f"{li}{p(r)}" for r in summary["recommendations"]] or [f"{li}None this week."]
+    lines += ["", h(2, "Incidents this week"), ""]
     lines += [
-        f"- **{e(i['severity'] or '?')}** {e(i['title'] or i['id'])} — {e(i['service'])}, {e(i['status'] or '?')}, "
-        f"{e(i['started_at'])} (`{e(i['id'])}`)"
+        f"{li}{b(p(i['severity'] or '?'))} {p(i['title'] or i['id'])} — {c(i['service'] or '?')}, "
+        f"{p(i['status'] or '?')}, {p(_minute(i['started_at']))} ({c(i['id'])})"
         for i in summary["incidents"]
-    ] or ["- None."]
+    ] or [f"{li}None."]
     text = "\n".join(lines) + "\n"
     if len(text) <= max_chars:
         return text
-    note = f"\n\n_… digest truncated to {max_chars} characters; the JSON summary has everything._\n"
+    note = "\n" + flavor.note(f"Cut to {max_chars:,} characters{CUT_NOTE_END}") + "\n"
     cut = text[: max(0, max_chars - len(note))]
-    cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
+    cut = cut[: cut.rfind("\n") + 1] if "\n" in cut else ""
     return cut + note
 
 
@@ -181,6 +231,24 @@ def artifact_files(digest: Digest) -> list[tuple[str, bytes]]:
     ``<out>/weekly/`` by ``triage_lens.sources.scenario_files.write_digest_artifacts``)."""
     summary = json.dumps(digest.summary, indent=2, ensure_ascii=False) + "\n"
     return [(f"{digest.week}.md", digest.markdown.encode("utf-8")), (f"{digest.week}.json", summary.encode("utf-8"))]
+
+
+def render_markdown(summary: dict[str, Any], *, max_chars: int) -> str:
+    """The digest as Markdown (the page and the ``.md`` file): ids, keys and service names in code spans (a
+    longer fence when they hold backticks, never a backslash inside), prose Markdown-escaped with auto-links
+    broken; cut at a line boundary to ``max_chars`` with a visible note saying so."""
+    return _render(summary, MARKDOWN, max_chars=max_chars)
+
+
+def render_slack(summary: dict[str, Any], *, max_chars: int) -> str:
+    """The digest as Slack mrkdwn (paste into a message): ``*bold*`` headings, ``•`` bullets, ids in inline code,
+    prose with only ``&``, ``<``, ``>`` escaped and auto-links broken; cut like the Markdown."""
+    return _render(summary, SLACK, max_chars=max_chars)
+
+
+def slack_bytes(digest: Digest, *, max_chars: int) -> bytes:
+    """The Slack download: the digest as mrkdwn, UTF-8."""
+    return render_slack(digest.summary, max_chars=max_chars).encode("utf-8")
 
 
 # --- follow-ups --------------------------------------------------------------------------------------------

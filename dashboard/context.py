@@ -22,7 +22,14 @@ from analytics.policy import Policy, PolicyError
 from analytics.timeparse import format_utc
 from dashboard.formatting import escape_markdown
 from triage_lens.sources.config import load_policy, policy_from_yaml
-from triage_lens.sources.loading import DataSources, LoadedData, SourceError, load_all, resolve_sources
+from triage_lens.sources.loading import (
+    BUNDLED_SAMPLE_DIR,
+    DataSources,
+    LoadedData,
+    SourceError,
+    load_all,
+    resolve_sources,
+)
 
 T = TypeVar("T")
 RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90, "all": None}
@@ -107,12 +114,15 @@ def _policy_for(sources: DataSources) -> tuple[Policy, str | None, bool]:
         return Policy(), f"{exc} — using the default policy", False
 
 
-def _resolve(data_arg: str | None) -> tuple[DataSources, str | None]:
+def _resolve() -> tuple[DataSources, str | None]:
+    """The data source fixed when the server started: ``TRIAGE_LENS_DATA`` (what ``triage-lens dashboard
+    --data`` sets), else ``./triage-lens.yaml``, ``~/.opensre`` or the bundled sample. Nothing the browser
+    sends (URL parameters, widgets) chooses a path, a policy file or write mode."""
     env = os.environ
     try:
         return (
             resolve_sources(
-                data_arg,
+                None,
                 env.get("TRIAGE_LENS_POLICY"),
                 env.get("TRIAGE_LENS_NOW"),
                 env.get("TRIAGE_LENS_WRITE", "") in ("1", "true"),
@@ -120,16 +130,13 @@ def _resolve(data_arg: str | None) -> tuple[DataSources, str | None]:
             None,
         )
     except SourceError as exc:
-        if data_arg is None:
-            # Even the defaults failed (say a broken TRIAGE_LENS_POLICY): fall back to the bundled sample.
-            return resolve_sources(None, None, None, environ={}), str(exc)
-        fallback, second = _resolve(None)
-        return fallback, str(exc) + (f"; {second}" if second else "")
+        # The start-up source failed (say a broken TRIAGE_LENS_POLICY): fall back to the bundled sample.
+        return resolve_sources(str(BUNDLED_SAMPLE_DIR), None, None, environ={}), str(exc)
 
 
-def build_context(data_arg: str | None, filters: Filters) -> AppContext:
-    """Resolve sources, load policy and data (cached) and bundle them with the filters."""
-    sources, source_error = _resolve(data_arg)
+def build_context(filters: Filters) -> AppContext:
+    """Resolve the start-up sources, load policy and data (cached) and bundle them with the filters."""
+    sources, source_error = _resolve()
     policy, policy_error, overridden = _policy_for(sources)
     policy_key = hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
     cached = _load_cached(sources, _fingerprint(sources), policy_key, policy)
@@ -159,16 +166,6 @@ def render_sidebar() -> AppContext:
     """Sidebar: data source with the sample banner, time range and service filters (kept in the URL)."""
     params = st.query_params
     sidebar = st.sidebar
-    data_arg = params.get("data") or None
-    entered = sidebar.text_input(
-        "Data source",
-        value=data_arg or "",
-        key="sidebar_data_source",
-        placeholder="folder or triage-lens.yaml (empty = default)",
-        help="A data folder or a triage-lens.yaml config. Empty uses TRIAGE_LENS_DATA, ./triage-lens.yaml, "
-        "~/.opensre or the bundled sample, in that order.",
-    ).strip()
-    data_arg = entered or None
     range_key = params.get("range", DEFAULT_RANGE)
     if range_key not in RANGE_CHOICES:
         range_key = DEFAULT_RANGE
@@ -179,7 +176,7 @@ def render_sidebar() -> AppContext:
         key="sidebar_time_range",
         help="Rows in (now − range, now]. 'all' applies no time filter.",
     )
-    context = build_context(data_arg, Filters(range_key))
+    context = build_context(Filters(range_key))
     services_available = _services(context.data)
     chosen = [s for s in _query_list("service") if s in services_available]
     services = sidebar.multiselect(
@@ -213,14 +210,12 @@ def render_sidebar() -> AppContext:
         sidebar.info("A what-if policy is active for this session (Data & policy page).")
 
     new_params: dict[str, str | list[str]] = dict(context.filters.query_params())
-    if data_arg:
-        new_params["data"] = data_arg
     _sync_query_params(new_params)
     st.session_state[CONTEXT_KEY] = context
     return context
 
 
-SIDEBAR_PARAMS = ("data", "range", "service")
+SIDEBAR_PARAMS = ("range", "service")  # view state only: no parameter names a file or a mode
 
 
 def _sync_query_params(wanted: dict[str, str | list[str]]) -> None:
@@ -282,7 +277,7 @@ def current_context() -> AppContext:
         return context
     range_key = st.query_params.get("range", DEFAULT_RANGE)
     filters = Filters(range_key if range_key in RANGE_CHOICES else DEFAULT_RANGE, tuple(_query_list("service")))
-    return build_context(st.query_params.get("data") or None, filters)
+    return build_context(filters)
 
 
 def _services(data: LoadedData) -> list[str]:

@@ -52,9 +52,10 @@ def weeks_for_range(context: AppContext, misses: pl.LazyFrame) -> int:
     return max(2, min(104, weeks))
 
 
-def coverage_for(context: AppContext, folder_text: str | None) -> tuple[pl.LazyFrame | None, list[str], Path | None]:
-    """Coverage from the scenarios folder typed on the page, else the config's ``scenarios_dir``."""
-    folder = Path(folder_text).expanduser() if folder_text else context.sources.scenarios_dir
+def coverage_for(context: AppContext) -> tuple[pl.LazyFrame | None, list[str], Path | None]:
+    """Coverage from the scenarios folder fixed at start-up (the config's ``scenarios_dir``, else the data
+    folder's ``scenarios/``); nothing typed in the browser chooses a folder."""
+    folder = context.sources.scenarios_dir
     if folder is None:
         return None, [], None
     if not folder.is_dir():

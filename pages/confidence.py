@@ -176,7 +176,8 @@ if chosen:
     with st.container(border=True):
         st.markdown(
             f"**{escape_markdown(row['alert_name'] or 'unknown alert')}** · score {row['score']} · "
-            f"band **{row['band']}** · gate {row['gate'] or 'not evaluated'} · rating {row['rating'] or 'unrated'}"
+            f"band **{escape_markdown(row['band'])}** · gate {escape_markdown(row['gate'] or 'not evaluated')} · "
+            f"rating {escape_markdown(row['rating'] or 'unrated')}"
         )
         st.markdown("**Root cause as shown**")
         st.text(row["root_cause"] or "—")

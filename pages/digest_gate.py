@@ -9,9 +9,10 @@ from datetime import timedelta
 import polars as pl
 import streamlit as st
 
-from analytics.digest import build_digest, default_week, parse_week, recurrence_watch
+from analytics.digest import build_digest, default_week, is_cut, parse_week, recurrence_watch, slack_bytes
 from analytics.learning import week_label
 from dashboard.context import current_context, set_url_param, url_param
+from dashboard.formatting import escape_markdown
 
 context = current_context()
 st.title("Digest & gate")
@@ -32,9 +33,17 @@ chosen = st.selectbox(
 )
 set_url_param("week", chosen, weeks[0])
 digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy)
-left, right = st.columns(2)
+max_chars = context.policy.digest.markdown_max_chars
+left, middle, right = st.columns(3)
 left.download_button(
     "Download digest (.md)", data=digest.markdown.encode("utf-8"), file_name=f"{digest.week}.md", mime="text/markdown"
+)
+middle.download_button(
+    "Download for Slack (.txt)",
+    data=slack_bytes(digest, max_chars=max_chars),
+    file_name=f"{digest.week}.slack.txt",
+    mime="text/plain",
+    help="Slack mrkdwn: paste into a message as is.",
 )
 right.download_button(
     "Download summary (.json)",
@@ -42,8 +51,13 @@ right.download_button(
     file_name=f"{digest.week}.json",
     mime="application/json",
 )
+if is_cut(digest.markdown):
+    st.caption(
+        f"This digest is longer than the policy's `markdown_max_chars` ({max_chars:,}): the preview, the .md "
+        "and the Slack text are cut at a line and say so at the end; the JSON summary is complete."
+    )
 with st.container(border=True):
-    st.markdown(digest.markdown)  # every user-supplied text in it is escaped by the digest builder
+    st.markdown(digest.markdown)  # ids in code spans, every other user-supplied text escaped (analytics.markdown)
 
 st.subheader("Release gate: recurrence_watch")
 watch = context.policy.release_gate.recurrence_watch
@@ -68,7 +82,7 @@ verdict = "SKIPPED" if result["skipped"] else ("PASS" if result["pass"] else "BL
 color = {"PASS": "green", "BLOCKED": "red", "SKIPPED": "gray"}[verdict]
 st.markdown(f"### :{color}[{verdict}] · mode {result['mode']}")
 for message in result["messages"]:
-    st.write(message)
+    st.markdown(escape_markdown(message))
 st.caption(
     "Strict blocks when a signature or kind is in the high zone in any window and the worst severity seen is in "
     f"{', '.join(watch.fail_on_severity_in)}; warn never blocks; off skips. CI: "

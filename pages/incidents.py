@@ -75,10 +75,15 @@ if related is None:
 target = (
     context.data.frame("incidents").filter(pl.col("id") == chosen).sort("_line").head(1).collect().row(0, named=True)
 )
-st.subheader(f"Related to {target['id']}")
+st.subheader(f"Related to {escape_markdown(target['id'])}")
 st.markdown(
-    f"**{escape_markdown(target['title'] or '')}** · {escape_markdown(target['service'])} · {target['kind']} · "
-    f"{target['severity'] or '?'} · {target['status'] or '?'} · started {target['started_at_text']}"
+    " · ".join(
+        [
+            f"**{escape_markdown(target['title'] or '')}**",
+            *(escape_markdown(target[c] or "?") for c in ("service", "kind", "severity", "status")),
+            f"started {escape_markdown(target['started_at_text'] or '?')}",
+        ]
+    )
 )
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
@@ -135,8 +140,8 @@ if cluster is None:
     st.caption("Not linked to any other incident strongly enough to form a cluster.")
 else:
     st.caption(
-        f"{cluster['cluster_id']}: {cluster['size']} incidents, {escape_markdown(', '.join(cluster['services']))}; "
-        f"kinds {', '.join(cluster['kinds'])}; "
+        f"{escape_markdown(cluster['cluster_id'])}: {cluster['size']} incidents, "
+        f"{escape_markdown(', '.join(cluster['services']))}; kinds {escape_markdown(', '.join(cluster['kinds']))}; "
         f"{cluster['first_started']:%Y-%m-%d} → {cluster['last_started']:%Y-%m-%d}."
     )
     st.dataframe(pl.DataFrame({"incident": cluster["incident_ids"]}), hide_index=True, height=200)

@@ -82,7 +82,7 @@ st.caption(
 st.subheader("Recurring pairs")
 in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
 pairs = (
-    lifecycle(context, coverage_for(context, None)[0])
+    lifecycle(context, coverage_for(context)[0])
     .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
     .sort(["in_range", "count"], descending=True)
 )

@@ -30,7 +30,7 @@ if not misses_loaded and not feedback_loaded:
         "week-over-week view yet. See **Data & policy** for what was found."
     )
 else:
-    coverage = coverage_for(context, None)[0]
+    coverage = coverage_for(context)[0]
     trend = learning_trend(
         context.data.frame("misses"),
         context.data.frame("feedback"),
@@ -164,7 +164,7 @@ if incidents_input.available:
     incident_tiles = st.columns(2)
     with incident_tiles[0].container(border=True):
         st.metric("Open incidents", f"{open_count:,}", help=f"Status in {', '.join(open_statuses)}, any start time.")
-        st.caption(f"Worst open severity: {worst or '—'}")
+        st.caption(f"Worst open severity: {escape_markdown(worst or '—')}")
         st.page_link(
             PAGES_BY_SCRIPT["incidents.py"].path.as_posix(),
             label="Open Incidents",

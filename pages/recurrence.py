@@ -11,7 +11,7 @@ from analytics.digest import build_digest, default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, recurrence
 from dashboard.context import current_context
 from dashboard.exports import csv_bytes, download_name
-from dashboard.formatting import escape_markdown
+from dashboard.formatting import code_span, escape_markdown
 from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
 
 LEVEL_BADGES = {"high": "▲ high", "warn": "● warn"}
@@ -52,7 +52,8 @@ for tab, days in zip(tabs, context.policy.recurrence.windows_days, strict=True):
         zone = result["high_recurrence"] + result["warn_recurrence"]
         for entry in zone:
             is_signature = entry["type"] == "signature"
-            name = f"signature `{entry['prefix']}`" if is_signature else f"kind **{escape_markdown(entry['key'])}**"
+            key = escape_markdown(entry["key"])
+            name = f"signature {code_span(entry['prefix'])}" if is_signature else f"kind **{key}**"
             advice = escape_markdown(entry["recommendation"])
             st.markdown(f"- {LEVEL_BADGES[entry['level']]} · {name} · {entry['count']} — {advice}")
 

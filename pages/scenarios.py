@@ -90,20 +90,14 @@ else:
 
 # --- coverage ----------------------------------------------------------------------------------------------
 st.subheader("Coverage")
-folder_text = st.text_input(
-    "Scenarios folder",
-    value=url_param("scenarios", "") or "",
-    placeholder=str(context.sources.scenarios_dir or "e.g. tests/benchmarks/production_misses"),
-    help="A folder of exported scenarios (any depth). Empty uses `scenarios_dir` from the config.",
-).strip()
-set_url_param("scenarios", folder_text or None)
-coverage, problems, folder = coverage_for(context, folder_text or None)
+coverage, problems, folder = coverage_for(context)
 for problem in problems:
     st.warning(escape_markdown(problem))
 if coverage is None:
     st.info(
-        "Point to a scenarios folder (or set `scenarios_dir` in `triage-lens.yaml`) to see which recurring pairs "
-        "are covered by a regression scenario, how long coverage took and whether the fix held."
+        "No scenarios folder: set `scenarios_dir` in `triage-lens.yaml` (or keep a `scenarios/` folder in the data "
+        "folder) and restart the dashboard to see which recurring pairs are covered by a regression scenario, how "
+        "long coverage took and whether the fix held."
     )
     st.stop()
 

@@ -118,6 +118,22 @@ def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8599"
+    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert options["--client.showErrorDetails"] == "none"
+    assert options["--client.toolbarMode"] == "minimal"
+    assert options["--browser.gatherUsageStats"] == "false"
     assert env["TRIAGE_LENS_DATA"] == str(SAMPLE_DIR)
     assert env["TRIAGE_LENS_NOW"] == "2026-11-16T10:00:00Z"
     assert "TRIAGE_LENS_WRITE" not in env
+
+
+def test_dashboard_options_equal_the_repository_streamlit_config() -> None:
+    import tomllib
+
+    from tests.conftest import REPO
+    from triage_lens.cli.dashboard import STREAMLIT_OPTIONS
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    flat = {f"{section}.{key}": value for section, values in config.items() for key, value in values.items()}
+    assert flat.pop("server.address") == "127.0.0.1"
+    assert {k: str(v).lower() for k, v in flat.items()} == STREAMLIT_OPTIONS

@@ -184,11 +184,11 @@ def test_digest_is_deterministic_escaped_and_cut(tmp_path: Path) -> None:
     second = build_digest(frame, week_monday=parse_week("2026-W24"), policy=POLICY)
     assert first.markdown == second.markdown and first.summary == second.summary
     assert first.markdown.startswith("# Weekly Incident Digest — 2026-W24\n")
-    assert "<b>" not in first.markdown and "\\<b\\>" in first.markdown and "\\[x\\]\\(javascript" in first.markdown
+    assert "<b>" not in first.markdown and "\\<b\\>" in first.markdown and "\\[x\\](javascript" in first.markdown
     assert first.summary["open_incidents_count"] == 1 and first.summary["recent_7d_count"] == 6
     assert first.summary["buckets"][0]["high"] is True  # one signature reaches the signature high of 6
     short = render_markdown(first.summary, max_chars=300)
-    assert len(short) <= 300 and "digest truncated to 300 characters" in short
+    assert len(short) <= 300 and short.endswith("_Cut to 300 characters: the JSON summary has everything._\n")
 
 
 def test_digest_recent_7d_count_is_the_listed_week(tmp_path: Path) -> None:

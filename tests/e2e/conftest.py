@@ -49,6 +49,7 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = dict(os.environ)
     env.update(
         TRIAGE_LENS_DATA=str(SAMPLE_DIR),
+        TRIAGE_LENS_DEBUG="1",  # a page that raises shows Streamlit's (redacted) exception box, which tests catch
         XDG_CACHE_HOME=str(tmp_path_factory.mktemp("browser-cache")),
     )
     log = tmp_path_factory.mktemp("streamlit") / "server.log"

@@ -11,6 +11,16 @@ import click
 from triage_lens.cli.common import GlobalOptions, global_options, policy_for, resolve
 from triage_lens.resources import app_script
 
+# The same safe options as the repository's .streamlit/config.toml (a test keeps them equal): an installed wheel
+# runs from any folder, where that file is not read.
+STREAMLIT_OPTIONS: dict[str, str] = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "client.showErrorDetails": "none",
+    "client.showErrorLinks": "false",
+    "client.toolbarMode": "minimal",
+}
+
 
 @click.command()
 @click.option("--port", default=8501, show_default=True, type=int)
@@ -42,10 +52,7 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
         address,
         "--server.port",
         str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
+        *(part for name, value in STREAMLIT_OPTIONS.items() for part in (f"--{name}", value)),
     ]
     click.echo(f"Triage Lens on http://{address}:{port} — {sources.describe()}", err=True)
     sys.exit(subprocess.call(command, env=env))
