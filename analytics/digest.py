@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from analytics.buckets import BucketOptions, bucket_frame, bucket_json, bucket_key_expr, shown_buckets
+from analytics.clock import ClockRangeError, check_now
 from analytics.learning import week_label, week_start
 from analytics.markdown import escape_markdown
 from analytics.policy import Policy
@@ -39,7 +40,10 @@ def parse_week(label: str) -> datetime:
         day = datetime.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError as exc:
         raise WeekError(f"--week: {label!r} is not an ISO week ({exc})") from exc
-    return day.replace(tzinfo=UTC)
+    try:
+        return check_now(day.replace(tzinfo=UTC), "--week")
+    except ClockRangeError as exc:
+        raise WeekError(str(exc)) from None
 
 
 def default_week(now: datetime) -> datetime:

@@ -12,6 +12,7 @@ import click
 import polars as pl
 
 from analytics.buckets import BucketOptions, buckets_json
+from analytics.clock import MAX_WINDOW_DAYS
 from analytics.correlation import CorrelationOptions, clusters, clusters_json, correlate_json, related_incidents
 from analytics.digest import (
     GateUsageError,
@@ -132,7 +133,7 @@ def clusters_command(options: GlobalOptions, min_size: int, as_json: bool) -> No
 
 
 @incidents.command("recurrence")
-@click.option("--window-days", default=7, show_default=True, type=click.IntRange(min=1))
+@click.option("--window-days", default=7, show_default=True, type=click.IntRange(min=1, max=MAX_WINDOW_DAYS))
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @click.pass_obj
@@ -157,7 +158,7 @@ def recurrence_command(options: GlobalOptions, window_days: int, as_json: bool) 
 
 @incidents.command("buckets")
 @click.option("--service", default=None, help="Only this service.")
-@click.option("--window-days", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--window-days", default=30, show_default=True, type=click.IntRange(min=1, max=MAX_WINDOW_DAYS))
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @click.pass_obj
