@@ -28,6 +28,7 @@ from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from triage_lens.sources.loading import LoadedData
+from triage_lens.sources.redaction import redact
 from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
@@ -274,7 +275,7 @@ def gate_command(options: GlobalOptions, service: str, profile: str | None, mode
             chosen_profile,
             mode or watch.profiles.get(chosen_profile),
             skipped=True,
-            messages=[f"not evaluated: {type(exc).__name__}: {exc}"],
+            messages=[f"not evaluated: {type(exc).__name__}: {redact(str(exc))}"],
         )
     if as_json:
         emit_json(result)
@@ -316,5 +317,5 @@ def store_init(dsn: str, from_dir: Path | None) -> None:
                     click.echo(f"copied {insert_postgres(dsn, table, records)} rows from {path} into {table}")
     except StoreError as exc:
         fail(str(exc), 1)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         fail(f"--from: {exc}", 2)

@@ -452,7 +452,7 @@ def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
     try:
         result = read_postgres(uri, schema)
     except UnreadableInputError as exc:
-        return LoadedInput(schema.name, None, empty_frame(schema).lazy(), error=str(exc), uri=redact(uri))
+        return LoadedInput(schema.name, None, empty_frame(schema).lazy(), error=redact(str(exc)), uri=redact(uri))
     return LoadedInput(schema.name, None, result.frame.lazy(), result.frame.height, result.items, uri=redact(uri))
 
 
