@@ -25,6 +25,7 @@ from analytics.buckets import (
     severity_mix_json,
     shown_buckets,
 )
+from analytics.clock import ClockRangeError, check_now
 from analytics.learning import week_label, week_start
 from analytics.markdown import code_span, escape_markdown, escape_slack, slack_code
 from analytics.policy import Policy
@@ -49,7 +50,10 @@ def parse_week(label: str) -> datetime:
         day = datetime.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
     except ValueError as exc:
         raise WeekError(f"--week: {label!r} is not an ISO week ({exc})") from exc
-    return day.replace(tzinfo=UTC)
+    try:
+        return check_now(day.replace(tzinfo=UTC), "--week")
+    except ClockRangeError as exc:
+        raise WeekError(str(exc)) from None
 
 
 def week_expr(week_monday: datetime) -> pl.Expr:

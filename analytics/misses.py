@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from analytics.clock import EARLIEST, before
 from analytics.schemas import TAXONOMIES
 from analytics.timeparse import parse_timestamp
 
@@ -25,6 +26,7 @@ _UNITS = {"d": "days", "h": "hours", "w": "weeks"}
 DEFAULT_LIST_LIMIT = 50
 DEFAULT_TOP = 10
 DEFAULT_EXPORT_SINCE = "7d"
+MAX_ROWS = 2**32 - 1  # --limit / --top beyond this mean "all" (Polars takes at most a 64-bit count)
 
 
 class UsageError(ValueError):
@@ -42,8 +44,15 @@ def parse_since(spec: str, now: datetime) -> datetime | None:
     match = _SINCE_RE.match(spec)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
-        return now - timedelta(**{_UNITS[unit]: amount})
-    parsed = parse_timestamp(spec) if spec.strip() else None
+        try:
+            delta = timedelta(**{_UNITS[unit]: amount})
+        except OverflowError:
+            return EARLIEST  # longer than any calendar: since the beginning
+        return before(now, delta)
+    try:
+        parsed = parse_timestamp(spec) if spec.strip() else None
+    except (OverflowError, ValueError):
+        raise UsageError(f"--since: {spec!r} is outside the dates this tool can represent") from None
     if parsed is None:
         raise UsageError(f"--since: expected a duration like 7d, 24h, 2w or an ISO-8601 timestamp, got {spec!r}")
     return parsed
@@ -96,7 +105,7 @@ def newest_first(misses: pl.LazyFrame) -> pl.LazyFrame:
 
 def list_misses(misses: pl.LazyFrame, *, limit: int = DEFAULT_LIST_LIMIT) -> pl.LazyFrame:
     """``misses list``: the newest ``limit`` rows (``limit <= 0`` → none)."""
-    return newest_first(misses).head(max(limit, 0))
+    return newest_first(misses).head(min(max(limit, 0), MAX_ROWS))
 
 
 @dataclass(frozen=True)
@@ -175,7 +184,7 @@ def top_groups(misses: pl.LazyFrame, *, top: int = DEFAULT_TOP) -> pl.DataFrame:
     keys = (
         grouping_key_counts(misses)
         .sort(["count", "newest_ts", "first_line"], descending=[True, True, False])
-        .head(top)
+        .head(min(top, MAX_ROWS))
         .with_row_index("index", offset=1)
         .with_columns(pl.col("index").cast(pl.Int64))
     )

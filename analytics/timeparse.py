@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from analytics.clock import check_now, supported_range
+
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
 # Epoch values above this are milliseconds (DATA.md: "a value above 1e11 is milliseconds").
@@ -158,12 +160,19 @@ def parse_timestamp_series(texts: pl.Series, *, allow_epoch: bool = False) -> pl
     return parsed.alias(name)
 
 
-def parse_cli_time(value: str) -> datetime:
-    """Parse a ``--now``-style ISO value; raises ValueError naming the bad text."""
-    parsed = parse_timestamp(value)
+def parse_cli_time(value: str, what: str = "--now") -> datetime:
+    """Parse a ``--now``-style ISO value inside the supported clock range.
+
+    Raises ValueError naming ``what`` and the bad text (unparsable, or outside
+    :func:`analytics.clock.supported_range`).
+    """
+    try:
+        parsed = parse_timestamp(value)
+    except (OverflowError, ValueError):  # a date that leaves Python's range after its offset
+        raise ValueError(f"{what}: {value!r} is outside the supported range {supported_range()}") from None
     if parsed is None:
-        raise ValueError(f"not an ISO-8601 timestamp: {value!r}")
-    return parsed
+        raise ValueError(f"{what}: not an ISO-8601 timestamp: {value!r}")
+    return check_now(parsed, what)
 
 
 def format_utc(moment: datetime) -> str:

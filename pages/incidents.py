@@ -155,8 +155,10 @@ else:
     if st.button("Append note", disabled=not text.strip()):
         uri, path = events_target(context.sources)
         try:
-            append_events(events=[note_event(chosen, text.strip(), format_utc(context.now))], uri=uri, events_path=path)
+            written = append_events(
+                events=[note_event(chosen, text.strip(), format_utc(context.now))], uri=uri, events_path=path
+            )
         except StoreError as exc:
             st.error(escape_markdown(exc))
         else:
-            st.success("Note appended.")
+            st.success("Note appended." if written else "This note is already recorded.")

@@ -120,8 +120,12 @@ else:
         if st.button(f"Create {len(events)} follow-up(s)", type="primary"):
             uri, path = events_target(context.sources)
             try:
-                append_events(events=events, uri=uri, events_path=path)
+                written = append_events(events=events, uri=uri, events_path=path)  # re-checked under a lock
             except StoreError as exc:
                 st.error(escape_markdown(exc))
             else:
-                st.success(f"Created {len(events)} follow-up(s) for {digest.week}.")
+                already = len(events) - len(written)
+                st.success(
+                    f"Created {len(written)} follow-up(s) for {digest.week}."
+                    + (f" {already} already existed (created meanwhile by another run)." if already else "")
+                )

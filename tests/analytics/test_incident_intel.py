@@ -199,7 +199,9 @@ def test_digest_recent_7d_count_is_the_listed_week(tmp_path: Path) -> None:
         incident("sunday", (4 * 24 + 12) * HOUR - 1, severity="P2"),  # Sun 14 June 23:59: last minute of W24
         incident("next", (4 * 24 + 12) * HOUR, severity="P3"),  # Mon 15 June 00:00: W25
     ]
-    summary = build_digest(incidents_frame(tmp_path, records), week_monday=parse_week("2026-W24"), policy=POLICY).summary
+    summary = build_digest(
+        incidents_frame(tmp_path, records), week_monday=parse_week("2026-W24"), policy=POLICY
+    ).summary
     assert [i["id"] for i in summary["incidents"]] == ["sunday", "monday"]
     assert summary["recent_7d_count"] == 2
     assert summary["severity_mix"] == {"P0": 1, "P1": 0, "P2": 1, "P3": 0, "INFO": 0}

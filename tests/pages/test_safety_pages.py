@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.registry import PAGES
-from tests.conftest import write_lines
+from tests.conftest import SAMPLE_DIR, write_lines
 from tests.pages.test_pages import open_page
 
 LINE = (
@@ -42,3 +42,15 @@ def test_the_store_password_is_never_on_the_page(tmp_path: Path, monkeypatch: py
         "postgresql://bob:\\*\\*\\*@127.0.0.1:1/db" in t or "postgresql://bob:***@127.0.0.1:1/db" in t for t in texts
     )
     assert not any("ssw0rd" in t for t in texts)
+
+
+def test_a_billion_laughs_what_if_policy_is_refused_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.analytics.test_safety_yaml import LAUGHS
+
+    app = open_page(DATA_PAGE, SAMPLE_DIR, monkeypatch)
+    app.text_area[0].set_value(LAUGHS)
+    app.button[0].click().run()
+    assert not app.exception
+    (error,) = [e.value for e in app.error]
+    assert "refused: expands to more than 100,000 values" in error and "\n" not in error
+    assert "critical_24h: 10" in app.code[0].value  # the policy in force is unchanged

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,8 +37,30 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def emit_json(payload: Any) -> None:
-    """The documented JSON on stdout, nothing else."""
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    """The documented JSON on stdout, nothing else. Text that is not valid Unicode (a lone surrogate from a
+    ``\\ud800`` escape in the data or an undecodable argument) is written as a JSON ``\\uXXXX`` escape."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(payload, ensure_ascii=True, indent=2)
+    click.echo(text)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """A free-text option with lone surrogates (undecodable argument bytes) replaced by U+FFFD."""
+    return _SURROGATES.sub("\ufffd", value)
+
+
+def tolerant_output() -> None:
+    """Let stdout/stderr write text that is not valid Unicode as backslash escapes instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def resolve(options: GlobalOptions) -> DataSources:

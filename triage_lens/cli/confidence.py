@@ -9,6 +9,7 @@ from analytics.confidence import GateOptions, classify, confidence_report, confi
 from analytics.misses import UsageError, parse_since
 from triage_lens.cli.common import (
     GlobalOptions,
+    clean_text,
     emit_json,
     fail,
     global_options,
@@ -26,7 +27,9 @@ def confidence() -> None:
 
 @confidence.command("classify")
 @click.option("--score", type=float, default=None, help="validity_score 0..1 (omit for null).")
-@click.option("--validated", default=0, show_default=True, type=click.IntRange(min=0), help="Validated claims.")
+@click.option(
+    "--validated", default=0, show_default=True, type=click.IntRange(min=0, max=1_000_000), help="Validated claims."
+)
 @click.option("--category", default="", help="Root-cause category (healthy/unknown bypass the gate).")
 @click.option("--root-cause", "root_cause", default="", help="The agent's root cause text.")
 @click.option("--json", "as_json", is_flag=True, help='{"band", "gate", "root_cause"}')
@@ -40,8 +43,8 @@ def classify_command(
     result = classify(
         score=score,
         validated=validated,
-        category=category,
-        root_cause=root_cause,
+        category=clean_text(category),
+        root_cause=clean_text(root_cause),
         options=GateOptions.from_policy(policy.confidence),
     )
     if as_json:

@@ -12,6 +12,7 @@ import click
 import polars as pl
 
 from analytics.buckets import BucketOptions, buckets_json
+from analytics.clock import MAX_WINDOW_DAYS
 from analytics.correlation import CorrelationOptions, clusters, clusters_json, correlate_json, related_incidents
 from analytics.digest import (
     GateUsageError,
@@ -27,6 +28,7 @@ from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from triage_lens.sources.loading import LoadedData
+from triage_lens.sources.redaction import redact
 from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
@@ -132,7 +134,7 @@ def clusters_command(options: GlobalOptions, min_size: int, as_json: bool) -> No
 
 
 @incidents.command("recurrence")
-@click.option("--window-days", default=7, show_default=True, type=click.IntRange(min=1))
+@click.option("--window-days", default=7, show_default=True, type=click.IntRange(min=1, max=MAX_WINDOW_DAYS))
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @click.pass_obj
@@ -157,7 +159,7 @@ def recurrence_command(options: GlobalOptions, window_days: int, as_json: bool) 
 
 @incidents.command("buckets")
 @click.option("--service", default=None, help="Only this service.")
-@click.option("--window-days", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--window-days", default=30, show_default=True, type=click.IntRange(min=1, max=MAX_WINDOW_DAYS))
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @click.pass_obj
@@ -273,7 +275,7 @@ def gate_command(options: GlobalOptions, service: str, profile: str | None, mode
             chosen_profile,
             mode or watch.profiles.get(chosen_profile),
             skipped=True,
-            messages=[f"not evaluated: {type(exc).__name__}: {exc}"],
+            messages=[f"not evaluated: {type(exc).__name__}: {redact(str(exc))}"],
         )
     if as_json:
         emit_json(result)
@@ -315,5 +317,5 @@ def store_init(dsn: str, from_dir: Path | None) -> None:
                     click.echo(f"copied {insert_postgres(dsn, table, records)} rows from {path} into {table}")
     except StoreError as exc:
         fail(str(exc), 1)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         fail(f"--from: {exc}", 2)

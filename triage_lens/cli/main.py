@@ -11,10 +11,12 @@ nothing else. A new command is one line in :data:`COMMANDS`.
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any
 
 import click
 
-from triage_lens.cli.common import GlobalOptions
+from triage_lens.cli.common import GlobalOptions, tolerant_output
 
 # name -> (module, attribute, one-line help shown by `triage-lens --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -45,6 +47,29 @@ class LazyGroup(click.Group):
             raise TypeError(f"{module_name}.{attribute} is not a click command")
         return command
 
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's main, except that a usage error is one line on stderr (``error: …``) with exit 2, as CLI.md
+        asks, instead of click's usage block."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            where = f" (see '{exc.ctx.command_path} -h')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+            click.echo(f"error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -59,6 +84,7 @@ class LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, data: str | None, policy: str | None, now: str | None, write: bool) -> None:
     """Triage Lens: learn from RCA misses and incidents."""
+    tolerant_output()
     ctx.obj = GlobalOptions(data, policy, now, write)
 
 

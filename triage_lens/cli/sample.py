@@ -8,6 +8,8 @@ import click
 
 from triage_lens.cli.common import emit_json, fail, render_table
 
+MAX_SCALE = 100.0  # 1M misses, 10M ledger rows
+
 
 @click.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
@@ -24,8 +26,8 @@ def sample(out: Path, seed: int, scale: float, as_json: bool) -> None:
     """Write a coherent synthetic data folder (all inputs + sample.json)."""
     from triage_lens.sample.generator import generate_sample
 
-    if scale <= 0:
-        fail("--scale must be greater than 0")
+    if not 0 < scale <= MAX_SCALE:  # also refuses nan
+        fail(f"--scale must be greater than 0 and at most {MAX_SCALE:g}, got {scale}")
     try:
         summary = generate_sample(out, seed=seed, scale=scale)
     except OSError as exc:

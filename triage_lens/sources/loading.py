@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from analytics.derived import derive_incident_fields, with_grouping_key
 from analytics.policy import Policy
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
-from analytics.timeparse import parse_cli_time, parse_timestamp
+from analytics.timeparse import parse_cli_time
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.config import YamlError, read_yaml_file
+from triage_lens.sources.files import read_regular_file
 from triage_lens.sources.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
 from triage_lens.sources.redaction import redact
 
@@ -101,20 +102,20 @@ def _sample_now(folder: Path) -> datetime | None:
     if not manifest.is_file():
         return None
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"{manifest}: not valid JSON ({exc})") from exc
-    now = parse_timestamp(data.get("now")) if isinstance(data, dict) else None
-    if now is None:
+        data = json.loads(read_regular_file(manifest, 1024 * 1024).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise SourceError(f"{manifest}: not valid JSON ({exc})") from None
+    value = data.get("now") if isinstance(data, dict) else None
+    if not isinstance(value, str):
         raise SourceError(f"{manifest}: key 'now' is missing or not an ISO-8601 timestamp")
-    return now
+    return _parse_now(value, f"{manifest}: now")
 
 
 def _parse_now(value: str, where: str) -> datetime:
     try:
-        return parse_cli_time(value)
+        return parse_cli_time(value, where)
     except ValueError as exc:
-        raise SourceError(f"{where}: {exc}") from exc
+        raise SourceError(str(exc)) from None
 
 
 def _load_config(path: Path) -> SourceConfig:
@@ -444,7 +445,7 @@ def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
     try:
         result = read_postgres(uri, schema)
     except UnreadableInputError as exc:
-        return LoadedInput(schema.name, None, empty_frame(schema).lazy(), error=str(exc), uri=redact(uri))
+        return LoadedInput(schema.name, None, empty_frame(schema).lazy(), error=redact(str(exc)), uri=redact(uri))
     return LoadedInput(schema.name, None, result.frame.lazy(), result.frame.height, result.items, uri=redact(uri))
 
 
@@ -453,9 +454,19 @@ def time_span(loaded: LoadedInput) -> tuple[datetime | None, datetime | None]:
     schema = INPUTS_BY_NAME[loaded.name]
     if schema.time_field is None:
         return None, None
-    column = pl.col(schema.time_field)
-    row = loaded.frame.select(column.min().alias("lo"), column.max().alias("hi")).collect().row(0)
-    return row[0], row[1]
+    micros = pl.col(schema.time_field).dt.epoch("us")
+    row = loaded.frame.select(micros.min().alias("lo"), micros.max().alias("hi")).collect().row(0)
+    return _python_time(row[0]), _python_time(row[1])
+
+
+def _python_time(micros: int | None) -> datetime | None:
+    """Epoch microseconds as a UTC datetime; None past Python's years 1-9999 (Polars reaches further)."""
+    if micros is None:
+        return None
+    try:
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    except OverflowError:
+        return None
 
 
 @dataclass(frozen=True)

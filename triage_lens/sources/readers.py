@@ -269,8 +269,11 @@ def finish_frame(
         bad_rows = frame.filter(bad)
         if bad_rows.height == 0:
             continue
-        excerpt_col = excerpt_column or f"{name}_text"
-        for line, text, excerpt in bad_rows.select("_line", f"{name}_text", excerpt_col).iter_rows():
+        # without a raw column the excerpt is the timestamp text itself (selected once: no DuplicateError)
+        columns = ["_line", f"{name}_text", *([excerpt_column] if excerpt_column else [])]
+        for row in bad_rows.select(columns).iter_rows():
+            line, text = row[0], row[1]
+            excerpt = row[2] if excerpt_column else text
             items.append(
                 ReportItem(
                     file_label,
@@ -357,11 +360,15 @@ def _read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
             except orjson.JSONDecodeError:
                 try:  # the standard library also accepts NaN/Infinity, as OpenSRE's reader does
                     record = json.loads(text)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:  # RecursionError: nested 1,000+ levels
                     reason = (
                         f"not valid JSON ({exc.msg} at column {exc.colno})"
                         if isinstance(exc, json.JSONDecodeError)
-                        else "not valid JSON"
+                        else (
+                            "not valid JSON (nested too deeply)"
+                            if isinstance(exc, RecursionError)
+                            else "not valid JSON"
+                        )
                     )
                     items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
                     continue
