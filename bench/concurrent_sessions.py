@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -108,7 +109,7 @@ async def render(browser: object, url: str, title: str) -> float:
     context = await browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     page = await context.new_page()
     start = time.perf_counter()
-    await page.goto(url)
+    await page.goto(url, wait_until="commit", timeout=300_000)
     await page.wait_for_selector(f"h1:has-text('{title}')", timeout=300_000)
     await page.wait_for_selector(READY, timeout=300_000)
     await page.wait_for_timeout(300)
@@ -173,7 +174,7 @@ def main() -> None:
     parser.add_argument("--page", default="misses", help="the page's URL path")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait before RSS readings")
-    parser.add_argument("--log", default="/tmp/triage-lens-concurrent-sessions.log")
+    parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "triage-lens-concurrent-sessions.log"))
     print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))
 
 
