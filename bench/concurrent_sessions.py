@@ -49,6 +49,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class PeakSampler(threading.Thread):
     """Samples a process's RSS every 0.2 s and keeps the maximum."""
 
@@ -138,7 +144,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             baseline = rss_mb(server.pid)
             sampler = PeakSampler(server.pid)
             sampler.start()
+            cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
             results = await asyncio.gather(*(render(browser, url, spec.title) for _ in range(args.sessions)))
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+            wall = time.perf_counter() - wall_before
             during = rss_mb(server.pid)
             for _, context in results:  # type: ignore[misc]
                 await context.close()
@@ -153,6 +162,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "warm_up_render_s": round(warm_seconds, 2),
             "render_s": [round(seconds, 2) for seconds, _ in results],  # type: ignore[misc]
             "render_s_max": round(max(seconds for seconds, _ in results), 2),  # type: ignore[misc]
+            "server_cpu_s_for_all_sessions": round(server_cpu, 2),
+            "wall_s_for_all_sessions": round(wall, 2),
+            "load_average_1min": os.getloadavg()[0],
+            "cpus": os.cpu_count(),
             "rss_mb_start": round(start_rss),
             "rss_mb_baseline_after_warm_up": round(baseline),
             "rss_mb_peak": round(max(sampler.peak, during)),

@@ -61,7 +61,8 @@ for summary in summaries:
         st.error(f"**{summary.input}** cannot be read: {escape_markdown(summary.error)}")
 if sources.incident_store_uri:
     st.warning(
-        f"The incident store is PostgreSQL ({sources.incident_store_uri}); this version reads JSONL stores only."
+        f"The incident store is PostgreSQL ({escape_markdown(sources.incident_store_uri)}); this version reads "
+        "JSONL stores only."
     )
 missing = [s.input for s in summaries if s.status == "missing"]
 if missing:
