@@ -151,6 +151,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             during = rss_mb(server.pid)
             for _, context in results:  # type: ignore[misc]
                 await context.close()
+            tour: dict[str, float] = {}
+            if args.tour:  # then every page in turn, one session: every input loaded
+                for other in PAGES:
+                    seconds, context = await render(browser, f"http://127.0.0.1:{port}/{other.url_path}", other.title)  # type: ignore[misc]
+                    tour[other.url_path] = round(seconds, 2)
+                    await context.close()
             await browser.close()
         await asyncio.sleep(args.settle)
         sampler.running = False
@@ -171,6 +177,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "rss_mb_peak": round(max(sampler.peak, during)),
             "rss_mb_after_close": round(after),
             "settle_s": args.settle,
+            "tour_render_s": tour,
         }
     finally:
         server.terminate()
@@ -186,6 +193,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--page", default="misses", help="the page's URL path")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tour", action="store_true", help="after the sessions, visit every page (peak RSS)")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait before RSS readings")
     parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "triage-lens-concurrent-sessions.log"))
     print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))

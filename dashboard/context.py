@@ -134,10 +134,6 @@ class _LazyInputs(dict[str, LoadedInput]):
         self[name] = loaded
         return loaded
 
-    def _all(self) -> None:
-        for name in INPUT_NAMES:
-            self[name]
-
     def get(self, name: str, default: Any = None) -> Any:
         return self[name] if name in INPUT_NAMES else default
 
@@ -151,16 +147,13 @@ class _LazyInputs(dict[str, LoadedInput]):
         return len(INPUT_NAMES)
 
     def keys(self) -> Any:
-        self._all()
-        return super().keys()
+        return list(INPUT_NAMES)
 
-    def values(self) -> Any:
-        self._all()
-        return super().values()
+    def values(self) -> Any:  # in schema order, whatever order the pages asked in
+        return [self[name] for name in INPUT_NAMES]
 
     def items(self) -> Any:
-        self._all()
-        return super().items()
+        return [(name, self[name]) for name in INPUT_NAMES]
 
 
 def _policy_for(sources: DataSources) -> tuple[Policy, str | None, bool]:
