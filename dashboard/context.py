@@ -94,6 +94,9 @@ def _input_fingerprint(sources: DataSources, name: str) -> tuple[str, str, int, 
 # Derived columns of these inputs depend on the policy (incident kind keywords); the others are loaded once
 # whatever policy a session tries, so a what-if edit never copies the data.
 POLICY_DEPENDENT_INPUTS = frozenset({"incidents"})
+# Inputs whose stored line (``_raw``) a page shows or exports (the miss detail, alert.json scenarios); the
+# others are kept without it.
+RAW_LINE_INPUTS = frozenset({"misses"})
 
 
 @st.cache_resource(show_spinner="Loading data…", max_entries=24)
@@ -108,7 +111,10 @@ def _load_input_cached(
     """One input, loaded once per (file fingerprint, policy where it matters) for every browser session
     (``st.cache_resource``: one shared copy in memory, never one per session); materialised in memory."""
     loaded = load_all(_sources, _policy, names=[name]).inputs[name]
-    loaded.frame = loaded.frame.collect().lazy()
+    frame = loaded.frame
+    if name not in RAW_LINE_INPUTS:  # the stored line is half the memory; only the miss pages show it
+        frame = frame.drop("_raw", strict=False)
+    loaded.frame = frame.collect().lazy()
     return loaded
 
 
