@@ -22,6 +22,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -46,6 +47,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class PeakSampler(threading.Thread):
@@ -108,7 +115,7 @@ async def render(browser: object, url: str, title: str) -> float:
     context = await browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
     page = await context.new_page()
     start = time.perf_counter()
-    await page.goto(url)
+    await page.goto(url, wait_until="commit", timeout=300_000)
     await page.wait_for_selector(f"h1:has-text('{title}')", timeout=300_000)
     await page.wait_for_selector(READY, timeout=300_000)
     await page.wait_for_timeout(300)
@@ -137,10 +144,19 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             baseline = rss_mb(server.pid)
             sampler = PeakSampler(server.pid)
             sampler.start()
+            cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
             results = await asyncio.gather(*(render(browser, url, spec.title) for _ in range(args.sessions)))
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+            wall = time.perf_counter() - wall_before
             during = rss_mb(server.pid)
             for _, context in results:  # type: ignore[misc]
                 await context.close()
+            tour: dict[str, float] = {}
+            if args.tour:  # then every page in turn, one session: every input loaded
+                for other in PAGES:
+                    seconds, context = await render(browser, f"http://127.0.0.1:{port}/{other.url_path}", other.title)  # type: ignore[misc]
+                    tour[other.url_path] = round(seconds, 2)
+                    await context.close()
             await browser.close()
         await asyncio.sleep(args.settle)
         sampler.running = False
@@ -152,11 +168,16 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             "warm_up_render_s": round(warm_seconds, 2),
             "render_s": [round(seconds, 2) for seconds, _ in results],  # type: ignore[misc]
             "render_s_max": round(max(seconds for seconds, _ in results), 2),  # type: ignore[misc]
+            "server_cpu_s_for_all_sessions": round(server_cpu, 2),
+            "wall_s_for_all_sessions": round(wall, 2),
+            "load_average_1min": os.getloadavg()[0],
+            "cpus": os.cpu_count(),
             "rss_mb_start": round(start_rss),
             "rss_mb_baseline_after_warm_up": round(baseline),
             "rss_mb_peak": round(max(sampler.peak, during)),
             "rss_mb_after_close": round(after),
             "settle_s": args.settle,
+            "tour_render_s": tour,
         }
     finally:
         server.terminate()
@@ -172,8 +193,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--page", default="misses", help="the page's URL path")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tour", action="store_true", help="after the sessions, visit every page (peak RSS)")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait before RSS readings")
-    parser.add_argument("--log", default="/tmp/triage-lens-concurrent-sessions.log")
+    parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "triage-lens-concurrent-sessions.log"))
     print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))
 
 

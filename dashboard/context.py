@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +19,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.policy import Policy, PolicyError
+from analytics.schemas import ALL_INPUTS
 from analytics.timeparse import format_utc
 from dashboard.formatting import escape_markdown
 from triage_lens.sources.config import load_policy, policy_from_yaml
@@ -26,6 +27,7 @@ from triage_lens.sources.loading import (
     BUNDLED_SAMPLE_DIR,
     DataSources,
     LoadedData,
+    LoadedInput,
     SourceError,
     load_all,
     resolve_sources,
@@ -36,6 +38,7 @@ RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90
 DEFAULT_RANGE = "30d"
 POLICY_OVERRIDE_KEY = "policy_override_yaml"
 CONTEXT_KEY = "_triage_context"
+INPUT_NAMES = tuple(schema.name for schema in ALL_INPUTS)
 
 
 @dataclass(frozen=True)
@@ -77,28 +80,86 @@ class AppContext:
 
 
 def _fingerprint(sources: DataSources) -> tuple[tuple[str, str, int, int], ...]:
-    parts = []
-    for name, path in sorted(sources.paths.items()):
-        if path is not None and path.is_file():
-            stat = path.stat()
-            parts.append((name, str(path.resolve()), stat.st_size, stat.st_mtime_ns))
-        else:
-            parts.append((name, str(path), -1, -1))
-    return tuple(parts)
+    return tuple(_input_fingerprint(sources, name) for name in sorted(sources.paths))
 
 
-@st.cache_resource(show_spinner="Loading data…", max_entries=4)
-def _load_cached(
-    _sources: DataSources,
-    fingerprint: tuple[tuple[str, str, int, int], ...],
+def _input_fingerprint(sources: DataSources, name: str) -> tuple[str, str, int, int]:
+    path = sources.paths.get(name)
+    if path is not None and path.is_file():
+        stat = path.stat()
+        return (name, str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return (name, str(path), -1, -1)
+
+
+# Derived columns of these inputs depend on the policy (incident kind keywords); the others are loaded once
+# whatever policy a session tries, so a what-if edit never copies the data.
+POLICY_DEPENDENT_INPUTS = frozenset({"incidents"})
+# Inputs whose stored line (``_raw``) a page shows or exports (the miss detail, alert.json scenarios); the
+# others are kept without it.
+RAW_LINE_INPUTS = frozenset({"misses"})
+
+
+@st.cache_resource(show_spinner="Loading data…", max_entries=24)
+def _load_input_cached(
+    name: str,
+    fingerprint: tuple[str, str, int, int],
+    store_uri: str | None,
     policy_key: str,
+    _sources: DataSources,
     _policy: Policy,
-) -> LoadedData:
-    """Load every input once per (file fingerprint, policy); frames are materialised in memory."""
-    data = load_all(_sources, _policy)
-    for loaded in data.inputs.values():
-        loaded.frame = loaded.frame.collect().lazy()
-    return data
+) -> LoadedInput:
+    """One input, loaded once per (file fingerprint, policy where it matters) for every browser session
+    (``st.cache_resource``: one shared copy in memory, never one per session); materialised in memory."""
+    loaded = load_all(_sources, _policy, names=[name]).inputs[name]
+    frame = loaded.frame
+    if name not in RAW_LINE_INPUTS:  # the stored line is half the memory; only the miss pages show it
+        frame = frame.drop("_raw", strict=False)
+    loaded.frame = frame.collect().lazy()
+    return loaded
+
+
+class _LazyInputs(dict[str, LoadedInput]):
+    """The inputs of one source, each loaded (from the shared cache) the first time a page asks for it: the
+    Misses page never reads the error ledger."""
+
+    def __init__(self, sources: DataSources, policy: Policy, policy_key: str) -> None:
+        super().__init__()
+        self._sources, self._policy, self._policy_key = sources, policy, policy_key
+
+    def __missing__(self, name: str) -> LoadedInput:
+        if name not in INPUT_NAMES:
+            raise KeyError(name)
+        loaded = _load_input_cached(
+            name,
+            _input_fingerprint(self._sources, name),
+            self._sources.incident_store_uri if name in ("incidents", "events") else None,
+            self._policy_key if name in POLICY_DEPENDENT_INPUTS else "",
+            self._sources,
+            self._policy,
+        )
+        self[name] = loaded
+        return loaded
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in INPUT_NAMES else default
+
+    def __contains__(self, name: object) -> bool:
+        return name in INPUT_NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(INPUT_NAMES)
+
+    def __len__(self) -> int:
+        return len(INPUT_NAMES)
+
+    def keys(self) -> Any:
+        return list(INPUT_NAMES)
+
+    def values(self) -> Any:  # in schema order, whatever order the pages asked in
+        return [self[name] for name in INPUT_NAMES]
+
+    def items(self) -> Any:
+        return [(name, self[name]) for name in INPUT_NAMES]
 
 
 def _policy_for(sources: DataSources) -> tuple[Policy, str | None, bool]:
@@ -139,9 +200,8 @@ def build_context(filters: Filters) -> AppContext:
     sources, source_error = _resolve()
     policy, policy_error, overridden = _policy_for(sources)
     policy_key = hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
-    cached = _load_cached(sources, _fingerprint(sources), policy_key, policy)
-    # A fresh wrapper: the clock may have moved since the cached load (wall-clock now).
-    data = LoadedData(sources, cached.inputs)
+    # A fresh wrapper per run (the clock may have moved: wall-clock now) over the shared, lazily loaded inputs.
+    data = LoadedData(sources, _LazyInputs(sources, policy, policy_key))
     data_key = hashlib.sha256(repr((_fingerprint(sources), policy_key)).encode()).hexdigest()
     return AppContext(sources, policy, data, filters, policy_error, source_error, overridden, data_key)
 

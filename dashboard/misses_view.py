@@ -12,7 +12,7 @@ import polars as pl
 from analytics.learning import lifecycle_options, pair_lifecycle, week_start
 from analytics.misses import effective_timestamp, parse_since
 from dashboard.charts import LIFECYCLE_BADGES
-from dashboard.context import AppContext
+from dashboard.context import AppContext, memo
 from triage_lens.sources.scenario_files import coverage_from_folder
 
 MISS_COLUMNS = [
@@ -60,12 +60,39 @@ def coverage_for(context: AppContext) -> tuple[pl.LazyFrame | None, list[str], P
         return None, [], None
     if not folder.is_dir():
         return None, [f"{folder}: not a folder"], folder
-    coverage, problems = coverage_from_folder(context.data.frame("misses"), folder)
+    coverage, problems = memo(
+        context,
+        "scenario-coverage",
+        *_folder_stamp(folder),
+        build=lambda: _collected(coverage_from_folder(context.data.frame("misses"), folder)),
+    )
     return coverage, problems, folder
 
 
+def _folder_stamp(folder: Path | None) -> tuple[str, int]:
+    """A cache key for a scenarios folder: its path and modification time (a new export folder changes it)."""
+    if folder is None or not folder.is_dir():
+        return str(folder), -1
+    return str(folder), folder.stat().st_mtime_ns
+
+
+def _collected(result: tuple[pl.LazyFrame, list[str]]) -> tuple[pl.LazyFrame, list[str]]:
+    return result[0].collect().lazy(), result[1]
+
+
 def lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFrame:
-    """Every grouping key with its lifecycle state (relative to now, over all its misses) and a badge."""
+    """Every grouping key with its lifecycle state (relative to now, over all its misses) and a badge; computed
+    once per (data, now, scenarios folder) and shared by every session (pages must not mutate it)."""
+    return memo(
+        context,
+        "pair-lifecycle",
+        coverage is not None,
+        *_folder_stamp(context.sources.scenarios_dir),
+        build=lambda: _lifecycle(context, coverage),
+    )
+
+
+def _lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFrame:
     frame = pair_lifecycle(
         context.data.frame("misses"),
         now=context.now,

@@ -113,11 +113,14 @@ st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE
 # --- miss table with a detail panel -------------------------------------------------------------------
 st.subheader("Misses")
 include_personal = st.toggle("Include personal data (user_id, org_id)", value=False)
-table = miss_table(chosen, include_personal=include_personal).collect()
-if table.height > TABLE_ROWS_SHOWN:
-    st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {table.height:,} rows; the downloads hold all of them.")
+# Only the shown rows are materialised per session; the downloads build theirs from the shared data on click.
+rows_plan = miss_table(chosen, include_personal=include_personal)
+n_rows = rows_plan.select(pl.len()).collect().item()
+table = rows_plan.head(TABLE_ROWS_SHOWN).collect()
+if n_rows > TABLE_ROWS_SHOWN:
+    st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {n_rows:,} rows; the downloads hold all of them.")
 selection = st.dataframe(
-    table.head(TABLE_ROWS_SHOWN),
+    table,
     hide_index=True,
     width="stretch",
     on_select="rerun",
@@ -132,21 +135,21 @@ filters_for_name = {
 }
 left, right = st.columns(2)
 left.download_button(
-    f"Download {table.height:,} rows (CSV)",
-    data=lambda: csv_bytes(table),
+    f"Download {n_rows:,} rows (CSV)",
+    data=lambda: csv_bytes(rows_plan.collect()),
     file_name=download_name("misses", context.now, "csv", **filters_for_name),
     mime="text/csv",
 )
 right.download_button(
-    f"Download {table.height:,} rows (JSON)",
-    data=lambda: json_bytes(table),
+    f"Download {n_rows:,} rows (JSON)",
+    data=lambda: json_bytes(rows_plan.collect()),
     file_name=download_name("misses", context.now, "json", **filters_for_name),
     mime="application/json",
 )
 
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
 if rows:
-    line = table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]
+    line = table["line"][rows[0]]
     raw = all_misses.filter(pl.col("_line") == line).select("_raw").collect().item()
     record = json.loads(raw)
     with st.container(border=True):

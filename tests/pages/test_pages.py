@@ -337,24 +337,31 @@ def test_charts_receive_aggregated_rows_only(spec: PageSpec, monkeypatch: pytest
         assert rows[0] == 5 * 11  # one row per (ISO week, taxonomy): 11 weeks of sample data × 5 taxonomies
 
 
-def test_a_rerun_does_not_reload_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rerun_or_another_session_does_not_reload_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs are loaded once, each when a page first needs it, into one copy shared by every session."""
     import streamlit as st
 
     import dashboard.context as context_module
 
-    calls = []
+    loaded: list[str] = []
     original = context_module.load_all
 
     def counting_load_all(*args: object, **kwargs: object) -> object:
-        calls.append(1)
+        loaded.extend(kwargs.get("names") or ["<all>"])  # type: ignore[arg-type]
         return original(*args, **kwargs)
 
     st.cache_resource.clear()
     monkeypatch.setattr(context_module, "load_all", counting_load_all)
     monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page(str(PAGES_DIR / "misses.py")).run()
-    app.run()
-    app.run()
-    assert len(calls) == 1
+    first = AppTest.from_file(APP, default_timeout=60)
+    first.run()
+    first.switch_page(str(PAGES_DIR / "misses.py")).run()
+    first.run()
+    assert "<all>" not in loaded and len(loaded) == len(set(loaded))
+    assert "investigations" not in loaded  # neither the Overview nor Misses reads it
+    after_first = sorted(loaded)
+    second = AppTest.from_file(APP, default_timeout=60)  # another browser session
+    second.run()
+    second.switch_page(str(PAGES_DIR / "misses.py")).run()
+    assert sorted(loaded) == after_first
+    assert not first.exception and not second.exception
