@@ -55,6 +55,7 @@ class ReadResult:
     frame: pl.DataFrame
     items: list[ReportItem]
     blank_lines: int = 0
+    lines: int = 0  # lines read (JSONL), blank ones included
 
     @property
     def quarantined(self) -> int:
@@ -584,7 +585,7 @@ def _read_lines(
     typed, ts_items = finish_frame(typed, schema, file_label, "_raw" if schema.keep_raw else None)
     items.extend(ts_items)
     items.sort(key=lambda i: i.line)
-    return ReadResult(typed, items, blank)
+    return ReadResult(typed, items, blank, len(lines))
 
 
 def _type_decoded(
