@@ -476,7 +476,6 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
     return ["|".join(parts[:3]), *parts[3:]]
 
 
-PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 NDJSON_CHUNK = 200_000
 
 
