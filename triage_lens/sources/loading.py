@@ -544,7 +544,7 @@ def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[
         for frame in frames:
             part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
             tmp = directory / f".{part}.tmp"
-            frame.write_parquet(tmp)
+            frame.write_parquet(tmp, compression="lz4")  # fast to write and to read back
             tmp.replace(directory / part)
             cache.parts.append(part)
         for stale in old:
