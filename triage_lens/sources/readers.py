@@ -543,8 +543,12 @@ def _read_lines(
         (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
         candidate.fill_null(False).alias("_candidate"),
     )
-    fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"))
-    slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != ""))
+    if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
+        fast_rows = numbered.select("_line", pl.col("line").alias("text"))
+        slow_rows = numbered.clear()
+    else:
+        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"))
+        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != ""))
     blank = len(lines) - fast_rows.height - slow_rows.height
     decoded: pl.DataFrame | None = None
     failed: list[int] = []
@@ -591,7 +595,10 @@ def _type_decoded(
     decoded: pl.DataFrame, fast_rows: pl.DataFrame, schema: InputSchema, file_label: str
 ) -> tuple[pl.DataFrame, list[ReportItem]]:
     """Decoded candidate rows -> the loose typed frame of :func:`records_to_frame`; required fields checked."""
-    source = fast_rows.select("_line", "text")[decoded["_pos"]]
+    positions = decoded["_pos"]
+    source = fast_rows.select("_line", "text")
+    if not (positions.len() == source.height and (positions == pl.int_range(0, source.height, eager=True)).all()):
+        source = source[positions]
     columns: dict[str, pl.Series] = {"_line": source["_line"], "_text": source["text"]}
     frame = pl.DataFrame(columns)
     typed_columns = []
