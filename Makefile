@@ -35,6 +35,7 @@ test: install
 
 SCALE ?= 100
 bench: install
+	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.run --scale $(SCALE)
 
 sample: install

@@ -18,7 +18,7 @@ import polars as pl
 
 from analytics.clock import EARLIEST, before
 from analytics.schemas import TAXONOMIES
-from analytics.timeparse import parse_timestamp
+from analytics.timeparse import is_iso_out_of_range, parse_timestamp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SINCE_RE = re.compile(r"^\s*(\d+)\s*([dhw])\s*$", re.IGNORECASE)
@@ -53,6 +53,8 @@ def parse_since(spec: str, now: datetime) -> datetime | None:
         parsed = parse_timestamp(spec) if spec.strip() else None
     except (OverflowError, ValueError):
         raise UsageError(f"--since: {spec!r} is outside the dates this tool can represent") from None
+    if parsed is None and is_iso_out_of_range(spec):
+        raise UsageError(f"--since: {spec!r} is outside the dates this tool can represent")
     if parsed is None:
         raise UsageError(f"--since: expected a duration like 7d, 24h, 2w or an ISO-8601 timestamp, got {spec!r}")
     return parsed

@@ -113,7 +113,10 @@ def build_alert(record: dict[str, Any], raw: str | None = None) -> dict[str, Any
 
 def alert_bytes(record: dict[str, Any], raw: str | None = None) -> bytes:
     """Exactly the bytes OpenSRE writes for ``alert.json``."""
-    return (json.dumps(build_alert(record, raw), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    text = json.dumps(build_alert(record, raw), indent=2, ensure_ascii=False) + "\n"
+    # A lone surrogate (a "\\udfff" escape in the miss) cannot be UTF-8; backslashreplace writes it back as
+    # the same JSON escape, so the file stays valid JSON that decodes to the same string.
+    return text.encode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,9 @@ def manifest_bytes(
             for c in cases
         ],
     }
-    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(
+        "utf-8", "backslashreplace"
+    )  # lone surrogates as JSON escapes
 
 
 def _safe_relative(name: str) -> PurePosixPath:

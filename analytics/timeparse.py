@@ -1,8 +1,12 @@
 """Timestamp parsing shared by every reader: ISO-8601 text (naive = UTC) and epoch numbers.
 
-One vectorised Polars expression does the work for whole columns; ``parse_timestamp`` is the
-plain-Python reference of the same rule (used for single values such as ``--now`` and by the
-property tests that keep the two in step).
+The rule is Python's own (DATA.md general rules): a text parses when ``datetime.fromisoformat`` accepts
+it (every form it accepts: ``2026-06-09T09``, ``20260609T090000Z``, week dates ``2026-W23-2``, any
+one-character date/time separator), a value without an offset is UTC, and an instant that leaves
+Python's range once moved to UTC (``9999-12-31T23:59:59-05:00``) does not parse. ``parse_timestamp`` is
+that rule for one value; ``parse_timestamp_series`` is its vectorised twin: the layout real files use
+(``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)``) goes through one native Polars parse, and every other
+distinct text goes through ``parse_timestamp`` itself, so the two agree by construction.
 """
 
 from __future__ import annotations
@@ -19,28 +23,28 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # Epoch values above this are milliseconds (DATA.md: "a value above 1e11 is milliseconds").
 EPOCH_MS_THRESHOLD = 1e11
 
-# date, optional time (HH:MM[:SS[.frac]]), optional offset (Z, ±HH, ±HHMM, ±HH:MM).
-_ISO_PATTERN = (
-    r"^(\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt ](\d{2}:\d{2})(:\d{2})?(?:[.,](\d{1,9}))?)?"
-    r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
-)
-_ISO_RE = re.compile(_ISO_PATTERN)
 _NUMERIC_PATTERN = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
-_NUMERIC_RE = re.compile(_NUMERIC_PATTERN)
+_NUMERIC_RE = re.compile(_NUMERIC_PATTERN, re.ASCII)
 
+# Python's datetime range as UTC instants.
+PY_MIN = datetime(1, 1, 1, tzinfo=UTC)
+PY_MAX = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+_MIN_EPOCH_SECONDS = -62135596800  # PY_MIN.timestamp()
+_MAX_EPOCH_SECONDS = 253402300799  # PY_MAX.timestamp(), whole seconds
 
-def _normalise_offset(offset: str | None) -> str:
-    if offset is None or offset in ("Z", "z"):
-        return "+00:00"
-    digits = offset[1:].replace(":", "")
-    if len(digits) == 2:
-        digits += "00"
-    return f"{offset[0]}{digits[:2]}:{digits[2:]}"
+# The layout of nearly every stored value; a subset of what fromisoformat accepts and parsed identically
+# by Polars (no year 0000, no leap second, hours 0-23, offsets under 24 h). Everything else is parsed by Python.
+_FAST_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_INTEGER_PATTERN = r"^[+-]?[0-9]{1,15}$"
 
 
 def epoch_to_datetime(value: float) -> datetime | None:
     """Epoch seconds (or milliseconds above 1e11) to an aware UTC datetime; None when out of range."""
+    if value != value:  # NaN
+        return None
     seconds = value / 1000.0 if abs(value) > EPOCH_MS_THRESHOLD else value
     try:
         return datetime.fromtimestamp(seconds, tz=UTC)
@@ -48,116 +52,113 @@ def epoch_to_datetime(value: float) -> datetime | None:
         return None
 
 
+def parse_iso(text: str) -> datetime | None:
+    """``datetime.fromisoformat`` as OpenSRE calls it, naive meaning UTC; None when it does not parse or
+    the instant leaves Python's range after its offset."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 def parse_timestamp(value: object, *, allow_epoch: bool = False) -> datetime | None:
     """Parse one stored timestamp the way the readers do; None when it does not parse.
 
-    Accepts ISO-8601 dates and date-times (``T`` or space separator, optional fraction, offset ``Z`` or
-    ``±HH[:MM]``; no offset means UTC). With ``allow_epoch``, numbers and numeric strings are epoch
-    seconds, or milliseconds when above 1e11.
+    Text parses as :func:`parse_iso` does. With ``allow_epoch``, numbers and numeric strings (surrounding
+    whitespace allowed) are epoch seconds, or milliseconds when above 1e11.
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        if not allow_epoch or value != value:  # NaN
+        if not allow_epoch:
             return None
-        return epoch_to_datetime(float(value))
+        try:
+            return epoch_to_datetime(float(value))
+        except OverflowError:  # an int too large for a float
+            return None
     if not isinstance(value, str):
         return None
-    text = value.strip()
-    if allow_epoch and _NUMERIC_RE.match(text):
-        return epoch_to_datetime(float(text))
-    match = _ISO_RE.match(text)
-    if match is None:
-        return None
-    date_part, hour_minute, seconds, fraction, offset = match.groups()
-    iso = f"{date_part}T{hour_minute or '00:00'}{seconds or ':00'}"
-    if fraction:
-        iso += "." + (fraction + "000000")[:6]
-    try:
-        return datetime.fromisoformat(iso + _normalise_offset(offset)).astimezone(UTC)
-    except ValueError:
-        return None
+    if allow_epoch:
+        stripped = value.strip()
+        if _NUMERIC_RE.match(stripped):
+            return epoch_to_datetime(float(stripped))
+    return parse_iso(value)
 
 
-def parse_timestamp_expr(column: str, *, allow_epoch: bool = False) -> pl.Expr:
-    """Vectorised twin of :func:`parse_timestamp` for a text column; returns ``Datetime[us, UTC]``.
-
-    Input: a Utf8 column of stored timestamp text. Output: the parsed instant, null when it does not parse.
-    """
-    text = pl.col(column).str.strip_chars()
-    parts = text.str.extract_groups(_ISO_PATTERN)
-    fraction = parts.struct.field("4")
-    offset = parts.struct.field("5")
-    offset_digits = offset.str.slice(1).str.replace_all(":", "")
-    offset_digits = pl.when(offset_digits.str.len_chars() == 2).then(offset_digits + "00").otherwise(offset_digits)
-    normalised_offset = (
-        pl.when(offset.is_null() | offset.is_in(["Z", "z"]))
-        .then(pl.lit("+00:00"))
-        .otherwise(
-            pl.concat_str(
-                [
-                    offset.str.slice(0, 1),
-                    offset_digits.str.slice(0, 2),
-                    pl.lit(":"),
-                    offset_digits.str.slice(2, 2),
-                ]
-            )
-        )
-    )
-    iso = pl.concat_str(
-        [
-            parts.struct.field("1"),
-            pl.lit("T"),
-            parts.struct.field("2").fill_null("00:00"),
-            parts.struct.field("3").fill_null(":00"),
-            pl.when(fraction.is_not_null())
-            .then(pl.lit(".") + (fraction + "000000").str.slice(0, 6))
-            .otherwise(pl.lit("")),
-            normalised_offset,
-        ]
-    )
-    parsed = iso.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC", time_unit="us")
-    # chrono accepts a leap second (:60); Python's datetime, the reference, does not.
-    parsed = pl.when(parts.struct.field("3") == ":60").then(pl.lit(None, dtype=UTC_DATETIME)).otherwise(parsed)
-    if not allow_epoch:
-        return parsed
-    number = pl.when(text.str.contains(_NUMERIC_PATTERN)).then(text.cast(pl.Float64, strict=False))
-    seconds = pl.when(number.abs() > EPOCH_MS_THRESHOLD).then(number / 1000.0).otherwise(number)
-    # Out-of-range epochs would overflow the microsecond cast: keep them null (unparseable) instead.
-    in_range = seconds.abs() < 9.0e12
-    epoch = pl.when(in_range).then((seconds * 1_000_000).round(0).cast(pl.Int64, strict=False))
-    return pl.coalesce([epoch.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), parsed])
-
-
-_FAST_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.fZ")
+def _in_python_range(parsed: pl.Series) -> pl.Series:
+    lo = pl.lit(PY_MIN, dtype=UTC_DATETIME)
+    hi = pl.lit(PY_MAX, dtype=UTC_DATETIME)
+    frame = pl.DataFrame({"p": parsed})
+    return frame.select(
+        pl.when(pl.col("p").is_between(lo, hi)).then(pl.col("p")).otherwise(pl.lit(None, UTC_DATETIME))
+    ).to_series()
 
 
 def parse_timestamp_series(texts: pl.Series, *, allow_epoch: bool = False) -> pl.Series:
-    """:func:`parse_timestamp_expr` for a whole column, faster: the two layouts that real files use almost
-    exclusively (``…+00:00`` and ``…Z``) go through one native parse each, and only what is left takes the
-    general path. A leap second (``:60``) always takes the general path, which rejects it as Python does.
-    Out: ``Datetime[us, UTC]``, null where the text does not parse.
+    """Vectorised :func:`parse_timestamp` for a Utf8 column of stored timestamp text.
+
+    In: Utf8 values (null allowed). Out: ``Datetime[us, UTC]`` of the same length and name, null where the
+    text does not parse. The usual layouts are parsed natively; every other distinct value by Python.
     """
     name = texts.name
-    leap = texts.str.contains(":60", literal=True).fill_null(False)
-    parsed = texts.str.to_datetime(_FAST_FORMATS[0], strict=False, time_zone="UTC", time_unit="us")
-    for layout in _FAST_FORMATS[1:]:
-        missing = parsed.is_null() & texts.is_not_null()
-        if not missing.any():
-            break
-        indices = missing.arg_true()
-        again = texts.gather(indices).str.to_datetime(layout, strict=False, time_zone="UTC", time_unit="us")
-        parsed = parsed.scatter(indices, again)
-    rest = (texts.is_not_null() & (parsed.is_null() | leap)).fill_null(False)
+    texts = texts.cast(pl.Utf8)
+    parsed = pl.Series(name, [None] * len(texts), dtype=UTC_DATETIME)
+    if len(texts) == 0:
+        return parsed
+    done = pl.Series([False] * len(texts), dtype=pl.Boolean)
+    fast = texts.str.contains(_FAST_PATTERN).fill_null(False) & ~texts.str.starts_with("0000").fill_null(False)
+    if allow_epoch:
+        fast = fast & texts.is_not_null()
+    if fast.any():
+        indices = fast.arg_true()
+        subset = texts.gather(indices)
+        zulu = subset.str.ends_with("Z")
+        normalised = pl.select(
+            pl.when(pl.lit(zulu))
+            .then(pl.lit(subset).str.slice(0, pl.lit(subset).str.len_chars() - 1) + "+00:00")
+            .otherwise(pl.lit(subset))
+        ).to_series()
+        native = normalised.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC", time_unit="us")
+        parsed = parsed.scatter(indices, _in_python_range(native))
+        done = done.scatter(indices, True)
+    if allow_epoch:
+        whole = (~done & texts.str.contains(_INTEGER_PATTERN).fill_null(False)).fill_null(False)
+        if whole.any():
+            indices = whole.arg_true()
+            numbers = texts.gather(indices).cast(pl.Int64, strict=False)
+            micros = pl.select(
+                pl.when(pl.lit(numbers).abs() > EPOCH_MS_THRESHOLD)
+                .then(pl.lit(numbers) * 1_000)
+                .otherwise(pl.lit(numbers) * 1_000_000)
+            ).to_series()
+            moments = micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+            parsed = parsed.scatter(indices, _in_python_range(moments))
+            done = done.scatter(indices, True)
+    rest = (~done & texts.is_not_null()).fill_null(False)
     if rest.any():
         indices = rest.arg_true()
-        general = (
-            pl.DataFrame({"t": texts.gather(indices)})
-            .select(parse_timestamp_expr("t", allow_epoch=allow_epoch))
-            .to_series()
+        others = texts.gather(indices)
+        distinct = others.unique().to_list()
+        mapping = pl.DataFrame(
+            {"t": distinct, "p": [parse_timestamp(v, allow_epoch=allow_epoch) for v in distinct]},
+            schema={"t": pl.Utf8, "p": UTC_DATETIME},
         )
-        parsed = parsed.scatter(indices, general)
+        looked_up = pl.DataFrame({"t": others}).join(mapping, on="t", how="left", maintain_order="left")["p"]
+        parsed = parsed.scatter(indices, looked_up)
     return parsed.alias(name)
+
+
+def parse_timestamp_expr(column: str, *, allow_epoch: bool = False) -> pl.Expr:
+    """:func:`parse_timestamp_series` as an expression on a Utf8 column; returns ``Datetime[us, UTC]``."""
+    return pl.col(column).map_batches(
+        lambda s: parse_timestamp_series(s, allow_epoch=allow_epoch), return_dtype=UTC_DATETIME
+    )
 
 
 def parse_cli_time(value: str, what: str = "--now") -> datetime:
@@ -171,8 +172,20 @@ def parse_cli_time(value: str, what: str = "--now") -> datetime:
     except (OverflowError, ValueError):  # a date that leaves Python's range after its offset
         raise ValueError(f"{what}: {value!r} is outside the supported range {supported_range()}") from None
     if parsed is None:
+        if is_iso_out_of_range(value):
+            raise ValueError(f"{what}: {value!r} is outside the supported range {supported_range()}")
         raise ValueError(f"{what}: not an ISO-8601 timestamp: {value!r}")
     return check_now(parsed, what)
+
+
+def is_iso_out_of_range(value: str) -> bool:
+    """True for valid ISO text whose instant leaves Python's range after its offset
+    (``9999-12-31T23:59:59-05:00``): :func:`parse_timestamp` returns None for it, as for garbage."""
+    try:
+        datetime.fromisoformat(value.strip())
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def format_utc(moment: datetime) -> str:

@@ -49,11 +49,6 @@ def test_extreme_flags_on_the_sample_never_traceback(tmp_path: Path) -> None:
     assert _problems(command_matrix(SAMPLE_DIR, tmp_path / "out")) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="crash classes inside the readers (ints past 64 bits, lone surrogates, dates past 9999 after their "
-    "offset, epoch 1e15) are fixed by the ingest helper's reader rewrite; drop this marker once merged",
-)
 def test_every_command_on_the_reader_crash_classes_never_tracebacks(tmp_path: Path) -> None:
     folder = build_hostile_corpus(tmp_path / "corpus", reader_classes=True)
     assert _problems(command_matrix(folder, tmp_path / "out")) == []

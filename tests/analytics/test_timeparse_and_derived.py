@@ -164,3 +164,75 @@ def test_derivation_matches_the_reference(rows: list[dict[str, str | None]]) -> 
         signature = incident_signature_reference(r["service"] or "", kind, r["title"], r["signature"])
         expected.append((kind, signature, not r["kind"], not r["signature"]))
     assert derive(rows) == expected
+
+
+def test_every_form_python_accepts_by_hand() -> None:
+    """DATA.md: timestamps parse as ``datetime.fromisoformat`` does, naive = UTC; out of range after the
+    offset does not parse."""
+    cases = {
+        "2026-06-09T09": datetime(2026, 6, 9, 9, tzinfo=UTC),
+        "20260609T090000Z": datetime(2026, 6, 9, 9, tzinfo=UTC),
+        "2026-W23-2": datetime(2026, 6, 2, tzinfo=UTC),
+        "2026W232": datetime(2026, 6, 2, tzinfo=UTC),
+        "2026-W23": datetime(2026, 6, 1, tzinfo=UTC),
+        "2026-06-09T0900": datetime(2026, 6, 9, 9, tzinfo=UTC),
+        "2026-06-09x09:00": datetime(2026, 6, 9, 9, tzinfo=UTC),
+        "2026-06-09T09:00:00,5": datetime(2026, 6, 9, 9, 0, 0, 500000, tzinfo=UTC),
+        "2026-06-09T09:00:00.1234567": datetime(2026, 6, 9, 9, 0, 0, 123456, tzinfo=UTC),
+        "2026-06-09T09:00:00+05:30:15": datetime(2026, 6, 9, 3, 29, 45, tzinfo=UTC),
+        "2026-06-09T09:00:00+05": datetime(2026, 6, 9, 4, tzinfo=UTC),
+        "2026-06-09T09:00:00z": None,
+        "2026-06": None,
+        "2026-06-09T24:00:00": None,
+        "2026-06-09T09:00:00+24:00": None,
+        " 2026-06-09": None,
+        "9999-12-31T23:59:59-05:00": None,
+        "0001-01-01T00:00:00+05:00": None,
+        "9999-12-31T23:59:59+05:00": datetime(9999, 12, 31, 18, 59, 59, tzinfo=UTC),
+    }
+    assert [parse_timestamp(v) for v in cases] == list(cases.values())
+    assert parse_timestamp_series(pl.Series("t", list(cases), dtype=pl.Utf8)).to_list() == list(cases.values())
+
+
+def test_epochs_out_of_pythons_range_do_not_parse() -> None:
+    values = ["1e15", "1000000000000000", "-99999999999999999", "99999999999", "99999999999999999999"]
+    expected = [None, None, None, datetime(5138, 11, 16, 9, 46, 39, tzinfo=UTC), None]
+    assert [parse_timestamp(v, allow_epoch=True) for v in values] == expected
+    assert parse_timestamp_series(pl.Series("t", values), allow_epoch=True).to_list() == expected
+    assert parse_timestamp(1e15, allow_epoch=True) is None
+    assert parse_timestamp(10**400, allow_epoch=True) is None
+
+
+def python_reference(text: str) -> datetime | None:
+    """Plain Python, as OpenSRE parses: fromisoformat, naive = UTC, None when it fails or leaves the range."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+iso_like = st.builds(
+    lambda y, mo, d, sep, h, mi, s, frac, off: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{off}",
+    st.sampled_from([0, 1, 1970, 2026, 9999]),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from(["T", " ", "x"]),
+    st.integers(0, 24),
+    st.integers(0, 60),
+    st.integers(0, 61),
+    st.sampled_from(["", ".", ".5", ".123456", ".1234567", ",25"]),
+    st.sampled_from(["", "Z", "z", "+00:00", "-05:00", "+23:59", "+24:00", "+0530", "+05", "-00:00:30"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(iso_like, iso_texts, st.text(alphabet="0123456789-:TWZ+. ", max_size=22)), max_size=25))
+def test_vectorised_parse_matches_fromisoformat(values: list[str]) -> None:
+    fast = parse_timestamp_series(pl.Series("t", values, dtype=pl.Utf8)).to_list()
+    assert fast == [python_reference(v) for v in values]

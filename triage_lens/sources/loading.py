@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,14 @@ from analytics.timeparse import parse_cli_time
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.files import read_regular_file
-from triage_lens.sources.readers import ReportItem, UnreadableInputError, empty_frame, read_input_file
+from triage_lens.sources.readers import (
+    ReadResult,
+    ReportItem,
+    UnreadableInputError,
+    empty_frame,
+    read_input_file,
+    read_jsonl_bytes,
+)
 from triage_lens.sources.redaction import redact
 
 BUNDLED_SAMPLE_DIR = bundled_sample_dir()
@@ -36,7 +43,7 @@ CONFIG_FILENAME = "triage-lens.yaml"
 SAMPLE_MANIFEST = "sample.json"
 SCENARIOS_FOLDER = "scenarios"  # a data folder's exported scenarios, used for coverage by default
 # Bump when the typed layout of a cached file changes, so old caches are never read.
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 
 class SourceError(ValueError):
@@ -308,14 +315,23 @@ def _cache_names(path: Path, schema: InputSchema) -> tuple[str, str]:
     return prefix, f"{prefix}-{version}"
 
 
+def _unique() -> str:
+    """A name part no other process or call uses (pid plus random bits)."""
+    return f"{os.getpid()}-{os.urandom(4).hex()}"
+
+
 def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, report: dict[str, Any]) -> bool:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(f"{prefix}-*"):
-            stale.unlink(missing_ok=True)
-        tmp = directory / f".{key}.parquet.tmp"
+            if not stale.name.startswith(key):  # another process may be writing or reading this version
+                stale.unlink(missing_ok=True)
+        # per-process temporary names: two processes caching the same file never write into one tmp
+        tmp = directory / f".{key}.{_unique()}.parquet.tmp"
         frame.write_parquet(tmp)
-        (directory / f"{key}.report.json").write_text(json.dumps(report), encoding="utf-8")
+        report_tmp = directory / f".{key}.{_unique()}.report.tmp"
+        report_tmp.write_text(json.dumps(report), encoding="utf-8")
+        report_tmp.replace(directory / f"{key}.report.json")
         tmp.replace(directory / f"{key}.parquet")  # written last: its presence means the cache is complete
     except OSError:
         return False
@@ -339,6 +355,8 @@ def load_input(
     env = os.environ if environ is None else environ
     use_cache = use_cache and env.get("TRIAGE_LENS_NO_CACHE", "") not in ("1", "true")
     directory = cache_dir(env)
+    if use_cache and path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
+        return _load_jsonl_cached(name, path, schema, directory)
     if use_cache and path.is_file():
         prefix, key = _cache_names(path, schema)
         parquet = directory / f"{key}.parquet"
@@ -372,6 +390,201 @@ def load_input(
         if _write_cache(directory, prefix, key, result.frame, report):
             loaded.frame = pl.scan_parquet(directory / f"{key}.parquet")
     return loaded
+
+
+# --- append-only JSONL cache -----------------------------------------------------------------------
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+HASH_WINDOW = 4096  # bytes before the cached offset that must be unchanged for an append
+MAX_PARTS = 8  # parts are merged into one past this
+
+
+@dataclass
+class _JsonlCache:
+    """What is cached for one JSONL file: every complete line up to ``offset`` (just after the last newline).
+
+    The bytes after ``offset`` (an unterminated last line, perhaps still being written) are never cached:
+    they are read again on every load, so a half-written line is not quarantined for good.
+    """
+
+    version: str
+    dev: int
+    inode: int
+    offset: int
+    lines: int
+    window_hash: str
+    parts: list[str]
+    rows: int
+    blank_lines: int
+    items: list[dict[str, Any]]
+
+    @staticmethod
+    def load(file: Path) -> _JsonlCache | None:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            cache = _JsonlCache(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        return cache if cache.version == READER_VERSION else None
+
+
+def _window_hash(handle: Any, offset: int) -> str:
+    start = max(0, offset - HASH_WINDOW)
+    handle.seek(start)
+    return hashlib.sha256(handle.read(offset - start)).hexdigest()
+
+
+def _read_range(handle: Any, start: int, end: int) -> bytes:
+    handle.seek(start)
+    return bytes(handle.read(end - start))
+
+
+STALE_PART_AGE_S = 120.0  # a part younger than this may belong to a concurrent rebuild in another process
+
+
+def _remove_stale_parts(directory: Path, prefix: str) -> None:
+    """Delete this file's old cache parts, except recent ones: another process rebuilding the same file at
+    the same moment writes its own parts and reads them back lazily, so they must not vanish under it."""
+    now = datetime.now(UTC).timestamp()
+    for stale in directory.glob(f"{prefix}-*.parquet"):
+        try:
+            if now - stale.stat().st_mtime > STALE_PART_AGE_S:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Path) -> LoadedInput:
+    """Load a JSONL input through the append-only cache: unchanged -> cached parts; grown with the same bytes
+    up to the cached offset -> parse only the new complete lines and add a part; anything else -> rebuild."""
+    label = str(path)
+    prefix = f"{schema.name}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}"
+    meta_file = directory / f"{prefix}.meta.json"
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        return LoadedInput(
+            name, path, empty_frame(schema).lazy(), error=f"{label}: cannot read ({exc.strerror or exc})"
+        )
+    with handle:
+        stat = os.fstat(handle.fileno())
+        size = stat.st_size
+        cache = _JsonlCache.load(meta_file)
+        usable = (
+            cache is not None
+            and (cache.dev, cache.inode) == (stat.st_dev, stat.st_ino)
+            and size >= cache.offset
+            and all((directory / part).is_file() for part in cache.parts)
+            and _window_hash(handle, cache.offset) == cache.window_hash
+        )
+        if cache is None or not usable:
+            cache = None
+        # The complete region ends just after the last newline; what follows is re-read every time.
+        complete = _last_newline_end(handle, size, cache.offset if cache else 0)
+        new_results: list[ReadResult] = []
+        if cache is None:
+            if complete == size and size > 0:
+                result = read_input_file(path, schema, label)  # the fast whole-file path
+            else:
+                result = read_jsonl_bytes(_read_range(handle, 0, complete), schema, label)
+            cache = _JsonlCache(READER_VERSION, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
+            _remove_stale_parts(directory, prefix)
+            new_results.append(result)
+            from_cache = False
+        elif complete > cache.offset:
+            result = read_jsonl_bytes(
+                _read_range(handle, cache.offset, complete), schema, label, first_line=cache.lines + 1
+            )
+            new_results.append(result)
+            from_cache = True
+        else:
+            from_cache = True
+        tail = (
+            read_jsonl_bytes(
+                _read_range(handle, complete, size),
+                schema,
+                label,
+                first_line=cache.lines + sum(r.lines for r in new_results) + 1,
+            )
+            if size > complete
+            else None
+        )
+        for result in new_results:
+            cache.lines += result.lines
+            cache.rows += result.frame.height
+            cache.blank_lines += result.blank_lines
+            cache.items.extend(i.to_dict() for i in result.items)
+        parts_before = list(cache.parts)
+        stored = _store_parts(directory, prefix, cache, [r.frame for r in new_results])
+        if not stored:
+            cache.parts = parts_before
+        if new_results:
+            cache.offset = complete
+            cache.window_hash = _window_hash(handle, complete)
+            if stored:
+                _write_meta(meta_file, cache)
+    frames: list[pl.LazyFrame] = [pl.scan_parquet([directory / p for p in cache.parts])] if cache.parts else []
+    if not stored:  # the cache folder is not writable: serve what was read from memory
+        frames.extend(r.frame.lazy() for r in new_results)
+    items = [ReportItem(**i) for i in cache.items]
+    rows, blank = cache.rows, cache.blank_lines
+    if tail is not None:
+        frames.append(tail.frame.lazy())
+        items.extend(tail.items)
+        rows += tail.frame.height
+        blank += tail.blank_lines
+    frame = pl.concat(frames, how="vertical") if frames else empty_frame(schema).lazy()
+    return LoadedInput(name, path, frame, rows, items, blank, from_cache=from_cache)
+
+
+def _last_newline_end(handle: Any, size: int, floor: int) -> int:
+    """The offset just after the last ``\n`` at or after ``floor`` (``floor`` when there is none)."""
+    block = 1 << 16
+    end = size
+    while end > floor:
+        start = max(floor, end - block)
+        handle.seek(start)
+        chunk = handle.read(end - start)
+        found = int(chunk.rfind(b"\n"))
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return floor
+
+
+def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[pl.DataFrame]) -> bool:
+    """Write ``frames`` as new Parquet parts (merging all parts into one past ``MAX_PARTS``)."""
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return True
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if len(cache.parts) + len(frames) > MAX_PARTS:
+            merged = pl.concat([pl.read_parquet(directory / p) for p in cache.parts] + frames)
+            frames, old = [merged], cache.parts
+            cache.parts = []
+        else:
+            old = []
+        for frame in frames:
+            part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
+            tmp = directory / f".{part}.tmp"
+            frame.write_parquet(tmp, compression="lz4")  # fast to write and to read back
+            tmp.replace(directory / part)
+            cache.parts.append(part)
+        for stale in old:
+            (directory / stale).unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True
+
+
+def _write_meta(meta_file: Path, cache: _JsonlCache) -> None:
+    try:
+        tmp = meta_file.with_name(f".{meta_file.name}.{_unique()}.tmp")
+        tmp.write_text(json.dumps(asdict(cache)), encoding="utf-8")
+        tmp.replace(meta_file)
+    except OSError:
+        pass
 
 
 @dataclass

@@ -9,7 +9,10 @@ Nothing here caches: see :mod:`triage_lens.sources.loading` for the Parquet cach
 from __future__ import annotations
 
 import gc
+import io
 import json
+import mmap
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +23,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from analytics.schemas import CLAIM_DTYPE, TYPE_WORDS, FieldType, InputSchema
+from analytics.schemas import CLAIM_DTYPE, POLARS_TYPES, TYPE_WORDS, Field, FieldType, InputSchema
 from analytics.timeparse import parse_timestamp_series
 
 EXCERPT_CHARS = 200
@@ -52,6 +55,7 @@ class ReadResult:
     frame: pl.DataFrame
     items: list[ReportItem]
     blank_lines: int = 0
+    lines: int = 0  # lines read (JSONL), blank ones included
 
     @property
     def quarantined(self) -> int:
@@ -85,13 +89,28 @@ def _excerpt(text: str) -> str:
 # --- per-type checks: value -> (typed value, ok) -------------------------------------------------
 
 
+def _utf8_ok(text: str) -> bool:
+    """False for text holding a lone surrogate (a ``\\ud800`` escape): it cannot be stored as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _check_str(v: object) -> tuple[Any, bool]:
-    return (v, True) if isinstance(v, str) else (None, False)
+    return (v, True) if isinstance(v, str) and _utf8_ok(v) else (None, False)
 
 
 def _check_float(v: object) -> tuple[Any, bool]:
     if isinstance(v, int | float) and not isinstance(v, bool):
-        return float(v), True
+        try:
+            return float(v), True
+        except OverflowError:  # an integer past a float's range
+            return None, False
     return None, False
 
 
@@ -99,8 +118,8 @@ def _check_int(v: object) -> tuple[Any, bool]:
     if isinstance(v, bool):
         return None, False
     if isinstance(v, int):
-        return v, -(2**63) <= v < 2**63
-    if isinstance(v, float) and v.is_integer():
+        return (v, True) if INT64_MIN <= v <= INT64_MAX else (None, False)
+    if isinstance(v, float) and v.is_integer() and INT64_MIN <= v < 2.0**63:
         return int(v), True
     return None, False
 
@@ -111,7 +130,7 @@ def _check_bool(v: object) -> tuple[Any, bool]:
 
 def _check_timestamp_text(v: object) -> tuple[Any, bool]:
     if isinstance(v, str):
-        return v, True
+        return (v, True) if _utf8_ok(v) else (None, False)
     if isinstance(v, int | float) and not isinstance(v, bool):
         return repr(v), True
     return None, False
@@ -119,12 +138,16 @@ def _check_timestamp_text(v: object) -> tuple[Any, bool]:
 
 def _check_object(v: object) -> tuple[Any, bool]:
     if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False), True
+        try:
+            text = json.dumps(v, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            return None, False
+        return (text, True) if _utf8_ok(text) else (None, False)
     return None, False
 
 
 def _check_str_list(v: object) -> tuple[Any, bool]:
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+    if isinstance(v, list) and all(isinstance(x, str) and _utf8_ok(x) for x in v):
         return v, True
     return None, False
 
@@ -139,12 +162,35 @@ def _check_claims(v: object) -> tuple[Any, bool]:
         claim = item.get("claim")
         keys = item.get("evidence_keys")
         keys = [] if keys is None else keys
-        if (claim is not None and not isinstance(claim, str)) or not (
-            isinstance(keys, list) and all(isinstance(k, str) for k in keys)
+        if (claim is not None and not (isinstance(claim, str) and _utf8_ok(claim))) or not (
+            isinstance(keys, list) and all(isinstance(k, str) and _utf8_ok(k) for k in keys)
         ):
             return None, False
         claims.append({"claim": claim, "evidence_keys": keys})
     return claims, True
+
+
+def _has_lone_surrogate(value: object, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return not _utf8_ok(value)
+    if depth > 50:
+        return False
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(x, depth + 1) for x in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(x, depth + 1) for x in value.values())
+    return False
+
+
+def _problem(name: str, value: object, column_type: FieldType) -> str:
+    """Why ``value`` does not fit ``column_type``: the wrong type, or an odd value of the right one."""
+    if _has_lone_surrogate(value):
+        return f"field '{name}' holds a lone surrogate escape (not valid Unicode)"
+    if isinstance(value, int) and not isinstance(value, bool) and column_type in (FieldType.INT, FieldType.FLOAT):
+        return f"field '{name}' is a number out of range for {TYPE_WORDS[column_type]}"
+    if isinstance(value, float) and column_type is FieldType.INT and value.is_integer():
+        return f"field '{name}' is a number out of range for {TYPE_WORDS[column_type]}"
+    return f"field '{name}' is {_type_name(value)}, expected {TYPE_WORDS[column_type]}"
 
 
 _CHECKS: dict[FieldType, Callable[[object], tuple[Any, bool]]] = {
@@ -161,10 +207,8 @@ _CHECKS: dict[FieldType, Callable[[object], tuple[Any, bool]]] = {
 
 # Python types that need no conversion for a field type (exact type: a bool is not an int here).
 _EXACT_TYPES: dict[FieldType, tuple[type, ...]] = {
-    FieldType.STR: (str,),
-    FieldType.FLOAT: (float, int),
+    FieldType.FLOAT: (float,),
     FieldType.BOOL: (bool,),
-    FieldType.TIMESTAMP: (str,),
 }
 
 
@@ -179,7 +223,7 @@ def _required_problem(record: dict[str, Any], required: list[tuple[str, FieldTyp
         if value is None or value == "":
             return f"missing required field '{name}'"
         if not _CHECKS[column_type](value)[1]:
-            return f"required field '{name}' is {_type_name(value)}, expected {TYPE_WORDS[column_type]}"
+            return "required " + _problem(name, value, column_type)
     return None
 
 
@@ -220,7 +264,7 @@ def records_to_frame(
                     ReportItem(
                         file_label,
                         lines[i],
-                        f"field '{f.name}' is {_type_name(value)}, expected {TYPE_WORDS[f.type]}",
+                        _problem(f.name, value, f.type),
                         _excerpt(excerpt),
                         "flagged",
                     )
@@ -269,11 +313,9 @@ def finish_frame(
         bad_rows = frame.filter(bad)
         if bad_rows.height == 0:
             continue
-        # without a raw column the excerpt is the timestamp text itself (selected once: no DuplicateError)
-        columns = ["_line", f"{name}_text", *([excerpt_column] if excerpt_column else [])]
-        for row in bad_rows.select(columns).iter_rows():
-            line, text = row[0], row[1]
-            excerpt = row[2] if excerpt_column else text
+        excerpt_col = excerpt_column or f"{name}_text"
+        excerpts = bad_rows.select(pl.col("_line"), pl.col(f"{name}_text").alias("_t"), pl.col(excerpt_col).alias("_e"))
+        for line, text, excerpt in excerpts.iter_rows():
             items.append(
                 ReportItem(
                     file_label,
@@ -310,87 +352,406 @@ def _collector_paused() -> Iterator[None]:
 
 
 def read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
-    """Read a JSONL file leniently: blank lines skipped, non-JSON / non-object / incomplete lines quarantined."""
+    """Read a JSONL file leniently: blank lines skipped, non-JSON / non-object / incomplete lines quarantined.
+
+    Lines split as Python's text mode does (``\n``, ``\r\n``, a bare ``\r``) and are stripped with
+    ``str.strip()``; a leading BOM is dropped. See :func:`read_jsonl_bytes` for how lines are checked.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(3)
+            size = path.stat().st_size
+            plain = size > 0 and head != BOM.encode()[: len(head)] and not _contains_any(handle.fileno(), size)
+    except OSError as exc:
+        raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
+    if plain:
+        try:
+            lines = pl.read_csv(
+                path, has_header=False, separator="\x00", quote_char=None, schema={"line": pl.Utf8}, encoding="utf8"
+            ).to_series()
+        except pl.exceptions.PolarsError:
+            plain = False
+        else:
+            with _collector_paused():
+                return _read_lines(lines.fill_null(""), None, schema, file_label, 1, whole=path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
+    return read_jsonl_bytes(data, schema, file_label)
+
+
+def _contains_any(fileno: int, size: int) -> bool:
+    """True when the file holds a CR or NUL byte (those files are split in Python, as text mode does)."""
+    with mmap.mmap(fileno, size, access=mmap.ACCESS_READ) as view:
+        return view.find(b"\r") >= 0 or view.find(b"\x00") >= 0
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Python text-mode lines of ``data`` without their terminators (``\n``, ``\r\n`` or a bare ``\r``)."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the file ends with a terminator: no extra line
+    return lines
+
+
+def read_jsonl_bytes(
+    data: bytes, schema: InputSchema, file_label: str, *, first_line: int = 1, vectorised: bool = True
+) -> ReadResult:
+    """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1).
+
+    Lines that Polars parses and whose declared fields have the declared JSON types are typed in one
+    vectorised pass; every other line goes through the per-line path (:func:`_read_lines_one_by_one`),
+    which gives the exact reasons (``vectorised=False`` sends every line there: the reference the property
+    tests compare with). Out: the frame of ``schema.polars_schema()`` ordered by line.
+    """
     with _collector_paused():
-        return _read_jsonl(path, schema, file_label)
+        if first_line == 1 and data.startswith(BOM.encode()):
+            data = data[len(BOM.encode()) :]
+        lines, bad_utf8 = _line_series(data)
+        return _read_lines(lines, bad_utf8, schema, file_label, first_line, vectorised=vectorised)
 
 
-JSONL_CHUNK_ROWS = 100_000  # records typed per batch: bounds memory on multi-GB files
+def _line_series(data: bytes) -> tuple[pl.Series, pl.Series | None]:
+    """Every line of ``data`` as Utf8, and which lines were not valid UTF-8 (None when all were; those lines
+    are decoded with replacement characters, for the excerpt)."""
+    if not data:
+        return pl.Series("line", [], dtype=pl.Utf8), None
+    if b"\r" not in data and b"\x00" not in data:
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(data),
+                has_header=False,
+                separator="\x00",
+                quote_char=None,
+                schema={"line": pl.Utf8},
+                encoding="utf8",
+            )
+            return frame.to_series().fill_null(""), None
+        except pl.exceptions.PolarsError:
+            pass  # not UTF-8 somewhere: split in Python below
+    raw = split_lines(data)
+    binary = pl.Series("line", raw, dtype=pl.Binary)
+    try:
+        return binary.cast(pl.Utf8), None
+    except pl.exceptions.PolarsError:
+        texts: list[str] = []
+        bad: list[bool] = []
+        for chunk in raw:
+            try:
+                texts.append(chunk.decode("utf-8"))
+                bad.append(False)
+            except UnicodeDecodeError:
+                texts.append(chunk.decode("utf-8", "replace"))
+                bad.append(True)
+        return pl.Series("line", texts, dtype=pl.Utf8), pl.Series("_bad_utf8", bad, dtype=pl.Boolean)
 
 
-def _read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
+def _suspicious_patterns(schema: InputSchema) -> list[str]:
+    """Regexes matching lines whose declared fields may not hold the declared JSON type, or whose text Polars
+    might decode differently from Python (surrogate or ASCII escapes, control characters, joined objects)."""
+    by_type: dict[str, list[str]] = {}
+    for f in schema.fields:
+        by_type.setdefault(f.type.value, []).append(f.name)
+    value_starts = {
+        FieldType.STR.value: r'[^"n \t]',
+        FieldType.TIMESTAMP.value: r'[^"n \t]',
+        FieldType.FLOAT.value: r"(?:[^-0-9n \t]|-?[0-9.]{16})",
+        FieldType.INT.value: r"(?:[^-0-9n \t]|-?[0-9]*[.eE]|-?[0-9]{18})",
+        FieldType.BOOL.value: r"[^tfn \t]",
+    }
+    parts = [
+        r"\\u[dD][89a-fA-F]",
+        r"\\u00[0-7][0-9a-fA-F]",
+        r"\}[ \t]*\{",
+    ]
+    for type_name, names in by_type.items():
+        if type_name not in value_starts:
+            continue  # lists and objects are checked in Python after the decode (see _complex_columns)
+        keys = "|".join(re.escape(n) for n in names)
+        parts.append(rf'"(?:{keys})"[ \t]*:[ \t]*{value_starts[type_name]}')
+    return ["|".join(parts[:3]), *parts[3:]]
+
+
+NDJSON_CHUNK = 200_000
+
+
+COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
+
+
+def _ndjson_schema(schema: InputSchema) -> dict[str, pl.DataType]:
+    types: dict[str, pl.DataType] = {}
+    for f in schema.fields:
+        if f.type not in COMPLEX_TYPES:
+            types[f.name] = pl.Utf8() if f.type is FieldType.TIMESTAMP else POLARS_TYPES[f.type]
+    return types
+
+
+def _decode_fast(texts: pl.Series, schema: InputSchema) -> tuple[pl.DataFrame | None, list[int]]:
+    """Decode candidate lines with Polars' NDJSON reader. Out: the decoded rows (positions that failed left
+    out) and the positions in ``texts`` that Polars could not decode (they take the per-line path)."""
+    target = _ndjson_schema(schema)
+    frames: list[pl.DataFrame] = []
+    failed: list[int] = []
+
+    def decode(lo: int, hi: int) -> None:
+        part = texts.slice(lo, hi - lo)
+        payload = ("\n".join(part.to_list()) + "\n").encode() if hi - lo < 64 else None
+        try:
+            if payload is None:
+                payload = (part.str.join("\n").item() + "\n").encode()
+            frame = pl.read_ndjson(io.BytesIO(payload), schema=target)
+            if frame.height != hi - lo:
+                raise ValueError("row count differs")
+        except (pl.exceptions.PolarsError, ValueError, OverflowError):
+            if hi - lo <= 16:
+                failed.extend(range(lo, hi))
+                return
+            step = max(16, (hi - lo + 7) // 8)
+            for start in range(lo, hi, step):
+                decode(start, min(hi, start + step))
+            return
+        frames.append(frame.with_columns(pl.int_range(lo, hi, dtype=pl.Int64).alias("_pos")))
+
+    for start in range(0, len(texts), NDJSON_CHUNK):
+        decode(start, min(len(texts), start + NDJSON_CHUNK))
+    if not frames:
+        return None, failed
+    return pl.concat(frames, rechunk=False), failed
+
+
+def _read_lines(
+    lines: pl.Series,
+    bad_utf8: pl.Series | None,
+    schema: InputSchema,
+    file_label: str,
+    first_line: int,
+    whole: Path | None = None,
+    *,
+    vectorised: bool = True,
+) -> ReadResult:
+    line = pl.col("line")
+    checks = [~line.str.contains(pattern) for pattern in _suspicious_patterns(schema)]
+    candidate = pl.all_horizontal(line.str.starts_with("{"), line.str.ends_with("}"), *checks)
+    if bad_utf8 is not None:
+        candidate = candidate & ~pl.lit(bad_utf8)
+    if not vectorised:
+        candidate = pl.lit(False)
+    # One select: Polars runs the independent checks in parallel.
+    numbered = pl.DataFrame({"line": lines}).select(
+        pl.int_range(first_line, first_line + len(lines), dtype=pl.Int64).alias("_line"),
+        line,
+        (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
+        candidate.fill_null(False).alias("_candidate"),
+    )
+    if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
+        fast_rows = numbered.select("_line", pl.col("line").alias("text"))
+        slow_rows = numbered.clear()
+    else:
+        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"))
+        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != ""))
+    blank = len(lines) - fast_rows.height - slow_rows.height
+    decoded: pl.DataFrame | None = None
+    failed: list[int] = []
+    if whole is not None and fast_rows.height and slow_rows.height == 0:
+        try:  # every line is a clean candidate: Polars reads the file itself, no copy of the text
+            decoded = pl.read_ndjson(whole, schema=_ndjson_schema(schema))
+            if decoded.height != fast_rows.height:
+                decoded = None
+            else:
+                decoded = decoded.with_columns(pl.int_range(0, decoded.height, dtype=pl.Int64).alias("_pos"))
+        except (pl.exceptions.PolarsError, OverflowError):
+            decoded = None
+    if decoded is None and fast_rows.height:
+        decoded, failed = _decode_fast(fast_rows["text"], schema)
+    if failed:
+        failed_rows = fast_rows[failed].select(
+            "_line", pl.col("text").alias("line"), pl.lit(False).alias("_bad_utf8"), pl.lit(False).alias("_candidate")
+        )
+        slow_rows = pl.concat([slow_rows, failed_rows]).sort("_line")
+    frames: list[pl.DataFrame] = []
+    items: list[ReportItem] = []
+    if decoded is not None and decoded.height:
+        frame, fast_items = _type_decoded(decoded, fast_rows, schema, file_label)
+        frames.append(frame)
+        items.extend(fast_items)
+    if slow_rows.height:
+        frame, slow_items, slow_blank = _read_lines_one_by_one(slow_rows, schema, file_label)
+        blank += slow_blank
+        frames.append(frame)
+        items.extend(slow_items)
+    if not frames:
+        typed = records_to_frame([], [], [], schema, file_label)[0]
+    elif len(frames) == 1:
+        typed = frames[0]
+    else:
+        typed = pl.concat(frames, how="vertical").sort("_line")
+    typed, ts_items = finish_frame(typed, schema, file_label, "_raw" if schema.keep_raw else None)
+    items.extend(ts_items)
+    items.sort(key=lambda i: i.line)
+    return ReadResult(typed, items, blank, len(lines))
+
+
+def _type_decoded(
+    decoded: pl.DataFrame, fast_rows: pl.DataFrame, schema: InputSchema, file_label: str
+) -> tuple[pl.DataFrame, list[ReportItem]]:
+    """Decoded candidate rows -> the loose typed frame of :func:`records_to_frame`; required fields checked."""
+    positions = decoded["_pos"]
+    source = fast_rows.select("_line", "text")
+    if not (positions.len() == source.height and (positions == pl.int_range(0, source.height, eager=True)).all()):
+        source = source[positions]
+    columns: dict[str, pl.Series] = {"_line": source["_line"], "_text": source["text"]}
+    frame = pl.DataFrame(columns)
+    typed_columns = []
+    for f in schema.fields:
+        name = f"{f.name}_text" if f.type is FieldType.TIMESTAMP else f.name
+        if f.type not in COMPLEX_TYPES:
+            typed_columns.append(decoded[f.name].alias(name))
+    frame = frame.with_columns(*typed_columns, pl.lit(None, pl.Utf8).alias("_flags"))
+    items: list[ReportItem] = []
+    if schema.required:
+        first_missing = pl.lit(None, pl.Utf8)
+        for name in reversed(schema.required):
+            column = (
+                f"{name}_text" if any(f.name == name and f.type is FieldType.TIMESTAMP for f in schema.fields) else name
+            )
+            value = pl.col(column)
+            empty = value.is_null()
+            if frame.schema[column] == pl.Utf8:
+                empty = empty | (value == "")
+            first_missing = pl.when(empty).then(pl.lit(name)).otherwise(first_missing)
+        frame = frame.with_columns(first_missing.alias("_missing"))
+        dropped = frame.filter(pl.col("_missing").is_not_null())
+        for number, missing, text in dropped.select("_line", "_missing", "_text").iter_rows():
+            items.append(
+                ReportItem(file_label, number, f"missing required field '{missing}'", _excerpt(text), "quarantined")
+            )
+        frame = frame.filter(pl.col("_missing").is_null()).drop("_missing")
+    complex_fields = [f for f in schema.fields if f.type in COMPLEX_TYPES]
+    if complex_fields:
+        frame, complex_items = _complex_columns(frame, complex_fields, file_label)
+        items.extend(complex_items)
+    loose = _loose_schema(schema)
+    if schema.keep_raw:
+        frame = frame.with_columns(pl.col("_text").alias("_raw"))
+    return frame.select([pl.col(k).cast(v) for k, v in loose.items()]), items
+
+
+def _complex_columns(
+    frame: pl.DataFrame, fields: list[Field], file_label: str
+) -> tuple[pl.DataFrame, list[ReportItem]]:
+    """List and object fields of decoded rows, checked in Python exactly as the per-line path checks them.
+
+    In: rows with ``_line`` and ``_text``. Out: the rows with one column per field (rows Python's JSON parser
+    rejects are quarantined and dropped), and the flagged or quarantined items.
+    """
+    items: list[ReportItem] = []
+    values: dict[str, list[Any]] = {f.name: [] for f in fields}
+    flags: list[str | None] = []
+    keep: list[bool] = []
+    for number, text in frame.select("_line", "_text").iter_rows():
+        record = _parse_record(text)
+        if isinstance(record, str):
+            items.append(ReportItem(file_label, number, record, _excerpt(text), "quarantined"))
+            keep.append(False)
+            continue
+        keep.append(True)
+        flagged: list[str] = []
+        for f in fields:
+            value = record.get(f.name)
+            typed, ok = (None, True) if value is None else _CHECKS[f.type](value)
+            if not ok:
+                flagged.append(f.name)
+                items.append(ReportItem(file_label, number, _problem(f.name, value, f.type), _excerpt(text), "flagged"))
+            values[f.name].append(typed)
+        flags.append(",".join(flagged) if flagged else None)
+    if not all(keep):
+        frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
+    columns = []
+    for f in fields:
+        if f.type is FieldType.OBJECT:
+            columns.append(pl.Series(f.name, values[f.name], dtype=pl.Utf8))
+            continue
+        texts = pl.Series(f.name, [None if v is None else orjson.dumps(v).decode() for v in values[f.name]], pl.Utf8)
+        columns.append(texts.str.json_decode(POLARS_TYPES[f.type]) if len(texts) else texts.cast(POLARS_TYPES[f.type]))
+    return frame.with_columns(*columns, pl.Series("_flags", flags, dtype=pl.Utf8)), items
+
+
+def _read_lines_one_by_one(
+    rows: pl.DataFrame, schema: InputSchema, file_label: str
+) -> tuple[pl.DataFrame, list[ReportItem], int]:
+    """The per-line path: exact reasons for lines that are not JSON objects, miss a required field or hold
+    values of the wrong type. In: rows with ``_line``, ``line`` (null when not UTF-8) and ``text`` (stripped)."""
     items: list[ReportItem] = []
     frames: list[pl.DataFrame] = []
     records: list[dict[str, Any]] = []
-    lines: list[int] = []
+    numbers: list[int] = []
     raws: list[str] = []
-    blank = 0
     required = _required_checks(schema)
 
     def flush() -> None:
         if records:
-            frame, flagged = records_to_frame(records, lines, raws, schema, file_label)
+            frame, flagged = records_to_frame(records, numbers, raws, schema, file_label)
             frames.append(frame)
             items.extend(flagged)
             records.clear()
-            lines.clear()
+            numbers.clear()
             raws.clear()
 
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
-    with handle:
-        for number, line_bytes in enumerate(handle, start=1):
-            raw_bytes = line_bytes[:-1] if line_bytes.endswith(b"\n") else line_bytes
-            if number == 1 and raw_bytes.startswith(BOM.encode()):
-                raw_bytes = raw_bytes[len(BOM.encode()) :]
-            stripped = raw_bytes.strip()
-            if not stripped:
-                blank += 1
-                continue
-            try:
-                text = raw_bytes.decode("utf-8").rstrip("\r")
-            except UnicodeDecodeError:
-                excerpt = _excerpt(raw_bytes.decode("utf-8", "replace"))
-                items.append(ReportItem(file_label, number, "not valid UTF-8", excerpt, "quarantined"))
-                continue
-            try:
-                record = orjson.loads(stripped)
-            except orjson.JSONDecodeError:
-                try:  # the standard library also accepts NaN/Infinity, as OpenSRE's reader does
-                    record = json.loads(text)
-                except (ValueError, RecursionError) as exc:  # RecursionError: nested 1,000+ levels
-                    reason = (
-                        f"not valid JSON ({exc.msg} at column {exc.colno})"
-                        if isinstance(exc, json.JSONDecodeError)
-                        else (
-                            "not valid JSON (nested too deeply)"
-                            if isinstance(exc, RecursionError)
-                            else "not valid JSON"
-                        )
-                    )
-                    items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
-                    continue
-            if not isinstance(record, dict):
-                reason = f"not a JSON object (got {_type_name(record)})"
-                items.append(ReportItem(file_label, number, reason, _excerpt(text), "quarantined"))
-                continue
-            problem = _required_problem(record, required) if required else None
-            if problem is not None:
-                items.append(ReportItem(file_label, number, problem, _excerpt(text), "quarantined"))
-                continue
-            records.append(record)
-            lines.append(number)
-            raws.append(text.strip())
-            if len(records) >= JSONL_CHUNK_ROWS:
-                flush()
+    blank = 0
+    for number, line, bad_utf8 in rows.select("_line", "line", "_bad_utf8").iter_rows():
+        if bad_utf8:
+            items.append(ReportItem(file_label, number, "not valid UTF-8", _excerpt(line), "quarantined"))
+            continue
+        text = line.strip()  # str.strip(): every Unicode whitespace, as OpenSRE strips a line
+        if not text:
+            blank += 1
+            continue
+        lead = len(line) - len(line.lstrip())
+        trail = line[lead + len(text) :]
+        # Error columns as today: counted in the line as stored, JSON whitespace after the record included.
+        outcome = _parse_record(text, lead, trail if trail.strip(" \t") == "" else "")
+        if isinstance(outcome, str):
+            items.append(ReportItem(file_label, number, outcome, _excerpt(line), "quarantined"))
+            continue
+        problem = _required_problem(outcome, required) if required else None
+        if problem is not None:
+            items.append(ReportItem(file_label, number, problem, _excerpt(line), "quarantined"))
+            continue
+        records.append(outcome)
+        numbers.append(number)
+        raws.append(text)
+        if len(records) >= JSONL_CHUNK_ROWS:
+            flush()
     flush()
-    typed = pl.concat(frames, rechunk=True) if frames else records_to_frame([], [], [], schema, file_label)[0]
-    typed, ts_items = finish_frame(typed, schema, file_label, "_raw" if schema.keep_raw else None)
-    items.extend(ts_items)
-    items.sort(key=lambda i: i.line)
-    return ReadResult(typed, items, blank)
+    frame = pl.concat(frames) if frames else records_to_frame([], [], [], schema, file_label)[0]
+    return frame, items, blank
+
+
+def _parse_record(text: str, lead: int = 0, trail: str = "") -> dict[str, Any] | str:
+    """One stripped line -> its JSON object, or the reason it is quarantined (columns count from the start
+    of the line as stored, ``lead`` characters before ``text``)."""
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:  # the standard library also accepts NaN/Infinity and integers past 64 bits, as OpenSRE's reader does
+            record = json.loads(text + trail)
+        except RecursionError:
+            return "not valid JSON (nested too deeply)"
+        except ValueError as exc:
+            return (
+                f"not valid JSON ({exc.msg} at column {exc.colno + lead})"
+                if isinstance(exc, json.JSONDecodeError)
+                else "not valid JSON"
+            )
+    if not isinstance(record, dict):
+        return f"not a JSON object (got {_type_name(record)})"
+    return record
+
+
+JSONL_CHUNK_ROWS = 100_000  # records typed per batch: bounds memory on the per-line path
 
 
 def _vectorised_frame(raw: pl.DataFrame, schema: InputSchema, file_label: str, line_offset: int) -> ReadResult:

@@ -1,0 +1,207 @@
+"""Ingest benchmark (issue 13): `misses stats` cold, warm, after an append, and `--help`, side by side with
+Polars' own `read_ndjson`, DuckDB's `read_json` + group by, and the plain-Python per-line reader.
+
+    python -m bench.ingest                  # 100k and 1M misses
+    python -m bench.ingest --sizes 100000   # one size
+
+Every timing is a fresh process (what a user waits for), the median of ``--repeat`` runs. Files are written
+to ``.bench-data/ingest-N/misses.jsonl`` (OpenSRE's layout, compact JSON, one record per line) and reused.
+The environment's ``PYTHONDONTWRITEBYTECODE`` is dropped for the child processes so that imports come from
+bytecode, as they do for an installed package. Prints a Markdown table and writes ``ingest-results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_ROOT = REPO / ".bench-data"
+VENV_BIN = Path(sys.executable).parent
+NOW = "2026-09-10T00:00:00+00:00"
+APPEND_LINES = 1_000
+
+ALERTS = [f"Alert{n:02d}" for n in range(40)]
+TAXONOMIES = ["retrieval_gap", "reasoning_gap", "tool_failure", "routing_failure", "unknown", None]
+CATEGORIES = ["database", "network", "resource_exhaustion", "deploy", "dependency", "config"]
+
+
+def write_misses(path: Path, rows: int, seed: int = 7) -> None:
+    """``rows`` misses shaped like OpenSRE's, timestamps spread over the 90 days before NOW."""
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    now = datetime.fromisoformat(NOW)
+    start = now - timedelta(days=90)
+    micros = np.sort(rng.integers(0, 90 * 86_400 * 1_000_000, rows))
+    frame = pl.DataFrame(
+        {
+            "miss_id": [f"{a:016x}-{b:016x}" for a, b in rng.integers(0, 2**62, (rows, 2))],
+            "feedback_id": [f"fb-{a:016x}" for a in rng.integers(0, 2**62, rows)],
+            "timestamp": pl.Series(micros, dtype=pl.Int64).cast(pl.Duration("us")) + start,
+            "run_id": [f"run-{a:012x}" for a in rng.integers(0, 2**46, rows)],
+            "alert_name": rng.choice(ALERTS, rows),
+            "pipeline_name": rng.choice(["billing", "search", "notifications", "checkout"], rows),
+            "severity": rng.choice(["critical", "warning"], rows),
+            "rating": rng.choice(["partial", "inaccurate"], rows),
+            "taxonomy": pl.Series([TAXONOMIES[i] for i in rng.integers(0, len(TAXONOMIES), rows)], dtype=pl.Utf8),
+            "taxonomy_detail": rng.choice(
+                ["Did not query the DB slow log, which had the answer.", "Missed the upstream status page."], rows
+            ),
+            "root_cause": rng.choice(["Primary DB connection pool exhausted", "CPU throttling on search nodes"], rows),
+            "root_cause_category": rng.choice(CATEGORIES, rows),
+            "validity_score": np.round(rng.random(rows), 2),
+            "investigation_loop_count": rng.integers(1, 8, rows),
+            "user_id": [f"u-{a:03d}" for a in rng.integers(0, 50, rows)],
+            "org_id": "org-acme",
+        }
+    ).with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_ndjson(path)
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_LENS_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["XDG_CACHE_HOME"] = str(cache)
+    return env
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def median_of(repeat: int, run: object) -> float:
+    assert callable(run)
+    return statistics.median(run() for _ in range(repeat))
+
+
+DUCKDB_SCRIPT = """
+import sys, duckdb
+duckdb.sql(
+    "select coalesce(alert_name, '<unknown>') a, coalesce(taxonomy, 'unknown') t, count(*) n "
+    "from read_json(?, format='newline_delimited') "
+    "where cast(\\"timestamp\\" as timestamptz) >= cast(? as timestamptz) group by all",
+    params=[sys.argv[1], sys.argv[2]],
+).fetchall()
+"""
+
+NDJSON_SCRIPT = "import sys, polars as pl; pl.read_ndjson(sys.argv[1])"
+
+PLAIN_SCRIPT = """
+import sys
+from datetime import datetime
+from pathlib import Path
+from analytics.misses import filter_misses, miss_stats
+from analytics.derived import with_grouping_key
+from analytics.schemas import MISSES
+from triage_lens.sources.readers import read_jsonl_bytes
+result = read_jsonl_bytes(Path(sys.argv[1]).read_bytes(), MISSES, "misses", vectorised=False)
+miss_stats(filter_misses(with_grouping_key(result.frame.lazy()), since=datetime.fromisoformat(sys.argv[2])))
+"""
+
+
+def bench_size(rows: int, repeat: int) -> dict[str, float]:
+    folder = DATA_ROOT / f"ingest-{rows}"
+    path = folder / "misses.jsonl"
+    if not path.is_file() or sum(1 for _ in path.open("rb")) != rows:
+        write_misses(path, rows)
+    size = path.stat().st_size
+    cache = folder / "cache"
+    env = child_env(cache)
+    cli = [str(VENV_BIN / "triage-lens"), "--data", str(folder), "--now", NOW, "misses", "stats", "--since", "30d"]
+    since = (datetime.fromisoformat(NOW) - timedelta(days=30)).isoformat()
+    python = str(VENV_BIN / "python")
+    timed([python, "-c", "import polars, duckdb, analytics.misses, triage_lens.cli.misses"], env)  # bytecode
+
+    def cold() -> float:
+        shutil.rmtree(cache, ignore_errors=True)
+        return timed(cli, env)
+
+    results: dict[str, float] = {"file MB": round(size / 1e6, 1)}
+    results["triage-lens --help"] = median_of(repeat, lambda: timed([str(VENV_BIN / "triage-lens"), "--help"], env))
+    results["misses stats, cold (no cache)"] = median_of(repeat, cold)
+    timed(cli, env)
+    results["misses stats, warm (cache)"] = median_of(repeat, lambda: timed(cli, env))
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 600 * APPEND_LINES))
+        extra = b"".join(handle.read().splitlines(keepends=True)[-APPEND_LINES:])
+
+    def after_append() -> float:
+        with path.open("ab") as handle:
+            handle.write(extra)
+        try:
+            return timed(cli, env)
+        finally:
+            with path.open("r+b") as handle:
+                handle.truncate(size)
+            timed(cli, env)  # back to the cached state of the original file (a truncation rebuilds)
+
+    results[f"misses stats after appending {APPEND_LINES:,} lines"] = median_of(repeat, after_append)
+    results["pl.read_ndjson (fresh process)"] = median_of(
+        repeat, lambda: timed([python, "-c", NDJSON_SCRIPT, str(path)], env)
+    )
+    results["DuckDB read_json + group by (fresh process)"] = median_of(
+        repeat, lambda: timed([python, "-c", DUCKDB_SCRIPT, str(path), since], env)
+    )
+    results["plain-Python per-line reader + stats"] = timed([python, "-c", PLAIN_SCRIPT, str(path), since], env)
+    shutil.rmtree(cache, ignore_errors=True)
+    return results
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        gigabytes = int(memory.split()[1]) / 1024 / 1024
+    except (OSError, StopIteration, ValueError):
+        gigabytes = 0.0
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return (
+        f"{model or platform.processor()}, {os.cpu_count()} cores, {gigabytes:.0f} GB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, load average {load:.1f} at start"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    header = f"{machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    table = {rows: bench_size(rows, args.repeat) for rows in sizes}
+    steps = list(next(iter(table.values())))
+    print(f"\nIngest benchmark — {header}\n")
+    print("| step | " + " | ".join(f"{rows:,} misses" for rows in sizes) + " |")
+    print("|---|" + "---:|" * len(sizes))
+    for step in steps:
+        cells = [f"{table[r][step]:.1f}" if step == "file MB" else f"{table[r][step]:.2f} s" for r in sizes]
+        print(f"| {step} | " + " | ".join(cells) + " |")
+    DATA_ROOT.mkdir(exist_ok=True)
+    (DATA_ROOT / "ingest-results.json").write_text(
+        json.dumps({"machine": header, "results": {str(k): v for k, v in table.items()}}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()
