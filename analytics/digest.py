@@ -21,6 +21,7 @@ from analytics.learning import week_label, week_start
 from analytics.markdown import escape_markdown
 from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, in_window, level_expr, recurrence
+from analytics.runs import weekly_pass_rate, weekly_pass_rate_line
 from analytics.timeparse import format_utc
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -55,8 +56,11 @@ class Digest:
     markdown: str
 
 
-def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Policy) -> Digest:
-    """The digest of the week starting ``week_monday``, as of its end."""
+def build_digest(
+    incidents: pl.LazyFrame, *, week_monday: datetime, policy: Policy, runs: pl.DataFrame | None = None
+) -> Digest:
+    """The digest of the week starting ``week_monday``, as of its end. With benchmark ``runs``
+    (:func:`analytics.runs.run_summary`), the summary gains ``benchmark`` and the Markdown one line."""
     label = week_label(week_monday)
     as_of = week_monday + timedelta(weeks=1)
     rec_options = RecurrenceOptions.from_policy(policy.recurrence)
@@ -114,6 +118,8 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
         "recommendations": recommendations,
         "incidents": week_incidents,
     }
+    if runs is not None and runs.height:
+        summary["benchmark"] = weekly_pass_rate(runs, week_monday=week_monday)
     return Digest(label, summary, render_markdown(summary, max_chars=policy.digest.markdown_max_chars))
 
 
@@ -126,6 +132,7 @@ def render_markdown(summary: dict[str, Any], *, max_chars: int) -> str:
         f"As of {summary['as_of']}: **{summary['recent_7d_count']}** incidents in the last 7 days, "
         f"**{summary['open_incidents_count']}** open.",
         "",
+        *([weekly_pass_rate_line(summary["benchmark"]), ""] if "benchmark" in summary else []),
         "## Severity mix (last 7 days)",
         "",
         "| " + " | ".join(summary["severity_mix"]) + " |",

@@ -226,7 +226,6 @@ class Policy(_Strict):
     severity: SeverityPolicy = SeverityPolicy()
 
 
-
 def _format_error(error: Any, source: str) -> str:
     location = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":

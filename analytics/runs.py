@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from analytics.learning import KEY, scenario_keys, week_label
+from analytics.stats import wilson_exprs
 from analytics.timeparse import UTC_DATETIME, format_utc
 
 STATUSES: tuple[str, ...] = ("passed", "failed", "error", "skipped")
@@ -162,6 +163,16 @@ def run_summary(matched: pl.LazyFrame) -> pl.DataFrame:
 
 
 _COUNT_NAMES = {"passed": "passed", "failed": "failed", "error": "errors", "skipped": "skipped"}
+
+
+def pass_rate_intervals(runs: pl.DataFrame, *, z: float) -> pl.DataFrame:
+    """The runs with ``n`` (tests - skipped) and a Wilson interval of the pass rate, oldest first (for charts).
+
+    In: :func:`run_summary`. Out: its columns plus ``n``, ``ci_low``, ``ci_high`` (null when n is 0).
+    """
+    n = pl.col("tests") - pl.col("skipped")
+    low, high = wilson_exprs(pl.col("passed"), n, z)
+    return runs.with_columns(n.alias("n"), low.alias("ci_low"), high.alias("ci_high")).sort("started_at", "run_id")
 
 
 def scenario_grid(matched: pl.LazyFrame, runs: pl.DataFrame) -> pl.DataFrame:

@@ -350,6 +350,11 @@ def load_benchmark(runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFr
     return Benchmark(runs_dir, read, index, matched, runs, grid, problems)
 
 
+def run_summary_of(runs_dir: Path) -> pl.DataFrame:
+    """:func:`analytics.runs.run_summary` of a runs folder (no scenario matching: the counts do not need it)."""
+    return run_summary(read_runs(runs_dir).frame.lazy())
+
+
 def runs_report_lines(read: RunsRead, limit: int = 20) -> list[str]:
     """The report as ``file:line: reason`` lines for people (whole files first)."""
     ordered = sorted(read.items, key=lambda i: (i.action != SKIPPED, i.file, i.line))
