@@ -308,7 +308,7 @@ def pair_benchmark(grid: pl.DataFrame, runs: pl.DataFrame, misses: pl.LazyFrame)
     In: :func:`scenario_grid`, :func:`run_summary`, misses (``timestamp``, key).
     Out: ``group_alert``, ``group_taxonomy``, ``scenarios``, ``first_passed_at``, ``newest_status`` (the worst
     status of its scenarios in the newest run; null when absent from it), ``passing_newest``,
-    ``missed_since_pass`` (misses after first_passed_at), ``fix_held`` — sorted by key.
+    ``missed_since_pass`` (misses after first_passed_at; null when it never passed), ``fix_held`` — sorted by key.
     """
     newest = runs["run_id"][0] if runs.height else None
     per_key = (
@@ -331,10 +331,10 @@ def pair_benchmark(grid: pl.DataFrame, runs: pl.DataFrame, misses: pl.LazyFrame)
     return (
         per_key.join(after_pass, on=KEY, how="left")
         .with_columns(
-            pl.col("missed_since_pass").fill_null(0),
+            pl.when(pl.col("first_passed_at").is_not_null()).then(pl.col("missed_since_pass").fill_null(0)),
             (pl.col("newest_status") == "passed").fill_null(False).alias("passing_newest"),
         )
-        .with_columns((pl.col("first_passed_at").is_not_null() & (pl.col("missed_since_pass") == 0)).alias("fix_held"))
+        .with_columns((pl.col("missed_since_pass") == 0).fill_null(False).alias("fix_held"))
         .sort(KEY)
         .select(
             *KEY, "scenarios", "first_passed_at", "newest_status", "passing_newest", "missed_since_pass", "fix_held"
