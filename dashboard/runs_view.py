@@ -14,6 +14,7 @@ import streamlit as st
 
 from analytics.runs import (
     FIX_HELD_MISSES,
+    FIX_HELD_RUNS,
     NOT_EXPORTED,
     fix_held_with_runs,
     pair_benchmark,
@@ -84,6 +85,12 @@ def benchmark_for(context: AppContext) -> Benchmark | None:
     return _load(str(runs_dir), str(scenarios_dir) if scenarios_dir else None, fingerprint, context.data_key, context)
 
 
+def run_summary_for(context: AppContext) -> pl.DataFrame | None:
+    """The runs of the data source (:func:`analytics.runs.run_summary`), None when there are none."""
+    benchmark = benchmark_for(context)
+    return benchmark.runs if benchmark is not None and benchmark.has_runs else None
+
+
 def fix_held_for(context: AppContext, lifecycle: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     """The pair lifecycle with ``fix_held`` by the benchmark when runs exist, and the definition used."""
     benchmark = benchmark_for(context)
@@ -91,6 +98,12 @@ def fix_held_for(context: AppContext, lifecycle: pl.DataFrame) -> tuple[pl.DataF
         return lifecycle, FIX_HELD_MISSES
     pairs = pair_benchmark(benchmark.grid, benchmark.runs, context.data.frame("misses"))
     return fix_held_with_runs(lifecycle, pairs)
+
+
+def fix_held_definition(context: AppContext) -> str:
+    """Which fix-held definition the pages use for this data source (:data:`analytics.runs.FIX_HELD_RUNS` when
+    there are runs, else :data:`analytics.runs.FIX_HELD_MISSES`)."""
+    return FIX_HELD_RUNS if run_summary_for(context) is not None else FIX_HELD_MISSES
 
 
 def fix_held_line(context: AppContext, lifecycle: pl.DataFrame) -> str:

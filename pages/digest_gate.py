@@ -12,6 +12,7 @@ import streamlit as st
 from analytics.digest import build_digest, default_week, parse_week, recurrence_watch
 from analytics.learning import week_label
 from dashboard.context import current_context, set_url_param, url_param
+from dashboard.runs_view import run_summary_for
 
 context = current_context()
 st.title("Digest & gate")
@@ -31,7 +32,7 @@ chosen = st.selectbox(
     help="ISO weeks; computed as of the Monday 00:00 UTC after the week, so it never changes later.",
 )
 set_url_param("week", chosen, weeks[0])
-digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy)
+digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy, runs=run_summary_for(context))
 left, right = st.columns(2)
 left.download_button(
     "Download digest (.md)", data=digest.markdown.encode("utf-8"), file_name=f"{digest.week}.md", mime="text/markdown"
