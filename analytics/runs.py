@@ -107,7 +107,7 @@ def match_results(results: pl.LazyFrame, index: pl.DataFrame) -> pl.LazyFrame:
     """Give every result its scenario and, when it was exported, the pair it came from.
 
     In: results (:data:`RESULT_SCHEMA`), index (:func:`scenario_index`).
-    Out: the results plus ``scenario``, ``exported`` (bool), ``group_alert``, ``group_taxonomy`` (null when not
+    Out: the results (in their order) plus ``scenario``, ``exported`` (bool), ``group_alert``, ``group_taxonomy`` (null when not
     exported).
     """
     by_id = (
@@ -125,9 +125,9 @@ def match_results(results: pl.LazyFrame, index: pl.DataFrame) -> pl.LazyFrame:
     text = pl.when(pl.col("source") == "junit").then(scenario_from_name(pl.col("name"))).otherwise(pl.col("name"))
     return (
         results.with_columns(text.alias("_text"))
-        .join(by_id, on="miss_id", how="left")
+        .join(by_id, on="miss_id", how="left", maintain_order="left")
         .with_columns(pl.coalesce("_id_scenario", pl.col("_text").str.split("/").list.last()).alias("_lookup"))
-        .join(by_name, on="_lookup", how="left")
+        .join(by_name, on="_lookup", how="left", maintain_order="left")
         .with_columns(
             pl.col("group_alert").is_not_null().alias("exported"),
         )

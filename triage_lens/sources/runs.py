@@ -79,6 +79,11 @@ def run_files(folder: Path) -> list[Path]:
     return found
 
 
+def _cap_text() -> str:
+    mib = 1024 * 1024
+    return f"{MAX_FILE_BYTES // mib} MiB" if MAX_FILE_BYTES % mib == 0 else f"{MAX_FILE_BYTES:,} bytes"
+
+
 def read_capped(path: Path) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`; raises :class:`_Unreadable` otherwise.
     Opened non-blocking and checked on the open descriptor, so a FIFO or device is never read."""
@@ -91,7 +96,7 @@ def read_capped(path: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise _Unreadable("not a regular file")
         if info.st_size > MAX_FILE_BYTES:
-            raise _Unreadable(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            raise _Unreadable(f"larger than {_cap_text()}")
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -99,7 +104,7 @@ def read_capped(path: Path) -> bytes:
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise _Unreadable(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise _Unreadable(f"larger than {_cap_text()}")
     return data
 
 
