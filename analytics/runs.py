@@ -107,8 +107,8 @@ def match_results(results: pl.LazyFrame, index: pl.DataFrame) -> pl.LazyFrame:
     """Give every result its scenario and, when it was exported, the pair it came from.
 
     In: results (:data:`RESULT_SCHEMA`), index (:func:`scenario_index`).
-    Out: the results (in their order) plus ``scenario``, ``exported`` (bool), ``group_alert``, ``group_taxonomy`` (null when not
-    exported).
+    Out: the results (in their order) plus ``scenario``, ``exported`` (bool), ``group_alert``, ``group_taxonomy``
+    (null when not exported).
     """
     by_id = (
         index.lazy()

@@ -51,13 +51,19 @@ def url_choice(
     default: str,
     format_func: Callable[[str], str] = str,
     help: str | None = None,
+    scope: str = "",
 ) -> str:
-    """A selectbox kept in the URL parameter ``param`` (absent when it equals ``default``); local on purpose."""
+    """A selectbox kept in the URL parameter ``param`` (absent when it equals ``default``); local on purpose.
+    ``scope`` gives the widget a fresh identity when what its default depends on changes."""
     wanted = st.query_params.get(param, default)
     index = options.index(wanted) if wanted in options else (options.index(default) if default in options else 0)
-    chosen = str(container.selectbox(label, options, index=index, format_func=format_func, help=help))
+    # A key keeps the widget's identity when the URL moves its index (else the next choice would be lost).
+    chosen = str(
+        container.selectbox(label, options, index=index, format_func=format_func, help=help, key=f"runs_{param}{scope}")
+    )
     if chosen == default:
-        st.query_params.pop(param, None)
+        if param in st.query_params:
+            del st.query_params[param]
     elif st.query_params.get(param) != chosen:
         st.query_params[param] = chosen
     return chosen
@@ -94,7 +100,7 @@ default_compare = (
 )
 st.markdown(f"**{verdict(runs, default_compare)}**")
 st.caption(
-    f"{runs.height} run(s) started {since_label} · pass rate = passed / (tests − skipped); errors count as not "
+    f"{runs.height} run{'' if runs.height == 1 else 's'} in the time range ({since_label}) · pass rate = passed / (tests − skipped); errors count as not "
     "passed. A run is one JUnit `<testsuite>` or one JSONL `run_id`."
 )
 
@@ -129,6 +135,7 @@ chosen_base = url_choice(
     base_default,
     format_func=lambda r: f"{labels[r]} · {r}",
     help="The run to compare against (default: the one before the chosen run).",
+    scope=chosen_run,
 )
 comparison = compare_runs(benchmark.grid, baseline=chosen_base, run=chosen_run)
 if chosen_base == chosen_run:
