@@ -100,8 +100,8 @@ default_compare = (
 )
 st.markdown(f"**{verdict(runs, default_compare)}**")
 st.caption(
-    f"{runs.height} run{'' if runs.height == 1 else 's'} in the time range ({since_label}) · pass rate = passed / (tests − skipped); errors count as not "
-    "passed. A run is one JUnit `<testsuite>` or one JSONL `run_id`."
+    f"{runs.height} run{'' if runs.height == 1 else 's'} in the time range ({since_label}) · pass rate = passed / "
+    "(tests − skipped); errors count as not passed. A run is one JUnit `<testsuite>` or one JSONL `run_id`."
 )
 
 # --- pass rate per run ------------------------------------------------------------------------------
