@@ -215,3 +215,25 @@ def test_a_missing_folder_is_one_report_item(tmp_path: Path) -> None:
     read = read_runs(tmp_path / "absent")
     assert read.frame.height == 0
     assert [(i.reason, i.action) for i in read.items] == [("not a folder", "skipped")]
+
+
+def test_the_runs_folder_is_resolved_like_the_scenarios_folder(tmp_path: Path) -> None:
+    from tests.conftest import SAMPLE_DIR
+    from triage_lens.sources.loading import resolve_sources
+
+    folder = tmp_path / "data"
+    (folder / "runs").mkdir(parents=True)
+    assert resolve_sources(str(folder), environ={}).runs_dir == folder / "runs"
+    assert resolve_sources(str(tmp_path), environ={}).runs_dir is None  # no runs/ subfolder
+    assert resolve_sources(str(SAMPLE_DIR), environ={}).runs_dir == SAMPLE_DIR / "runs"
+    empty_home = tmp_path / "home"
+    empty_home.mkdir()
+    default = resolve_sources(environ={}, cwd=tmp_path, home=empty_home)
+    assert default.runs_dir is not None and default.runs_dir.name == "runs"  # the bundled sample's
+    config = tmp_path / "triage-lens.yaml"
+    config.write_text("runs_dir: results\n", encoding="utf-8")
+    assert resolve_sources(str(config), environ={}).runs_dir == tmp_path / "results"
+    config.write_text("data_dir: data\n", encoding="utf-8")
+    assert resolve_sources(str(config), environ={}).runs_dir == tmp_path / "data" / "runs"
+    config.write_text("misses: data/misses.jsonl\n", encoding="utf-8")
+    assert resolve_sources(str(config), environ={}).runs_dir is None
