@@ -157,6 +157,7 @@ st.dataframe(
 )
 by_taxonomy = changes_by_taxonomy(comparison)
 if by_taxonomy:
+    st.markdown("**Changes per taxonomy**")
     st.dataframe(
         pl.DataFrame([{"taxonomy": t, **c} for t, c in by_taxonomy.items()]),
         hide_index=True,
