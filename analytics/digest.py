@@ -30,6 +30,7 @@ from analytics.learning import week_label, week_start
 from analytics.markdown import code_span, escape_markdown, escape_slack, slack_code
 from analytics.policy import Policy
 from analytics.recurrence import SIGNATURE_PREFIX, RecurrenceOptions, in_window, level_expr, recurrence, top_counts
+from analytics.runs import weekly_pass_rate, weekly_pass_rate_line
 from analytics.schemas import SEVERITIES
 from analytics.timeparse import format_utc
 
@@ -74,8 +75,11 @@ class Digest:
     markdown: str
 
 
-def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Policy) -> Digest:
-    """The digest of the week starting ``week_monday``, as of its end."""
+def build_digest(
+    incidents: pl.LazyFrame, *, week_monday: datetime, policy: Policy, runs: pl.DataFrame | None = None
+) -> Digest:
+    """The digest of the week starting ``week_monday``, as of its end. With benchmark ``runs``
+    (:func:`analytics.runs.run_summary`), the summary gains ``benchmark`` and the Markdown one line."""
     label = week_label(week_monday)
     as_of = week_monday + timedelta(weeks=1)
     rec_options = RecurrenceOptions.from_policy(policy.recurrence)
@@ -126,6 +130,8 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
         "recommendations": recommendations,
         "incidents": week_incidents,
     }
+    if runs is not None and runs.height:
+        summary["benchmark"] = weekly_pass_rate(runs, week_monday=week_monday)
     return Digest(label, summary, render_markdown(summary, max_chars=policy.digest.markdown_max_chars))
 
 
@@ -187,6 +193,7 @@ def _render(summary: dict[str, Any], flavor: _Flavor, *, max_chars: int) -> str:
         f"As of {_minute(summary['as_of'])}: {b(str(summary['recent_7d_count']))} incidents in the last 7 days, "
         f"{b(str(summary['open_incidents_count']))} open.",
         "",
+        *([p(weekly_pass_rate_line(summary["benchmark"])), ""] if "benchmark" in summary else []),
         h(2, "Severity mix (last 7 days)"),
         "",
         " · ".join(f"{level} {b(str(n))}" for level, n in mix.items()),

@@ -147,13 +147,13 @@ def weekly_pair_fix_rate(misses: pl.LazyFrame, *, now: datetime, weeks: int) -> 
     )
 
 
-def coverage_by_key(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFrame:
-    """Earliest coverage time per grouping key.
+def scenario_keys(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFrame:
+    """The grouping key each scenario covers.
 
     A scenario covers the key of the miss named by its ``miss_id``; when that id is not in the store,
     its own ``alert_name``/``taxonomy`` (with the grouping-key fallbacks).
-    In: misses (``miss_id``, key), scenarios (``miss_id``, ``alert_name``, ``taxonomy``, ``covered_at``).
-    Out: ``group_alert``, ``group_taxonomy``, ``covered_at``.
+    In: misses (``_line``, ``miss_id``, key), scenarios (``miss_id``, ``alert_name``, ``taxonomy``, any others).
+    Out: the scenario rows with ``group_alert`` and ``group_taxonomy`` added.
     """
     by_id = (
         misses.filter(pl.col("miss_id").is_not_null())
@@ -169,9 +169,16 @@ def coverage_by_key(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFra
             pl.coalesce(pl.col("group_alert"), own_alert.otherwise(pl.col("alert_name"))).alias("group_alert"),
             pl.coalesce(pl.col("group_taxonomy"), own_taxonomy.otherwise(pl.col("taxonomy"))).alias("group_taxonomy"),
         )
-        .group_by(KEY)
-        .agg(pl.col("covered_at").min())
     )
+
+
+def coverage_by_key(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFrame:
+    """Earliest coverage time per grouping key (the key of each scenario: :func:`scenario_keys`).
+
+    In: misses (``miss_id``, key), scenarios (``miss_id``, ``alert_name``, ``taxonomy``, ``covered_at``).
+    Out: ``group_alert``, ``group_taxonomy``, ``covered_at``.
+    """
+    return scenario_keys(misses, scenarios).group_by(KEY).agg(pl.col("covered_at").min())
 
 
 def pair_lifecycle(

@@ -59,6 +59,15 @@ PAGES: tuple[PageSpec, ...] = (
         ("misses",),
     ),
     PageSpec(
+        "benchmark_runs.py",
+        "Benchmark runs",
+        ":material/fact_check:",
+        "runs",
+        "Pass rate per benchmark run over the exported scenarios, two runs compared (regressions first), the "
+        "scenario × run grid with its CSV, and the funnel per recurring pair: missed → exported → passing → held.",
+        ("misses",),
+    ),
+    PageSpec(
         "confidence.py",
         "Confidence",
         ":material/verified:",

@@ -13,6 +13,7 @@ from analytics.digest import build_digest, default_week, is_cut, parse_week, rec
 from analytics.learning import week_label
 from dashboard.context import current_context, set_url_param, url_param
 from dashboard.formatting import escape_markdown
+from dashboard.runs_view import run_summary_for
 
 context = current_context()
 st.title("Digest & gate")
@@ -32,7 +33,7 @@ chosen = st.selectbox(
     help="ISO weeks; computed as of the Monday 00:00 UTC after the week, so it never changes later.",
 )
 set_url_param("week", chosen, weeks[0])
-digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy)
+digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy, runs=run_summary_for(context))
 max_chars = context.policy.digest.markdown_max_chars
 left, middle, right = st.columns(3)
 left.download_button(

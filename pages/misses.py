@@ -17,6 +17,7 @@ from dashboard.context import current_context, url_selectbox
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
+from dashboard.runs_view import fix_held_definition, fix_held_for
 
 TABLE_ROWS_SHOWN = 2_000
 context = current_context()
@@ -82,7 +83,7 @@ st.caption(
 st.subheader("Recurring pairs")
 in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
 pairs = (
-    lifecycle(context, coverage_for(context)[0])
+    fix_held_for(context, lifecycle(context, coverage_for(context)[0]))[0]
     .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
     .sort(["in_range", "count"], descending=True)
 )
@@ -96,6 +97,7 @@ st.dataframe(
         "first_seen",
         "last_seen",
         pl.col("recent").alias("last_7d"),
+        "fix_held",
     ),
     hide_index=True,
     width="stretch",
@@ -109,6 +111,7 @@ st.dataframe(
     },
 )
 st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`.")
+st.caption(f"Fix held, by {fix_held_definition(context)}; empty when it cannot be judged.")
 
 # --- miss table with a detail panel -------------------------------------------------------------------
 st.subheader("Misses")

@@ -15,8 +15,9 @@ from analytics.stats import change_label
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, accuracy_chart, lifecycle_badge_markdown
 from dashboard.context import current_context
 from dashboard.formatting import escape_markdown
-from dashboard.misses_view import coverage_for
+from dashboard.misses_view import coverage_for, lifecycle
 from dashboard.registry import PAGES_BY_SCRIPT
+from dashboard.runs_view import fix_held_line
 
 context = current_context()
 st.title("Overview")
@@ -103,6 +104,7 @@ else:
             query_params=link_params,
         )
 
+    st.caption(fix_held_line(context, lifecycle(context, coverage)))
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Top recurring pairs, last 7 days")

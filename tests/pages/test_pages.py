@@ -29,6 +29,7 @@ def test_every_page_script_is_registered_and_titled_as_product_md() -> None:
         "Overview",
         "Misses",
         "Scenarios",
+        "Benchmark runs",
         "Confidence",
         "Incidents",
         "Recurrence",

@@ -29,6 +29,7 @@ from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
 from triage_lens.sources.loading import LoadedData
 from triage_lens.sources.redaction import redact
+from triage_lens.sources.runs import run_summary_of
 from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
@@ -205,7 +206,8 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
         monday = parse_week(week) if week else default_week(sources.now)
     except WeekError as exc:
         fail(str(exc))
-    digest = build_digest(_require_incidents(data), week_monday=monday, policy=policy)
+    runs = run_summary_of(sources.runs_dir) if sources.runs_dir is not None else None
+    digest = build_digest(_require_incidents(data), week_monday=monday, policy=policy, runs=runs)
     paths: list[str] = []
     if out is not None:
         try:

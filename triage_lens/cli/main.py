@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "confidence": ("triage_lens.cli.confidence", "confidence", "Confidence bands, the sufficiency gate, calibration."),
     "incidents": ("triage_lens.cli.incidents", "incidents", "Correlation, recurrence, buckets, digest, release gate."),
     "store": ("triage_lens.cli.incidents", "store", "Incident store administration (PostgreSQL)."),
+    "runs": ("triage_lens.cli.runs", "runs", "Benchmark runs: pass rates, the CI gate, compare two runs."),
     "severity": ("triage_lens.cli.severity", "severity", "Current-state error severity per provider (24h vs 7d)."),
     "sample": ("triage_lens.cli.sample", "sample", "Write a coherent synthetic data folder."),
     "check": ("triage_lens.cli.check", "check", "Validate every input and the policy; print the quarantine report."),

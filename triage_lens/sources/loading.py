@@ -42,6 +42,7 @@ DEFAULT_POLICY_FILE = default_policy_file()
 CONFIG_FILENAME = "triage-lens.yaml"
 SAMPLE_MANIFEST = "sample.json"
 SCENARIOS_FOLDER = "scenarios"  # a data folder's exported scenarios, used for coverage by default
+RUNS_FOLDER = "runs"  # a data folder's benchmark results (JUnit XML, JSONL)
 # Bump when the typed layout of a cached file changes, so old caches are never read.
 READER_VERSION = "2"
 
@@ -63,6 +64,7 @@ class SourceConfig(BaseModel):
     events: str | None = None
     error_ledger: str | None = None
     scenarios_dir: str | None = None
+    runs_dir: str | None = None
     policy: str | None = None
     write: bool = False
     now: str | None = None
@@ -82,6 +84,7 @@ class DataSources:
     incident_store_uri: str | None = None  # a postgresql:// URI from the config
     scenarios_dir: Path | None = None
     sample_inputs: tuple[str, ...] = ()  # inputs served from the bundled sample
+    runs_dir: Path | None = None  # benchmark results: <data>/runs, or runs_dir in the config
 
     @property
     def is_sample(self) -> bool:
@@ -250,6 +253,11 @@ def resolve_sources(
     else:
         policy_path = DEFAULT_POLICY_FILE
 
+    runs: Path | None = None
+    if config is not None:
+        runs = _runs_folder(root.parent, config)
+    elif origin in ("folder", "sample") and root is not None and (root / RUNS_FOLDER).is_dir():
+        runs = root / RUNS_FOLDER
     return DataSources(
         origin=origin,
         root=root,
@@ -261,7 +269,19 @@ def resolve_sources(
         incident_store_uri=store_uri,
         scenarios_dir=scenarios,
         sample_inputs=sample_inputs,
+        runs_dir=runs,
     )
+
+
+def _runs_folder(base: Path, config: SourceConfig) -> Path | None:
+    """``runs_dir`` of the config (relative to it), else ``<data_dir>/runs`` when that folder exists."""
+    if config.runs_dir:
+        candidate = Path(config.runs_dir).expanduser()
+        return candidate if candidate.is_absolute() else base / candidate
+    if config.data_dir:
+        folder = base / Path(config.data_dir).expanduser() / RUNS_FOLDER
+        return folder if folder.is_dir() else None
+    return None
 
 
 # --- loading through the cache -------------------------------------------------------------------
