@@ -462,13 +462,14 @@ def _read_range(handle: Any, start: int, end: int) -> bytes:
 STALE_PART_AGE_S = 120.0  # a part younger than this may belong to a concurrent rebuild in another process
 
 
-def _remove_stale_parts(directory: Path, prefix: str) -> None:
-    """Delete this file's old cache parts, except recent ones: another process rebuilding the same file at
-    the same moment writes its own parts and reads them back lazily, so they must not vanish under it."""
+def _remove_stale_parts(directory: Path, prefix: str, listed: list[str]) -> None:
+    """Delete this file's old cache parts: the ones the outdated metadata listed, and orphans older than
+    :data:`STALE_PART_AGE_S`. A younger unlisted part may be another process's concurrent rebuild of the same
+    file, which reads its parts back lazily, so it must not vanish under that process."""
     now = datetime.now(UTC).timestamp()
     for stale in directory.glob(f"{prefix}-*.parquet"):
         try:
-            if now - stale.stat().st_mtime > STALE_PART_AGE_S:
+            if stale.name in listed or now - stale.stat().st_mtime > STALE_PART_AGE_S:
                 stale.unlink(missing_ok=True)
         except OSError:
             continue
@@ -497,6 +498,7 @@ def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Pa
             and all((directory / part).is_file() for part in cache.parts)
             and _window_hash(handle, cache.offset) == cache.window_hash
         )
+        old_parts = list(cache.parts) if cache is not None else []
         if cache is None or not usable:
             cache = None
         # The complete region ends just after the last newline; what follows is re-read every time.
@@ -508,7 +510,7 @@ def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Pa
             else:
                 result = read_jsonl_bytes(_read_range(handle, 0, complete), schema, label)
             cache = _JsonlCache(READER_VERSION, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
-            _remove_stale_parts(directory, prefix)
+            _remove_stale_parts(directory, prefix, old_parts)
             new_results.append(result)
             from_cache = False
         elif complete > cache.offset:
