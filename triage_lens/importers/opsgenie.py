@@ -83,7 +83,7 @@ def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Ma
             "tiny_id": text(record.get("tinyId")),
             "acknowledged_at": acknowledged,
             "priority": text(record.get("priority")),
-            "url": first_text(record, "url"),
+            "url": text(obj(record, "links").get("web")),
             "status_raw": text(record.get("status")),
         },
     )

@@ -104,7 +104,9 @@ def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Ma
     if service is None:
         return Skip(rid, "no service (service.summary)")
     priority = record.get("priority")
-    priority_name = text(priority.get("name")) or text(priority.get("summary")) if isinstance(priority, dict) else None
+    priority_name = (
+        (text(priority.get("name")) or text(priority.get("summary"))) if isinstance(priority, dict) else None
+    )
     priority_name = priority_name or first_text(record, "priority_name") or text(priority)
     severity = rules.severity(priority_name) if priority_name else None
     urgency = first_text(record, "urgency")

@@ -56,7 +56,13 @@ class FileResult:
 
 
 def _json_error(name: str, data: str, exc: json.JSONDecodeError) -> ImportFailure:
-    at_end = exc.pos >= len(data.rstrip())
+    # The input ran out: the error is at its end, or a string never closes (it can only end at EOF).
+    rest = data[exc.pos :].strip()
+    at_end = (
+        exc.pos >= len(data.rstrip())
+        or exc.msg.startswith("Unterminated string")
+        or any(word.startswith(rest) for word in ("true", "false", "null"))  # cut inside a literal
+    )
     why = "the file ends early (truncated?)" if at_end else exc.msg
     return ImportFailure(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {why}; nothing imported")
 
