@@ -39,7 +39,7 @@ def preview_frame(plan: ImportPlan) -> pl.DataFrame:
     return pl.DataFrame(
         [{c: r.get(c) for c in PREVIEW_COLUMNS} for r in plan.records[:PREVIEW_ROWS]],
         schema=dict.fromkeys(PREVIEW_COLUMNS, pl.Utf8),
-    )
+    ).with_columns(pl.col("severity", "ended_at").fill_null("—"))
 
 
 def import_section(context: AppContext) -> None:

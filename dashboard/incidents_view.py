@@ -30,9 +30,23 @@ def all_clusters(context: AppContext) -> pl.DataFrame:
 
 
 def _hours_table(table: pl.DataFrame, first: str) -> pl.DataFrame:
-    """Minutes → hours (one decimal in the view) for the percentile columns."""
-    minutes = ["p50", "p90", "p50_change", "p90_change"]
-    return table.select(first, "n", *[(pl.col(c) / 60).alias(c) for c in minutes])
+    """Minutes → hours for the percentile columns; the changes as signed text with one decimal ("—" when
+    there is nothing to compare with), busiest first."""
+
+    def change(column: str) -> pl.Expr:
+        hours = (pl.col(column) / 60).round(1)
+        signed = pl.when(hours > 0).then(pl.lit("+") + hours.cast(pl.Utf8)).otherwise(hours.cast(pl.Utf8))
+        return signed.fill_null("—").alias(column)
+
+    ordered = table.sort(["n", first], descending=[True, False]) if first == "service" else table
+    return ordered.select(
+        first,
+        "n",
+        (pl.col("p50") / 60).alias("p50"),
+        (pl.col("p90") / 60).alias("p90"),
+        change("p50_change"),
+        change("p90_change"),
+    )
 
 
 def resolution_section(context: AppContext) -> None:
@@ -62,8 +76,8 @@ def resolution_section(context: AppContext) -> None:
         "n": st.column_config.NumberColumn("incidents", help="Incidents with this time measured."),
         "p50": st.column_config.NumberColumn("P50 (h)", format="%.1f"),
         "p90": st.column_config.NumberColumn("P90 (h)", format="%.1f", help="9 in 10 took at most this long."),
-        "p50_change": st.column_config.NumberColumn("Δ P50 (h)", format="%+.1f"),
-        "p90_change": st.column_config.NumberColumn("Δ P90 (h)", format="%+.1f"),
+        "p50_change": st.column_config.TextColumn("Δ P50 (h)"),
+        "p90_change": st.column_config.TextColumn("Δ P90 (h)"),
     }
     per_service, per_week = st.tabs(["Per service", "Per week"])
     with per_service:

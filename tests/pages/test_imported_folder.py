@@ -89,16 +89,11 @@ def test_data_page_import_block_is_read_only_without_write_mode(
     assert app.selectbox(key="import_source").value == "auto"
 
 
-def test_import_target_and_preview_rows(imported: Path) -> None:
-    import os
-
+def test_import_target_and_preview_rows(imported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dashboard.context import Filters, build_context
 
-    os.environ["TRIAGE_LENS_NOW"] = NOW
-    try:
-        context = build_context(str(imported), Filters())
-    finally:
-        del os.environ["TRIAGE_LENS_NOW"]
+    monkeypatch.setenv("TRIAGE_LENS_NOW", NOW)
+    context = build_context(str(imported), Filters())
     assert import_target(context) == str(imported)
     sample = build_context(None, Filters())
     assert import_target(sample) is None  # the bundled sample is never written to
