@@ -284,3 +284,37 @@ def test_lock_file_is_not_followed_through_a_symlink(tmp_path: Path) -> None:
     assert "cannot open the lock file" in result.stderr
     assert target.read_text() == "keep"
     assert not os.path.exists(tmp_path / "incidents.jsonl")
+
+
+def test_import_help_loads_click_only_and_lists_every_source() -> None:
+    import subprocess
+    import sys
+
+    from triage_lens.cli.importer import CHOICES
+    from triage_lens.importers import SOURCE_CHOICES
+
+    assert CHOICES == SOURCE_CHOICES
+    code = (
+        "import sys; from triage_lens.cli.main import cli\n"
+        "try:\n    cli(['import', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('polars' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_service_field_option_on_the_command_line(tmp_path: Path) -> None:
+    result = run(
+        "import",
+        "incidentio",
+        str(FIXTURES / "incidentio_incidents.json"),
+        "--out",
+        str(tmp_path),
+        "--service-field",
+        "Team",
+        "--json",
+    )
+    assert result.exit_code == 0
+    assert [(r["id"], r["service"]) for r in stored(tmp_path)] == [
+        ("incidentio:01FDAG4SAP5TYPT98WGR2N7W91", "Core Banking")
+    ]
