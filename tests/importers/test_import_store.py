@@ -318,3 +318,25 @@ def test_service_field_option_on_the_command_line(tmp_path: Path) -> None:
     assert [(r["id"], r["service"]) for r in stored(tmp_path)] == [
         ("incidentio:01FDAG4SAP5TYPT98WGR2N7W91", "Core Banking")
     ]
+
+
+def test_the_target_folders_policy_overrides_the_mapping(tmp_path: Path) -> None:
+    (tmp_path / "policy.yml").write_text(
+        "import:\n  severity_names: {critical: P0, high: P1, warning: P2}\n"
+        "  statuses:\n    grafana-oncall: {silenced: resolved}\n"
+    )
+    summary = import_json("auto", [FIXTURES / "grafana_oncall_alert_groups.json"], str(tmp_path))
+    assert summary["no_severity"] == 1  # only the group without any severity label
+    mapped = {r["id"]: (r.get("severity"), r["status"]) for r in stored(tmp_path)}
+    assert mapped == {
+        "grafana-oncall:I68T24C13IFW1": ("P0", "resolved"),  # "resolved" is no longer in the map: it has an end
+        "grafana-oncall:IACK00000000A": ("P2", "open"),  # warning -> P2; "acknowledged" unmapped, no end
+        "grafana-oncall:ISIL00000000B": (None, "resolved"),
+        "grafana-oncall:INEW00000000C": ("P1", "open"),
+    }
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "policy.yml").write_text("import:\n  severity_names: {warning: P9}\n")
+    result = run("import", "auto", str(FIXTURES / "grafana_oncall_alert_groups.json"), "--out", str(bad))
+    assert result.exit_code == 2
+    assert "import.severity_names.warning" in result.stderr
