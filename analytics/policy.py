@@ -211,6 +211,60 @@ class SeverityPolicy(_Strict):
     legacy: LegacySeverityPolicy = LegacySeverityPolicy()
 
 
+# --- import: mapping of other tools' exports to incident records (issue 15, docs/importers.md) -------------
+Severity = Literal["P0", "P1", "P2", "P3", "INFO"]
+IncidentStatus = Literal["open", "mitigating", "resolved", "closed"]
+
+DEFAULT_IMPORT_STATUSES: dict[str, dict[str, IncidentStatus]] = {
+    "statuspage": {
+        "investigating": "open",
+        "identified": "open",
+        "monitoring": "mitigating",
+        "resolved": "resolved",
+        "postmortem": "resolved",
+    },
+    "pagerduty": {"triggered": "open", "acknowledged": "mitigating", "resolved": "resolved"},
+    "incidentio": {"triage": "open", "live": "open", "paused": "open", "learning": "resolved", "closed": "closed"},
+    "opsgenie": {"open": "open", "acknowledged": "mitigating", "closed": "closed", "resolved": "resolved"},
+    "grafana-oncall": {
+        "new": "open",
+        "firing": "open",
+        "acknowledged": "mitigating",
+        "silenced": "mitigating",
+        "resolved": "resolved",
+    },
+}
+
+
+class ImportPolicy(_Strict):
+    """How ``triage-lens import`` maps other tools' fields (names are matched lower-case)."""
+
+    severity_names: dict[str, Severity] = {
+        "critical": "P0",
+        "major": "P1",
+        "high": "P1",
+        "minor": "P2",
+        "medium": "P2",
+        "low": "P3",
+        "none": "P3",
+        "info": "INFO",
+    }
+    # Numbered names (P1, SEV-2, Sev 1, priority 3): a number above the largest key takes its severity.
+    severity_numbers: dict[int, Severity] = {0: "P0", 1: "P0", 2: "P1", 3: "P2", 4: "P3"}
+    pagerduty_urgency: dict[str, Severity] = {"high": "P1", "low": "P3"}
+    aws_status: dict[str, Severity] = {"3": "P1", "2": "P2", "1": "P3"}
+    statuses: dict[str, dict[str, IncidentStatus]] = DEFAULT_IMPORT_STATUSES
+    incidentio_skip_modes: list[str] = ["test", "tutorial"]
+    incidentio_skip_categories: list[str] = ["declined", "merged", "canceled"]
+    incidentio_service_field: str = "service"
+
+    @model_validator(mode="after")
+    def _numbers_present(self) -> ImportPolicy:
+        if not self.severity_numbers:
+            raise ValueError("import.severity_numbers must map at least one number")
+        return self
+
+
 class Policy(_Strict):
     """The whole policy tree (POLICY.md)."""
 
@@ -224,6 +278,11 @@ class Policy(_Strict):
     autofollowups: AutoFollowupsPolicy = AutoFollowupsPolicy()
     release_gate: ReleaseGatePolicy = ReleaseGatePolicy()
     severity: SeverityPolicy = SeverityPolicy()
+    import_: ImportPolicy = Field(ImportPolicy(), alias="import")  # `import` is a Python keyword
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
 
 
 def _format_error(error: Any, source: str) -> str:

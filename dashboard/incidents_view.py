@@ -27,3 +27,75 @@ def correlation_options(context: AppContext) -> CorrelationOptions:
 def all_clusters(context: AppContext) -> pl.DataFrame:
     """Clusters over every incident (not only the filtered ones: a cluster does not stop at a filter)."""
     return clusters(context.data.frame("incidents"), correlation_options(context), min_size=2)
+
+
+def _hours_table(table: pl.DataFrame, first: str) -> pl.DataFrame:
+    """Minutes → hours for the percentile columns; the changes as signed text with one decimal ("—" when
+    there is nothing to compare with), busiest first."""
+
+    def change(column: str) -> pl.Expr:
+        hours = (pl.col(column) / 60).round(1)
+        signed = pl.when(hours > 0).then(pl.lit("+") + hours.cast(pl.Utf8)).otherwise(hours.cast(pl.Utf8))
+        return signed.fill_null("—").alias(column)
+
+    ordered = table.sort(["n", first], descending=[True, False]) if first == "service" else table
+    return ordered.select(
+        first,
+        "n",
+        (pl.col("p50") / 60).alias("p50"),
+        (pl.col("p90") / 60).alias("p90"),
+        change("p50_change"),
+        change("p90_change"),
+    )
+
+
+def resolution_section(context: AppContext) -> None:
+    """Time to resolve (and to acknowledge, where the records carry it) as P50 / P90 per service and per
+    week, with the change against the previous period (analytics/resolution.py). Shows nothing but a
+    caption when no incident has an end time."""
+    import streamlit as st
+
+    from analytics.resolution import METRIC_LABELS, Metric, by_service, by_week, durations
+
+    frame = context.data.frame("incidents")
+    if context.filters.services:
+        frame = frame.filter(pl.col("service").is_in(list(context.filters.services)))
+    times = durations(frame).collect()
+    metrics: list[Metric] = ["resolve_minutes", "ack_minutes"]
+    available = [m for m in metrics if times[m].is_not_null().any()]
+    st.subheader("Time to resolve and to acknowledge")
+    if not available:
+        st.caption("No incident here has an end time (or an acknowledge time), so there is nothing to measure.")
+        return
+    labels = {m: METRIC_LABELS[m].capitalize() for m in available}
+    chosen = st.radio("Measure", available, format_func=labels.__getitem__, horizontal=True, key="resolution_metric")
+    metric: Metric = chosen if chosen is not None else available[0]
+    since = context.filters.since(context.now)
+    lazy = times.lazy()
+    column_config = {
+        "n": st.column_config.NumberColumn("incidents", help="Incidents with this time measured."),
+        "p50": st.column_config.NumberColumn("P50 (h)", format="%.1f"),
+        "p90": st.column_config.NumberColumn("P90 (h)", format="%.1f", help="9 in 10 took at most this long."),
+        "p50_change": st.column_config.TextColumn("Δ P50 (h)"),
+        "p90_change": st.column_config.TextColumn("Δ P90 (h)"),
+    }
+    per_service, per_week = st.tabs(["Per service", "Per week"])
+    with per_service:
+        services = by_service(lazy, metric, start=since, end=context.now).collect()
+        if since is None:
+            st.caption("All time: pick a shorter range in the sidebar to compare with the period before it.")
+        else:
+            st.caption(
+                f"Incidents started in the last {context.filters.range_key}; Δ = this period − the "
+                f"{context.filters.range_key} before it (empty when that period had none)."
+            )
+        st.dataframe(_hours_table(services, "service"), hide_index=True, width="stretch", column_config=column_config)
+    with per_week:
+        weeks = by_week(lazy, metric, start=since, end=context.now).collect()
+        st.caption("By the Monday of the incident's start (UTC); Δ = this week − the week before.")
+        st.dataframe(
+            _hours_table(weeks, "week"),
+            hide_index=True,
+            width="stretch",
+            column_config={"week": st.column_config.DateColumn("week of"), **column_config},
+        )

@@ -12,6 +12,7 @@ from analytics.timeparse import format_utc
 from dashboard.context import POLICY_OVERRIDE_KEY, current_context, relative_path
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from dashboard.import_view import import_section
 from triage_lens.sources.config import policy_from_yaml, policy_to_yaml
 from triage_lens.sources.loading import summarise_sources
 from triage_lens.sources.redaction import PERSONAL_FIELDS, redact, report_records
@@ -108,6 +109,8 @@ else:
         ),
         mime="text/csv",
     )
+
+import_section(context)
 
 # --- policy -----------------------------------------------------------------------------------------
 st.subheader("Effective policy")

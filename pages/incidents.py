@@ -12,7 +12,7 @@ from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, set_url_param, url_param
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
-from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents
+from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
 context = current_context()
@@ -60,6 +60,7 @@ selection = st.dataframe(
     selection_mode="single-row",
     key="incident_table",
 )
+resolution_section(context)
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
 chosen = table.head(5000)["id"][rows[0]] if rows else url_param("incident")
 if rows:

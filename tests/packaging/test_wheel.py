@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.registry import PAGES
 from tests.conftest import REPO, SAMPLE_DIR
 
 
@@ -81,7 +82,7 @@ def test_the_wheel_carries_policy_sample_app_and_every_page(wheel: Path) -> None
     assert {"misses.jsonl", "feedback.jsonl", "incidents.jsonl", "events.jsonl", "sample.json"} <= sample
     assert {bundled + "sample/" + name for name in sample} <= names
     pages = sorted(p.name for p in (REPO / "pages").glob("*.py"))
-    assert len(pages) == 9
+    assert pages == sorted(page.script for page in PAGES)  # every registered page, nothing else
     assert {"dashboard/_pages/" + name for name in pages} <= names
     assert {"dashboard/app.py", "dashboard/registry.py", "triage_lens/__main__.py", "analytics/policy.py"} <= names
     assert not any(n.startswith(("tests/", "bench/", "pages/", "data/")) for n in names)

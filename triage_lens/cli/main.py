@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "runs": ("triage_lens.cli.runs", "runs", "Benchmark runs: pass rates, the CI gate, compare two runs."),
     "severity": ("triage_lens.cli.severity", "severity", "Current-state error severity per provider (24h vs 7d)."),
     "sample": ("triage_lens.cli.sample", "sample", "Write a coherent synthetic data folder."),
+    "import": ("triage_lens.cli.importer", "import_command", "Import incidents exported by other tools."),
     "check": ("triage_lens.cli.check", "check", "Validate every input and the policy; print the quarantine report."),
     "dashboard": ("triage_lens.cli.dashboard", "dashboard", "Run the Streamlit dashboard on the same data."),
 }
