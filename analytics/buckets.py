@@ -14,6 +14,7 @@ import polars as pl
 
 from analytics.policy import BucketsPolicy, Policy
 from analytics.recurrence import SIGNATURE_PREFIX
+from analytics.statuses import DEFAULT_OPEN_STATUSES, INCIDENT_STATUSES, is_open
 from analytics.timeparse import format_utc
 
 SEVERITY_LEVELS = ("P0", "P1", "P2", "P3")
@@ -26,8 +27,8 @@ class BucketOptions:
     top_n: int = 10
     min_7d: int = 3
     min_30d: int = 6
-    include_statuses: tuple[str, ...] = ("open", "mitigating", "resolved", "closed")
-    open_statuses: tuple[str, ...] = ("open", "mitigating")
+    include_statuses: tuple[str, ...] = INCIDENT_STATUSES
+    open_statuses: tuple[str, ...] = DEFAULT_OPEN_STATUSES
     recommendations_by_kind: tuple[tuple[str, tuple[str, ...]], ...] = ()
     open_incident_advice: str = "Do not deploy risky changes until mitigated"
     kind_high: int = 10
@@ -104,7 +105,7 @@ def bucket_frame(
     buckets = frame.group_by("bucket_key").agg(
         pl.col("in_7").sum().cast(pl.Int64).alias("count_7d"),
         pl.col("in_30").sum().cast(pl.Int64).alias("count_30d"),
-        pl.col("status").is_in(list(options.open_statuses)).sum().cast(pl.Int64).alias("open"),
+        is_open(options.open_statuses).sum().cast(pl.Int64).alias("open"),
         ts.max().alias("last_seen"),
         pl.col("service").drop_nulls().unique().sort().alias("services"),
         pl.col("kind").drop_nulls().unique().sort().alias("kinds"),

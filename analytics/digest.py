@@ -21,6 +21,7 @@ from analytics.learning import week_label, week_start
 from analytics.markdown import escape_markdown
 from analytics.policy import Policy
 from analytics.recurrence import RecurrenceOptions, in_window, level_expr, recurrence
+from analytics.statuses import INCIDENT_STATUSES, is_open
 from analytics.timeparse import format_utc
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -63,7 +64,7 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
     bucket_options = BucketOptions.from_policy(policy)
     started = incidents.filter(pl.col("started_at").is_not_null() & (pl.col("started_at") <= as_of))
     open_statuses = list(policy.incidents.open_statuses)
-    open_count = started.filter(pl.col("status").is_in(open_statuses)).select(pl.len()).collect().item()
+    open_count = started.filter(is_open(open_statuses)).select(pl.len()).collect().item()
     recent = in_window(incidents, now=as_of, days=7)
     mix_rows = recent.group_by("severity").len().collect()
     severity_mix = dict.fromkeys(("P0", "P1", "P2", "P3", "INFO"), 0)
@@ -86,7 +87,7 @@ def build_digest(incidents: pl.LazyFrame, *, week_monday: datetime, policy: Poli
                 recommendations.append(advice)
     listed_statuses = [
         s
-        for s in ("open", "mitigating", "resolved", "closed")
+        for s in INCIDENT_STATUSES
         if (policy.digest.include_open or s not in open_statuses)
         and (policy.digest.include_closed or s in open_statuses)
     ]
@@ -198,7 +199,7 @@ def plan_followups(
     due = (week_monday + timedelta(weeks=1) + timedelta(days=settings.due_days)).date().isoformat()
     open_statuses = list(policy.incidents.open_statuses)
     open_incidents = (
-        incidents.filter(pl.col("status").is_in(open_statuses) & pl.col("started_at").is_not_null())
+        incidents.filter(is_open(open_statuses) & pl.col("started_at").is_not_null())
         .with_columns(bucket_key_expr(bucket_options).alias("bucket_key"))
         .sort(["started_at", "id"], descending=[True, False])
         .group_by("bucket_key", maintain_order=True)
