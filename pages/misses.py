@@ -10,17 +10,19 @@ import streamlit as st
 
 from analytics.learning import weekly_taxonomy_counts
 from analytics.misses import filter_misses, miss_stats
+from analytics.periods import pair_fix_rate
 from analytics.scenarios import alert_bytes
 from analytics.schemas import TAXONOMIES, TAXONOMY_LABELS
 from dashboard.charts import weekly_taxonomy_chart
-from dashboard.context import current_context, url_selectbox
+from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
+from dashboard.urlstate import set_url_param, url_param, url_selectbox, url_toggle
 
 TABLE_ROWS_SHOWN = 2_000
 context = current_context()
-st.title("Misses")
+page_title("Misses", context, services_note="misses carry no service")
 loaded = context.data.inputs["misses"]
 if loaded.path is None or loaded.error:
     st.info(
@@ -109,10 +111,16 @@ st.dataframe(
     },
 )
 st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`.")
+fix = pair_fix_rate(all_misses, context.filters.window(context.now))
+if fix is not None and fix.rate is not None:
+    st.caption(
+        f"Pair fix rate, last {context.filters.range_key}: **{fix.rate:.0%}** — {fix.pairs_fixed} of {fix.pairs_prev} "
+        f"pairs missed in the {context.filters.range_key} before did not recur (all taxonomies and alerts)."
+    )
 
 # --- miss table with a detail panel -------------------------------------------------------------------
 st.subheader("Misses")
-include_personal = st.toggle("Include personal data (user_id, org_id)", value=False)
+include_personal = url_toggle(st, "Include personal data (user_id, org_id)", "personal")
 table = miss_table(chosen, include_personal=include_personal).collect()
 if table.height > TABLE_ROWS_SHOWN:
     st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {table.height:,} rows; the downloads hold all of them.")
@@ -145,8 +153,12 @@ right.download_button(
 )
 
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
+selected_line = str(table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]) if rows else url_param("line")
 if rows:
-    line = table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]
+    set_url_param("line", selected_line)
+shown_lines = set(table["line"].to_list())
+if selected_line and selected_line.isdigit() and int(selected_line) in shown_lines:
+    line = int(selected_line)
     raw = all_misses.filter(pl.col("_line") == line).select("_raw").collect().item()
     record = json.loads(raw)
     with st.container(border=True):
