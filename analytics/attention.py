@@ -57,7 +57,7 @@ def _incident_items(open_incidents: pl.DataFrame, level: str, total_open: int, n
                 f"open for {_age(now, r['started_at'])} · 1 of {total_open} open incidents",
                 "incidents",
                 {"status": "unresolved", "incident": str(r["id"])},
-                "Open incident",
+                "Incident",
             )
         ]
     services = sorted({s for s in rows["service"].to_list() if s})
@@ -70,7 +70,7 @@ def _incident_items(open_incidents: pl.DataFrame, level: str, total_open: int, n
             f"{_age(now, oldest['started_at'])}",
             "incidents",
             {"status": "unresolved", "incident": str(oldest["id"])},
-            "Open incidents",
+            "Incidents",
         )
     ]
 
@@ -90,7 +90,7 @@ def _provider_items(providers: pl.DataFrame) -> list[AttentionItem]:
                 f"{r['c24']:,} errors in the last 24 h vs {per_day:,.1f} a day over the last 7 days",
                 "severity",
                 {},
-                "Open Error severity",
+                "Severity",
             )
         )
     return items
@@ -105,7 +105,7 @@ def _bucket_items(buckets: pl.DataFrame, kind_high: int) -> list[AttentionItem]:
             f"{r['count_7d']} incidents in 7 days, {r['count_30d']} in 30 days (high from {kind_high} per window)",
             "recurrence",
             {},
-            "Open Recurrence",
+            "Recurrence",
         )
         for r in high.iter_rows(named=True)
     ]
@@ -124,10 +124,10 @@ def _pair_items(pairs: pl.DataFrame) -> list[AttentionItem]:
             AttentionItem(
                 "pair",
                 f"{r['state'].capitalize()}: {r['group_alert']} · {r['group_taxonomy']}",
-                f"{r['recent']} misses in the last 7 days vs {r['count']} all time — {how}",
+                f"{r['recent']} misses in the last 7 days vs {r['count']} all time; {how}",
                 "misses",
                 {"alert": str(r["group_alert"]), "taxonomy": str(r["group_taxonomy"])},
-                "Open Misses",
+                "Misses",
             )
         )
     return items
@@ -142,7 +142,7 @@ def _band_items(calibration: pl.DataFrame) -> list[AttentionItem]:
             f"n={r['n']:,} rated",
             "confidence",
             {},
-            "Open Confidence",
+            "Confidence",
         )
         for r in calibration.filter(pl.col("overconfident")).iter_rows(named=True)
     ]

@@ -1,6 +1,13 @@
-"""Triage Lens: Streamlit entrypoint — page config, the shared sidebar and the navigation registry."""
+"""Triage Lens: Streamlit entrypoint — page config, the shared sidebar and the navigation registry.
+
+The entry script lives in ``dashboard/`` so Streamlit's ``pages/`` folder discovery (next to the entry script) does
+not apply: ``st.navigation`` alone routes every URL, including a deep link as the first request of a fresh server.
+An unknown page name lands on the Overview (with the URL's filters) instead of Streamlit's "page not found" dialog.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
@@ -8,11 +15,42 @@ from dashboard.context import render_sidebar
 from dashboard.registry import PAGES
 
 st.set_page_config(page_title="Triage Lens", page_icon=":material/troubleshoot:", layout="wide")
-navigation = st.navigation(
-    [
-        st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path=spec.url_path, default=i == 0)
-        for i, spec in enumerate(PAGES)
-    ]
-)
-render_sidebar()
+# The default page (the Overview) is served at the root; its url_path is "" so that its registry name
+# ("/overview") stays free for the landing page below instead of being reserved and answered with a dialog.
+pages = [
+    st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path="" if i == 0 else spec.url_path, default=i == 0)
+    for i, spec in enumerate(PAGES)
+]
+served = {spec.url_path for spec in PAGES[1:]}
+
+
+def requested_page_name() -> str | None:
+    """The last path segment of the browser's URL (``st.context.url``), None at the root."""
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    name = unquote(path.rsplit("/", 1)[-1]) if path else ""
+    return name or None
+
+
+def land_on_overview() -> None:
+    """A hidden page registered under an unknown name: it switches to the Overview, keeping the URL's filters."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    st.switch_page(pages[0], query_params=params)
+
+
+requested = requested_page_name()
+if requested and requested not in served and "/" not in requested and requested == requested.strip():
+    # Registered for this run only (hidden from the sidebar), so Streamlit resolves the name instead of showing
+    # its "page not found" dialog. At a base URL path (server.baseUrlPath) the root's last segment is the base
+    # itself: the browser asks for the default page there, so this extra page is never reached.
+    pages.append(st.Page(land_on_overview, title="Overview", url_path=requested, visibility="hidden"))
+# The sidebar's own links replace Streamlit's navigation menu: they carry the filters (range, services) to the
+# next page, so a page switch keeps them and is one Back step (the built-in menu drops the query string).
+navigation = st.navigation(pages, position="hidden")
+menu = st.sidebar.container()
+context = render_sidebar()
+with menu:
+    for page in pages:
+        if page.visibility != "hidden":
+            st.page_link(page, label=page.title, icon=page.icon, query_params=context.filters.query_params())
+    st.divider()
 navigation.run()

@@ -226,3 +226,16 @@ def url_text(container: Any, label: str, param: str, *, placeholder: str = "", h
         "",
     )
     return str(value).strip()
+
+
+def url_selection(param: str, selected: str | None) -> str | None:
+    """A table row selection kept in ``param``: a row picked in this run goes to the URL (one history entry);
+    otherwise the URL decides (a link, reload, or Back/Forward), even while the table still shows an older
+    selection. Clearing the selection keeps the URL's value."""
+    key = f"url-selection:{param}"
+    previous = st.session_state.get(key)
+    st.session_state[key] = selected
+    if selected is not None and selected != previous:
+        set_url_param(param, selected)
+        return selected
+    return url_param(param)

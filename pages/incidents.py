@@ -14,7 +14,7 @@ from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents
-from dashboard.urlstate import set_url_param, url_param, url_selectbox
+from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
 context = current_context()
@@ -69,9 +69,7 @@ selection = st.dataframe(
     key="incident_table",
 )
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
-chosen = table.head(5000)["id"][rows[0]] if rows else url_param("incident")
-if rows:
-    set_url_param("incident", chosen)
+chosen = url_selection("incident", table.head(5000)["id"][rows[0]] if rows else None)
 if not chosen:
     st.stop()
 

@@ -18,7 +18,7 @@ from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
-from dashboard.urlstate import set_url_param, url_param, url_selectbox, url_toggle
+from dashboard.urlstate import url_selectbox, url_selection, url_toggle
 
 TABLE_ROWS_SHOWN = 2_000
 context = current_context()
@@ -153,9 +153,7 @@ right.download_button(
 )
 
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
-selected_line = str(table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]) if rows else url_param("line")
-if rows:
-    set_url_param("line", selected_line)
+selected_line = url_selection("line", str(table.head(TABLE_ROWS_SHOWN)["line"][rows[0]]) if rows else None)
 shown_lines = set(table["line"].to_list())
 if selected_line and selected_line.isdigit() and int(selected_line) in shown_lines:
     line = int(selected_line)

@@ -140,7 +140,7 @@ ATTENTION_ICONS = {
 
 
 def attention_line(item: AttentionItem) -> None:
-    text, target = st.columns([5, 1], vertical_alignment="center")
+    text, target = st.columns([5, 1], vertical_alignment="center", gap="small")
     color = "red" if item.kind in ("p0", "provider") else "orange"
     text.markdown(
         f"{ATTENTION_ICONS[item.kind]} :{color}[**{escape_markdown(item.what)}**] — {escape_markdown(item.how_bad)}"

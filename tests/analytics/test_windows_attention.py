@@ -232,7 +232,7 @@ def test_needs_attention_ranks_by_urgency_and_keeps_one_of_each_kind_first() -> 
         (
             "pair",
             "Escalating: DiskFull · retrieval_gap",
-            "6 misses in the last 7 days vs 9 all time — at least twice its usual week",
+            "6 misses in the last 7 days vs 9 all time; at least twice its usual week",
         ),
     ]
     assert (items[0].page, items[0].params) == ("incidents", {"status": "unresolved", "incident": "inc_1"})
