@@ -12,7 +12,7 @@ Two memberships, both from the same start instant:
   start instant or after ``now``.
 
 The sidebar range ``30d`` therefore means ``--since 30d`` on the misses pages and ``(now − 30d, now]`` elsewhere;
-``all`` means no time filter anywhere (``--since ""`` in the CLI).
+``all`` means no time filter anywhere (``--since ""`` in the CLI): rows without a timestamp included.
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ class Window:
         return None if self.start is None else self.end - self.start
 
     def contains(self, column: str = "timestamp") -> pl.Expr:
-        """``(start, end]`` — a null timestamp is in no bounded window; with no start: ``ts <= end``."""
+        """``(start, end]``; a null timestamp is in no bounded window. All time is no time filter at all
+        (every row, as ``--since ""``)."""
+        if self.start is None:
+            return pl.lit(True)
         ts = pl.col(column)
-        inside = ts.is_not_null() & (ts <= self.end)
-        return inside if self.start is None else inside & (ts > self.start)
+        return ts.is_not_null() & (ts > self.start) & (ts <= self.end)
 
     def since(self, column: str = "timestamp") -> pl.Expr:
         """OpenSRE's ``--since``: ``timestamp >= start``, no upper bound (no start: every row)."""

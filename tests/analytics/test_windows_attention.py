@@ -47,8 +47,8 @@ def test_contains_is_start_exclusive_end_inclusive_and_since_is_opensre_inclusiv
     assert frame.select(w.contains())["timestamp"].to_list() == [False, True, True, False, False]
     # OpenSRE --since 7d: timestamp >= cutoff, no upper bound
     assert frame.select(w.since()).fill_null(False)["timestamp"].to_list() == [True, True, True, True, False]
-    everything = window("all", NOW)
-    assert frame.select(everything.contains())["timestamp"].to_list() == [True, True, True, False, False]
+    everything = window("all", NOW)  # no time filter at all, as `--since ""`
+    assert frame.with_columns(everything.contains().alias("in"))["in"].to_list() == [True] * 5
 
 
 def test_previous_window_has_the_same_length_and_all_time_has_none() -> None:
@@ -287,3 +287,33 @@ def test_nothing_to_report_is_an_empty_list() -> None:
         == []
     )
     assert needs_attention(now=NOW) == []
+
+
+def test_confidence_report_since_uses_the_dashboard_window(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from tests.conftest import write_lines
+    from triage_lens.cli.main import cli
+
+    folder = Path(str(tmp_path))
+    write_lines(
+        folder / "feedback.jsonl",
+        # exactly 7 days old: outside (now − 7d, now]; one inside; one after now; one without a timestamp
+        '{"run_id": "a", "validity_score": 0.9, "rating": "accurate", "timestamp": "2026-11-09T09:00:00Z"}',
+        '{"run_id": "b", "validity_score": 0.9, "rating": "accurate", "timestamp": "2026-11-12T09:00:00Z"}',
+        '{"run_id": "c", "validity_score": 0.5, "rating": "partial", "timestamp": "2026-11-17T09:00:00Z"}',
+        '{"run_id": "d", "validity_score": 0.1, "rating": "inaccurate"}',
+    )
+    (folder / "sample.json").write_text('{"now": "2026-11-16T09:00:00+00:00"}')
+
+    def bands(*since: str) -> dict[str, int]:
+        result = CliRunner().invoke(cli, ["--data", str(folder), "confidence", "report", *since, "--json"])
+        assert result.exit_code == 0, result.output
+        counts: dict[str, int] = json.loads(result.stdout)["bands"]
+        return {band: n for band, n in counts.items() if n}
+
+    assert bands("--since", "7d") == {"high": 1}
+    assert bands() == {"high": 2, "medium": 1, "low": 1}  # no --since: every result, as the page's 'all'
