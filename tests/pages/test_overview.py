@@ -152,3 +152,30 @@ def test_overview_renders_on_a_folder_with_one_input(
         # 12 errors in 24 h ≥ 10: critical
         assert any("meta\\_ads is critical" in m.value for m in app.markdown)
         assert any("1 critical" in m.value for m in app.markdown)
+
+
+def single_input_folder(folder: Path, only: str) -> Path:
+    (folder / "sample.json").write_text(NOW)
+    if only == "misses":
+        write_lines(
+            folder / "misses.jsonl",
+            '{"miss_id": "m1", "timestamp": "2026-11-15T10:00:00Z", "alert_name": "Disk", "taxonomy": "tool_failure"}',
+        )
+    elif only == "incidents":
+        write_lines(folder / "incidents.jsonl", *INCIDENT_LINES)
+    else:
+        (folder / "error_ledger.csv").write_text(
+            "timestamp,provider,error_type,error_message,category\n2026-11-16T08:00:00Z,meta_ads,UPSTREAM,boom,error\n"
+        )
+    return folder
+
+
+@pytest.mark.parametrize("only", ["misses", "incidents", "error_ledger"])
+@pytest.mark.parametrize("script", sorted(p.name for p in PAGES_DIR.glob("*.py")))
+def test_every_page_renders_on_a_folder_with_one_input(
+    script: str, only: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = run_page(monkeypatch, single_input_folder(tmp_path, only), script, range="7d")
+    assert app.title[0].value
+    # every page says which sidebar filters apply to it
+    assert any(c.value.startswith(":material/filter_alt: ") for c in app.caption)
