@@ -84,7 +84,7 @@ def test_misses_page_filters_and_downloads(streamlit_server: str, page: object, 
     tab.goto(f"{streamlit_server}/misses?taxonomy=reasoning_gap")  # type: ignore[attr-defined]
     wait_for_app(tab)
     assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
-    assert tab.locator("[data-testid='stVegaLiteChart']").count() >= 1  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
     button = tab.get_by_role("button", name="(CSV)")  # type: ignore[attr-defined]
     with tab.expect_download() as download_info:  # type: ignore[attr-defined]
         button.click()
