@@ -31,20 +31,16 @@ def requested_page_name() -> str | None:
     return name or None
 
 
-def land_on_overview() -> None:
-    """A hidden page registered under an unknown name: it switches to the Overview, keeping the URL's filters."""
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
-    st.switch_page(pages[0], query_params=params)
-
-
 requested = requested_page_name()
 if requested and requested not in served and "/" not in requested and requested == requested.strip():
-    # Registered for this run only (hidden from the sidebar), so Streamlit resolves the name instead of showing
-    # its "page not found" dialog. At a base URL path (server.baseUrlPath) the root's last segment is the base
-    # itself: the browser asks for the default page there, so this extra page is never reached.
-    pages.append(st.Page(land_on_overview, title="Overview", url_path=requested, visibility="hidden"))
-# The sidebar's own links replace Streamlit's navigation menu: they carry the filters (range, services) to the
-# next page, so a page switch keeps them and is one Back step (the built-in menu drops the query string).
+    # An unknown name shows the Overview under that name for this run (hidden from the menu), so Streamlit
+    # resolves it instead of showing its "page not found" dialog. No redirect: a redirect would push a history
+    # entry that Back returns to and is redirected from again. At a base URL path (server.baseUrlPath) the root's
+    # last segment is the base itself: the browser asks for the default page there, so this page is never reached.
+    overview = PAGES[0]
+    pages.append(
+        st.Page(str(overview.path), title=overview.title, icon=overview.icon, url_path=requested, visibility="hidden")
+    )
 navigation = st.navigation(pages, position="hidden")
 menu = st.sidebar.container()
 context = render_sidebar()
