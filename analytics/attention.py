@@ -96,19 +96,26 @@ def _provider_items(providers: pl.DataFrame) -> list[AttentionItem]:
     return items
 
 
-def _bucket_items(buckets: pl.DataFrame, kind_high: int) -> list[AttentionItem]:
+def _bucket_items(buckets: pl.DataFrame, kind_high: int, signature_high: int) -> list[AttentionItem]:
     high = buckets.filter(pl.col("high")).sort(["count_7d", "count_30d", "bucket_key"], descending=[True, True, False])
-    return [
-        AttentionItem(
-            "bucket",
-            f"High recurrence: {r['bucket_key']}",
-            f"{r['count_7d']} incidents in 7 days, {r['count_30d']} in 30 days (high from {kind_high} per window)",
-            "recurrence",
-            {},
-            "Recurrence",
+    items = []
+    for r in high.iter_rows(named=True):
+        if max(r["count_7d"], r["count_30d"]) >= kind_high:
+            why = f"high from {kind_high} per window"
+        else:
+            repeats = max(r.get("max_signature_7d") or 0, r.get("max_signature_30d") or 0)
+            why = f"one signature {repeats} times; high from {signature_high}"
+        items.append(
+            AttentionItem(
+                "bucket",
+                f"High recurrence: {r['bucket_key']}",
+                f"{r['count_7d']} incidents in 7 days, {r['count_30d']} in 30 days ({why})",
+                "recurrence",
+                {},
+                "Recurrence",
+            )
         )
-        for r in high.iter_rows(named=True)
-    ]
+    return items
 
 
 def _pair_items(pairs: pl.DataFrame) -> list[AttentionItem]:
@@ -155,6 +162,7 @@ def needs_attention(
     providers: pl.DataFrame | None = None,
     buckets: pl.DataFrame | None = None,
     kind_high: int = 10,
+    signature_high: int = 6,
     pairs: pl.DataFrame | None = None,
     calibration: pl.DataFrame | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -163,8 +171,9 @@ def needs_attention(
 
     In: ``open_incidents`` (``id``, ``title``, ``service``, ``severity``, ``started_at``: the open incidents under
     the filters); ``providers`` (:func:`analytics.severity.severity_frame`); ``buckets``
-    (:func:`analytics.buckets.shown_buckets`); ``pairs`` (:func:`analytics.learning.pair_lifecycle`);
-    ``calibration`` (:func:`analytics.confidence.calibration`).
+    (:func:`analytics.buckets.shown_buckets`, judged with the kind and signature ``high`` thresholds); ``pairs``
+    (:func:`analytics.learning.pair_lifecycle`); ``calibration`` (:func:`analytics.confidence.calibration`).
+    Out: the items, most urgent first.
     """
     by_kind: dict[str, list[AttentionItem]] = {k: [] for k in RANKS}
     if open_incidents is not None:
@@ -174,7 +183,7 @@ def needs_attention(
     if providers is not None:
         by_kind["provider"] = _provider_items(providers)
     if buckets is not None:
-        by_kind["bucket"] = _bucket_items(buckets, kind_high)
+        by_kind["bucket"] = _bucket_items(buckets, kind_high, signature_high)
     if pairs is not None:
         by_kind["pair"] = _pair_items(pairs)
     if calibration is not None:

@@ -126,6 +126,7 @@ items = needs_attention(
     providers=providers,
     buckets=buckets,
     kind_high=context.policy.recurrence.thresholds.kind.high,
+    signature_high=context.policy.recurrence.thresholds.signature.high,
     pairs=pairs,
     calibration=calibrated,
 )

@@ -174,7 +174,9 @@ BUCKETS = pl.DataFrame(
         "bucket_key": ["payments|deploy", "search|latency", "auth|config"],
         "high": [True, False, True],
         "count_7d": [6, 5, 2],
-        "count_30d": [11, 7, 10],
+        "count_30d": [11, 7, 9],
+        "max_signature_7d": [2, 1, 2],
+        "max_signature_30d": [4, 3, 7],
     }
 )
 PAIRS = pl.DataFrame(
@@ -238,6 +240,14 @@ def test_needs_attention_ranks_by_urgency_and_keeps_one_of_each_kind_first() -> 
     assert (items[0].page, items[0].params) == ("incidents", {"status": "unresolved", "incident": "inc_1"})
     assert (items[1].page, items[1].params) == ("severity", {})
     assert (items[4].page, items[4].params) == ("misses", {"alert": "DiskFull", "taxonomy": "retrieval_gap"})
+
+
+def test_a_bucket_high_by_one_signature_says_so() -> None:
+    items = needs_attention(now=NOW, buckets=BUCKETS, kind_high=10, signature_high=6)
+    assert [(i.what, i.how_bad) for i in items] == [
+        ("High recurrence: payments|deploy", "6 incidents in 7 days, 11 in 30 days (high from 10 per window)"),
+        ("High recurrence: auth|config", "2 incidents in 7 days, 9 in 30 days (one signature 7 times; high from 6)"),
+    ]
 
 
 def test_needs_attention_fills_free_slots_with_the_next_most_urgent() -> None:
