@@ -53,7 +53,15 @@ def test_overview_numbers_equal_the_pages_they_link_to(
     filters: dict[str, str | list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     range_key = str(filters["range"])
-    overview = metrics(run_page(monkeypatch, SAMPLE_DIR, **filters))
+    overview_page = run_page(monkeypatch, SAMPLE_DIR, **filters)
+    overview = metrics(overview_page)
+
+    rated = re.search(r"n=([\d,]+) rated", captions(overview_page))
+    confidence = re.search(
+        r"([\d,]+) rated by a human", captions(run_page(monkeypatch, SAMPLE_DIR, "confidence.py", **filters))
+    )
+    assert rated is not None and confidence is not None
+    assert rated.group(1) == confidence.group(1)  # the accuracy tile's ratings are the Confidence page's
 
     incidents = run_page(monkeypatch, SAMPLE_DIR, "incidents.py", status="unresolved", **filters)
     shown = re.search(r"([\d,]+) incidents", captions(incidents))
