@@ -15,6 +15,7 @@ import polars as pl
 from analytics.policy import BucketsPolicy, Policy
 from analytics.recurrence import SIGNATURE_PREFIX
 from analytics.schemas import SEVERITIES
+from analytics.statuses import is_open
 from analytics.timeparse import format_utc
 
 UNKNOWN_SEVERITY = "unknown"  # any other stored value (null, "", other text): keeps a mix summing to its rows
@@ -127,7 +128,7 @@ def bucket_frame(
     buckets = frame.group_by("bucket_key").agg(
         pl.col("in_7").sum().cast(pl.Int64).alias("count_7d"),
         pl.col("in_30").sum().cast(pl.Int64).alias("count_30d"),
-        pl.col("status").is_in(list(options.open_statuses)).sum().cast(pl.Int64).alias("open"),
+        is_open(options.open_statuses).sum().cast(pl.Int64).alias("open"),
         ts.max().alias("last_seen"),
         pl.col("service").drop_nulls().unique().sort().alias("services"),
         pl.col("kind").drop_nulls().unique().sort().alias("kinds"),

@@ -32,6 +32,7 @@ from analytics.policy import Policy
 from analytics.recurrence import SIGNATURE_PREFIX, RecurrenceOptions, in_window, level_expr, recurrence, top_counts
 from analytics.runs import weekly_pass_rate, weekly_pass_rate_line
 from analytics.schemas import SEVERITIES
+from analytics.statuses import INCIDENT_STATUSES, is_open
 from analytics.timeparse import format_utc
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -86,7 +87,7 @@ def build_digest(
     bucket_options = BucketOptions.from_policy(policy)
     started = incidents.filter(pl.col("started_at").is_not_null() & (pl.col("started_at") <= as_of))
     open_statuses = list(policy.incidents.open_statuses)
-    open_count = started.filter(pl.col("status").is_in(open_statuses)).select(pl.len()).collect().item()
+    open_count = started.filter(is_open(open_statuses)).select(pl.len()).collect().item()
     # The 7 days of recent_7d_count and severity_mix are the listed week itself: [Monday 00:00, next Monday).
     recent = incidents.filter(pl.col("started_at").is_not_null() & week_expr(week_monday))
     recent_counts = recent.select(pl.len().alias("n"), severity_mix_expr().alias("mix")).collect().row(0, named=True)
@@ -107,7 +108,7 @@ def build_digest(
                 recommendations.append(advice)
     listed_statuses = [
         s
-        for s in ("open", "mitigating", "resolved", "closed")
+        for s in INCIDENT_STATUSES
         if (policy.digest.include_open or s not in open_statuses)
         and (policy.digest.include_closed or s in open_statuses)
     ]
@@ -280,7 +281,7 @@ def plan_followups(
     due = (week_monday + timedelta(weeks=1) + timedelta(days=settings.due_days)).date().isoformat()
     open_statuses = list(policy.incidents.open_statuses)
     open_incidents = (
-        incidents.filter(pl.col("status").is_in(open_statuses) & pl.col("started_at").is_not_null())
+        incidents.filter(is_open(open_statuses) & pl.col("started_at").is_not_null())
         .with_columns(bucket_key_expr(bucket_options).alias("bucket_key"))
         .sort(["started_at", "id"], descending=[True, False])
         .group_by("bucket_key", maintain_order=True)

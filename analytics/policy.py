@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from analytics.statuses import DEFAULT_OPEN_STATUSES, INCIDENT_STATUSES
+
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the key."""
@@ -64,7 +66,7 @@ DEFAULT_KIND_KEYWORDS: dict[str, list[str]] = {
 class IncidentsPolicy(_Strict):
     kind_keywords: dict[str, list[str]] = DEFAULT_KIND_KEYWORDS
     default_kind: str = "custom"
-    open_statuses: list[str] = ["open", "mitigating"]
+    open_statuses: list[str] = list(DEFAULT_OPEN_STATUSES)
 
 
 class MatchPolicy(_Strict):
@@ -146,7 +148,7 @@ class BucketsPolicy(_Strict):
     signature_prefix_len: int = Field(12, ge=1)
     top_n: int = Field(10, ge=0)
     min_count: dict[int, int] = {7: 3, 30: 6}
-    include_statuses: list[str] = ["open", "mitigating", "resolved", "closed"]
+    include_statuses: list[str] = list(INCIDENT_STATUSES)
     recommendations_by_kind: dict[str, list[str]] = DEFAULT_RECOMMENDATIONS_BY_KIND
     open_incident_advice: str = "Do not deploy risky changes until mitigated"
 

@@ -1,5 +1,9 @@
 """Triage Lens: Streamlit entrypoint — page config, the shared sidebar and the navigation registry.
 
+The entry script lives in ``dashboard/`` so Streamlit's ``pages/`` folder discovery (next to the entry script) does
+not apply: ``st.navigation`` alone routes every URL, including a deep link as the first request of a fresh server.
+An unknown page name lands on the Overview (with the URL's filters) instead of Streamlit's "page not found" dialog.
+
 A page that raises shows a short, friendly error box: no traceback, exception text or path reaches the
 browser (the full traceback goes to the terminal's log). ``TRIAGE_LENS_DEBUG=1`` lets exceptions through
 instead, for tests and development.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
@@ -38,15 +43,40 @@ def _login_gate() -> None:
         st.stop()
 
 
+def requested_page_name() -> str | None:
+    """The last path segment of the browser's URL (``st.context.url``), None at the root."""
+    path = urlparse(st.context.url or "").path.rstrip("/")
+    name = unquote(path.rsplit("/", 1)[-1]) if path else ""
+    return name or None
+
+
 _login_gate()
-navigation = st.navigation(
-    [
-        st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path=spec.url_path, default=i == 0)
-        for i, spec in enumerate(PAGES)
-    ]
-)
+# The default page (the Overview) is served at the root; its url_path is "" so that its registry name
+# ("/overview") stays free for the landing page below instead of being reserved and answered with a dialog.
+pages = [
+    st.Page(str(spec.path), title=spec.title, icon=spec.icon, url_path="" if i == 0 else spec.url_path, default=i == 0)
+    for i, spec in enumerate(PAGES)
+]
+served = {spec.url_path for spec in PAGES[1:]}
+requested = requested_page_name()
+if requested and requested not in served and "/" not in requested and requested == requested.strip():
+    # An unknown name shows the Overview under that name for this run (hidden from the menu), so Streamlit
+    # resolves it instead of showing its "page not found" dialog. No redirect: a redirect would push a history
+    # entry that Back returns to and is redirected from again. At a base URL path (server.baseUrlPath) the root's
+    # last segment is the base itself: the browser asks for the default page there, so this page is never reached.
+    overview = PAGES[0]
+    pages.append(
+        st.Page(str(overview.path), title=overview.title, icon=overview.icon, url_path=requested, visibility="hidden")
+    )
+navigation = st.navigation(pages, position="hidden")
 try:
-    render_sidebar()
+    menu = st.sidebar.container()
+    context = render_sidebar()
+    with menu:
+        for page in pages:
+            if page.visibility != "hidden":
+                st.page_link(page, label=page.title, icon=page.icon, query_params=context.filters.query_params())
+        st.divider()
     navigation.run()
 except Exception:  # st.stop / st.rerun are BaseExceptions and pass through
     if os.environ.get("TRIAGE_LENS_DEBUG") == "1":

@@ -11,7 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +21,13 @@ import streamlit as st
 from analytics.policy import Policy, PolicyError
 from analytics.schemas import ALL_INPUTS
 from analytics.timeparse import format_utc
+from analytics.windows import DEFAULT_RANGE, RANGE_KEYS, Window, range_or_default, window
 from dashboard.formatting import escape_markdown
+from dashboard.urlstate import (
+    url_multiselect,
+    url_selectbox,
+    url_values,
+)
 from triage_lens.sources.config import load_policy, policy_from_yaml
 from triage_lens.sources.loading import (
     BUNDLED_SAMPLE_DIR,
@@ -32,10 +38,9 @@ from triage_lens.sources.loading import (
     load_all,
     resolve_sources,
 )
+from triage_lens.sources.redaction import redact
 
 T = TypeVar("T")
-RANGE_CHOICES: dict[str, int | None] = {"7d": 7, "14d": 14, "30d": 30, "90d": 90, "all": None}
-DEFAULT_RANGE = "30d"
 POLICY_OVERRIDE_KEY = "policy_override_yaml"
 CONTEXT_KEY = "_triage_context"
 INPUT_NAMES = tuple(schema.name for schema in ALL_INPUTS)
@@ -48,10 +53,13 @@ class Filters:
     range_key: str = DEFAULT_RANGE
     services: tuple[str, ...] = ()
 
+    def window(self, now: datetime) -> Window:
+        """The range as a window ending at ``now`` (:mod:`analytics.windows`: the one definition)."""
+        return window(self.range_key, now)
+
     def since(self, now: datetime) -> datetime | None:
-        """Start of the time range (exclusive), or None for all time."""
-        days = RANGE_CHOICES.get(self.range_key)
-        return None if days is None else now - timedelta(days=days)
+        """Start of the time range, or None for all time."""
+        return self.window(now).start
 
     def query_params(self) -> dict[str, str | list[str]]:
         """The filters as query parameters (what a page link carries)."""
@@ -218,40 +226,33 @@ def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -
     return result
 
 
-def _query_list(name: str) -> list[str]:
-    return [v for v in st.query_params.get_all(name) if v]
-
-
 def render_sidebar() -> AppContext:
     """Sidebar: data source with the sample banner, time range and service filters (kept in the URL)."""
-    params = st.query_params
     sidebar = st.sidebar
-    range_key = params.get("range", DEFAULT_RANGE)
-    if range_key not in RANGE_CHOICES:
-        range_key = DEFAULT_RANGE
-    range_key = sidebar.selectbox(
+    range_key = url_selectbox(
+        sidebar,
         "Time range",
-        list(RANGE_CHOICES),
-        index=list(RANGE_CHOICES).index(range_key),
-        key="sidebar_time_range",
-        help="Rows in (now − range, now]. 'all' applies no time filter.",
+        RANGE_KEYS,
+        "range",
+        DEFAULT_RANGE,
+        help="Rows in (now − range, now] on every page; on the misses pages the same cutoff is OpenSRE's "
+        "inclusive `--since` (timestamp ≥ now − range). 'all' applies no time filter.",
     )
     context = build_context(Filters(range_key))
-    services_available = _services(context.data)
-    chosen = [s for s in _query_list("service") if s in services_available]
-    services = sidebar.multiselect(
+    services = url_multiselect(
+        sidebar,
         "Services",
-        services_available,
-        default=chosen,
-        key="sidebar_services",
-        help="Empty means every service.",
+        _services(context.data),
+        "service",
+        help="Empty means every service. Pages whose data has no service say so under their title.",
     )
     context.filters = Filters(range_key, tuple(services))
 
     sources = context.sources
     if context.source_error:
         sidebar.error(
-            f"Data source not usable: {escape_markdown(context.source_error)}. Showing the default source instead."
+            f"Data source not usable: {escape_markdown(redact(context.source_error))}. "
+            "Showing the default source instead."
         )
     if sources.is_sample:
         which = "all inputs" if len(sources.sample_inputs) == 6 else ", ".join(sources.sample_inputs)
@@ -269,65 +270,32 @@ def render_sidebar() -> AppContext:
     elif context.policy_overridden:
         sidebar.info("A what-if policy is active for this session (Data & policy page).")
 
-    new_params: dict[str, str | list[str]] = dict(context.filters.query_params())
-    _sync_query_params(new_params)
     st.session_state[CONTEXT_KEY] = context
     return context
 
 
-SIDEBAR_PARAMS = ("range", "service")  # view state only: no parameter names a file or a mode
-
-
-def _sync_query_params(wanted: dict[str, str | list[str]]) -> None:
-    """Update only the sidebar's own URL parameters; page parameters are left alone."""
-    for key in SIDEBAR_PARAMS:
-        value = wanted.get(key)
-        current = st.query_params.get_all(key)
-        if value is None:
-            if current:
-                del st.query_params[key]
-        elif current != (value if isinstance(value, list) else [value]):
-            st.query_params[key] = value
-
-
-def url_param(name: str, default: str | None = None) -> str | None:
-    """A page's URL parameter (the last value when repeated)."""
-    values = st.query_params.get_all(name)
-    return values[-1] if values else default
-
-
-def set_url_param(name: str, value: str | None, default: str | None = None) -> None:
-    """Keep a page filter in the URL (removed when it equals its default), so a link reproduces the view."""
-    if value is None or value == default:
-        if name in st.query_params:
-            del st.query_params[name]
-    elif st.query_params.get_all(name) != [value]:
-        st.query_params[name] = value
-
-
-def url_selectbox(
-    container: Any,
-    label: str,
-    options: list[str],
-    param: str,
-    default: str,
+def page_title(
+    title: str,
+    context: AppContext,
     *,
-    all_label: str | None = None,
-    help: str | None = None,
-) -> str:
-    """A selectbox whose choice lives in the URL parameter ``param`` (absent when it equals ``default``).
-    ``all_label`` names the ``"all"`` option (e.g. "all alerts")."""
-    wanted = url_param(param, default)
-    index = options.index(wanted) if wanted in options else options.index(default) if default in options else 0
-    chosen = container.selectbox(
-        label,
-        options,
-        index=index,
-        help=help,
-        format_func=(lambda v: all_label if v == "all" else v) if all_label else str,
-    )
-    set_url_param(param, chosen, default)
-    return str(chosen)
+    range_note: str | None = None,
+    services_note: str | None = None,
+    services_scope: str | None = None,
+) -> None:
+    """The page title and, right under it, which sidebar filters apply here; a filter that cannot apply
+    says why (``range_note`` / ``services_note``: the reason, e.g. "misses carry no service"); a services
+    filter that applies to part of the page names that part (``services_scope``, e.g. "incidents only")."""
+    st.title(title)
+    filters = context.filters
+    chosen = ", ".join(filters.services) if filters.services else "all services"
+    window_text = "all time" if filters.range_key == "all" else f"last {filters.range_key}"
+    parts = [
+        f"Range: {window_text}" if range_note is None else f"Range not applied: {range_note}",
+        f"Services: {escape_markdown(chosen)}" + (f" ({services_scope})" if services_scope else "")
+        if services_note is None
+        else f"Services not applied: {services_note}",
+    ]
+    st.caption(":material/filter_alt: " + " · ".join(parts))
 
 
 def current_context() -> AppContext:
@@ -335,8 +303,7 @@ def current_context() -> AppContext:
     context = st.session_state.get(CONTEXT_KEY)
     if isinstance(context, AppContext):
         return context
-    range_key = st.query_params.get("range", DEFAULT_RANGE)
-    filters = Filters(range_key if range_key in RANGE_CHOICES else DEFAULT_RANGE, tuple(_query_list("service")))
+    filters = Filters(range_or_default(st.query_params.get("range")), tuple(url_values("service")))
     return build_context(filters)
 
 

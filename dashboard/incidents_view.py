@@ -11,10 +11,7 @@ from dashboard.context import AppContext
 def filtered_incidents(context: AppContext) -> pl.LazyFrame:
     """Incidents in the sidebar's time range (started in (now − range, now]) and services."""
     frame = context.data.frame("incidents")
-    since = context.filters.since(context.now)
-    ts = pl.col("started_at")
-    if since is not None:
-        frame = frame.filter(ts.is_not_null() & (ts > since) & (ts <= context.now))
+    frame = frame.filter(context.filters.window(context.now).contains("started_at"))
     if context.filters.services:
         frame = frame.filter(pl.col("service").is_in(list(context.filters.services)))
     return frame

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from analytics.learning import lifecycle_options, pair_lifecycle, week_start
-from analytics.misses import effective_timestamp, parse_since
+from analytics.misses import effective_timestamp
 from dashboard.charts import LIFECYCLE_BADGES
 from dashboard.context import AppContext, memo
 from triage_lens.sources.scenario_files import coverage_from_folder
@@ -35,11 +35,9 @@ PERSONAL_COLUMNS = ["user_id", "org_id"]
 
 
 def range_since(context: AppContext) -> tuple[datetime | None, str]:
-    """The sidebar range as an OpenSRE ``--since`` cutoff (inclusive) and its label."""
-    key = context.filters.range_key
-    if key == "all":
-        return None, "all time"
-    return parse_since(key, context.now), f"since {key}"
+    """The sidebar range as an OpenSRE ``--since`` cutoff (inclusive; :mod:`analytics.windows`) and its label."""
+    window = context.filters.window(context.now)
+    return window.start, "all time" if window.start is None else f"since {window.spec}"
 
 
 def weeks_for_range(context: AppContext, misses: pl.LazyFrame) -> int:

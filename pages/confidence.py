@@ -15,12 +15,13 @@ from analytics.confidence import (
     what_if,
 )
 from dashboard.charts import band_mix_chart, calibration_chart
-from dashboard.context import current_context, memo
+from dashboard.context import current_context, memo, page_title
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from dashboard.urlstate import url_number, url_selectbox
 
 context = current_context()
-st.title("Confidence")
+page_title("Confidence", context, services_note="investigations and ratings carry no service")
 investigations = context.data.inputs["investigations"]
 feedback = context.data.inputs["feedback"]
 claims_known = investigations.available and investigations.rows > 0
@@ -29,16 +30,14 @@ if not claims_known and not feedback.available:
     st.stop()
 
 options = GateOptions.from_policy(context.policy.confidence)
-since = context.filters.since(context.now)
+window = context.filters.window(context.now)
 
 
 def build_results() -> pl.DataFrame:
     results = confidence_results(
         context.data.frame("investigations") if claims_known else None, context.data.frame("feedback"), options=options
     )
-    if since is not None:
-        results = results.filter(pl.col("timestamp") > since)
-    return results.collect()
+    return results.filter(window.contains("timestamp")).collect()
 
 
 frame = memo(context, "confidence-results", context.filters.range_key, build=build_results)
@@ -121,10 +120,16 @@ else:
     )
     st.markdown("**What if the thresholds were different?**")
     c1, c2, c3, c4 = st.columns(4)
-    high = c1.slider("high ≥", 0.0, 1.0, float(options.high), 0.05)
-    medium = c2.slider("medium ≥", 0.0, 1.0, float(min(options.medium, high)), 0.05)
-    high_min = c3.number_input("claims for high", 0, 10, options.high_min_validated)
-    medium_min = c4.number_input("claims for medium", 0, 10, options.medium_min_validated)
+    high = url_number(c1, "high ≥", "high", options.high, min_value=0.0, max_value=1.0, step=0.05, slider=True)
+    medium = url_number(
+        c2, "medium ≥", "medium", min(options.medium, high), min_value=0.0, max_value=1.0, step=0.05, slider=True
+    )
+    high_min = url_number(
+        c3, "claims for high", "high_claims", options.high_min_validated, min_value=0, max_value=10, step=1
+    )
+    medium_min = url_number(
+        c4, "claims for medium", "medium_claims", options.medium_min_validated, min_value=0, max_value=10, step=1
+    )
     now_result = what_if(frame, options=options)
     changed = what_if(
         frame,
@@ -170,7 +175,7 @@ run_ids = memo(
     context.filters.range_key,
     build=lambda: frame.top_k(2000, by="timestamp")["run_id"].to_list(),
 )
-chosen = st.selectbox("Run", run_ids, index=0 if run_ids else None)
+chosen = url_selectbox(st, "Run", run_ids, "run", run_ids[0]) if run_ids else None
 if chosen:
     row = frame.filter(pl.col("run_id") == chosen).row(0, named=True)
     with st.container(border=True):

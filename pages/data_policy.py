@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.policy import PolicyError
 from analytics.timeparse import format_utc
-from dashboard.context import POLICY_OVERRIDE_KEY, current_context, relative_path
+from dashboard.context import POLICY_OVERRIDE_KEY, current_context, page_title, relative_path
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.import_view import import_section
@@ -21,7 +21,12 @@ REPORT_ROWS_SHOWN = 5_000
 
 context = current_context()
 sources = context.sources
-st.title("Data & policy")
+page_title(
+    "Data & policy",
+    context,
+    range_note="this page describes whole sources",
+    services_note="this page describes whole sources",
+)
 st.caption(
     f"Source: {escape_markdown(sources.describe())} · now {format_utc(sources.now)} ({sources.now_source}) · "
     f"{'write mode' if sources.write else 'read-only'}"

@@ -11,12 +11,18 @@ import streamlit as st
 
 from analytics.digest import build_digest, default_week, is_cut, parse_week, recurrence_watch, slack_bytes
 from analytics.learning import week_label
-from dashboard.context import current_context, set_url_param, url_param
+from dashboard.context import current_context, page_title
 from dashboard.formatting import escape_markdown
 from dashboard.runs_view import run_summary_for
+from dashboard.urlstate import url_selectbox
 
 context = current_context()
-st.title("Digest & gate")
+page_title(
+    "Digest & gate",
+    context,
+    range_note="the digest covers the chosen ISO week and the gate its policy windows",
+    services_scope="the gate's service choices",
+)
 if not context.data.inputs["incidents"].available:
     st.info("No incident store in this data source (see Data & policy).")
     st.stop()
@@ -25,14 +31,14 @@ incidents = context.data.frame("incidents")
 st.subheader("Weekly digest")
 last = default_week(context.now)
 weeks = [week_label(last - timedelta(weeks=k)) for k in range(12)]
-chosen = url_param("week", weeks[0]) or weeks[0]
-chosen = st.selectbox(
+chosen = url_selectbox(
+    st,
     "Week",
     weeks,
-    index=weeks.index(chosen) if chosen in weeks else 0,
+    "week",
+    weeks[0],
     help="ISO weeks; computed as of the Monday 00:00 UTC after the week, so it never changes later.",
 )
-set_url_param("week", chosen, weeks[0])
 digest = build_digest(incidents, week_monday=parse_week(chosen), policy=context.policy, runs=run_summary_for(context))
 max_chars = context.policy.digest.markdown_max_chars
 left, middle, right = st.columns(3)
@@ -63,14 +69,14 @@ with st.container(border=True):
 st.subheader("Release gate: recurrence_watch")
 watch = context.policy.release_gate.recurrence_watch
 services = sorted(incidents.select(pl.col("service").drop_nulls().unique()).collect().to_series().to_list())
+services = [s for s in services if s in context.filters.services] or services  # the sidebar's services first
 if not services:
     st.info("No services in the incident store.")
     st.stop()
 c1, c2, c3 = st.columns(3)
-service = c1.selectbox("Service", services)
-profiles = list(watch.profiles)
-profile = c2.selectbox("Profile", profiles, index=profiles.index(watch.default_profile))
-mode = c3.selectbox("Mode", ["from profile", "off", "warn", "strict"])
+service = url_selectbox(c1, "Service", services, "gate_service", services[0])
+profile = url_selectbox(c2, "Profile", list(watch.profiles), "profile", watch.default_profile)
+mode = url_selectbox(c3, "Mode", ["from profile", "off", "warn", "strict"], "mode", "from profile")
 result = recurrence_watch(
     incidents,
     service=service,

@@ -8,14 +8,20 @@ import streamlit as st
 
 from analytics.severity import SeverityOptions, backtest_frame, header_text, samples_by_provider, severity_frame
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
-from dashboard.context import current_context, set_url_param, url_param
+from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
+from dashboard.urlstate import url_param, url_select_slider, url_text, url_toggle
 
 BACKTEST_CHOICES = [7, 14, 30, 60]
 
 context = current_context()
-st.title("Error severity")
+page_title(
+    "Error severity",
+    context,
+    range_note="the current state is always the last 24 hours against 7 days",
+    services_note="the ledger names providers, not services",
+)
 loaded = context.data.inputs["error_ledger"]
 if loaded.path is None or loaded.error:
     st.info(
@@ -39,12 +45,11 @@ st.caption(
     f"{escape_markdown(', '.join(options.excluded_tenants)) or '—'}."
 )
 with st.expander("Exclude tenants"):
-    typed = st.text_input("Tenants to leave out (comma-separated)", value=excluded_text, key="exclude_tenants")
-    set_url_param("exclude", typed.strip() or None)
-    if typed.strip() != excluded_text:
+    typed = url_text(st, "Tenants to leave out (comma-separated)", "exclude")
+    if typed != excluded_text:
         st.rerun()
 
-show_nominal = st.toggle("Show nominal providers too", value=False)
+show_nominal = url_toggle(st, "Show nominal providers too", "nominal")
 listed = frame if show_nominal else frame.filter(pl.col("status") != "nominal")
 samples = samples_by_provider(ledger, now=context.now, options=options, providers=listed["provider"].to_list())
 table = listed.with_columns(
@@ -96,12 +101,7 @@ else:
     st.caption("▲ marks a spike: at least a few errors and far above the provider's own recent average.")
 
 st.subheader("Backtest: legacy 7-day average vs current state")
-try:
-    days_default = int(url_param("days", "30") or 30)
-except ValueError:
-    days_default = 30
-days = st.select_slider("Days", BACKTEST_CHOICES, value=days_default if days_default in BACKTEST_CHOICES else 30)
-set_url_param("days", str(days), "30")
+days = url_select_slider(st, "Days", BACKTEST_CHOICES, "days", 30)
 backtest = backtest_frame(ledger, now=context.now, days=days, options=options)
 legacy_pages = int(backtest.select(pl.col("legacy_critical") + pl.col("legacy_warning")).to_series().sum())
 current_pages = int(backtest.select(pl.col("current_critical") + pl.col("current_warning")).to_series().sum())

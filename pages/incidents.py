@@ -7,16 +7,18 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation import cluster_of, correlate_json, related_incidents, rule_names
+from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, status_filter
 from analytics.timeparse import format_utc
 from dashboard.charts import contributions_chart, timeline_chart
-from dashboard.context import current_context, set_url_param, url_param
+from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
+from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
 context = current_context()
-st.title("Incidents")
+page_title("Incidents", context)
 loaded = context.data.inputs["incidents"]
 if not loaded.available:
     st.info(
@@ -27,12 +29,18 @@ if not loaded.available:
     st.stop()
 
 frame = filtered_incidents(context)
-statuses = ["all", "open", "mitigating", "resolved", "closed"]
-status = url_param("status", "all")
-status = st.selectbox("Status", statuses, index=statuses.index(status) if status in statuses else 0)
-set_url_param("status", status, "all")
-if status != "all":
-    frame = frame.filter(pl.col("status") == status)
+open_statuses = context.policy.incidents.open_statuses
+status = url_selectbox(
+    st,
+    "Status",
+    ["all", UNRESOLVED, *INCIDENT_STATUSES],
+    "status",
+    "all",
+    format_func=lambda s: f"unresolved ({', '.join(open_statuses)})" if s == UNRESOLVED else s,
+)
+chosen_status = status_filter(status, open_statuses)
+if chosen_status is not None:
+    frame = frame.filter(chosen_status)
 table = (
     frame.sort(["started_at", "id"], descending=[True, False], nulls_last=True)
     .select(
@@ -62,9 +70,7 @@ selection = st.dataframe(
 )
 resolution_section(context)
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
-chosen = table.head(5000)["id"][rows[0]] if rows else url_param("incident")
-if rows:
-    set_url_param("incident", chosen)
+chosen = url_selection("incident", table.head(5000)["id"][rows[0]] if rows else None)
 if not chosen:
     st.stop()
 

@@ -10,18 +10,20 @@ import streamlit as st
 
 from analytics.learning import weekly_taxonomy_counts
 from analytics.misses import filter_misses, miss_stats
+from analytics.periods import pair_fix_rate
 from analytics.scenarios import alert_bytes
 from analytics.schemas import TAXONOMIES, TAXONOMY_LABELS
 from dashboard.charts import weekly_taxonomy_chart
-from dashboard.context import current_context, url_selectbox
+from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
 from dashboard.runs_view import fix_held_definition, fix_held_for
+from dashboard.urlstate import url_selectbox, url_selection, url_toggle
 
 TABLE_ROWS_SHOWN = 2_000
 context = current_context()
-st.title("Misses")
+page_title("Misses", context, services_note="misses carry no service")
 loaded = context.data.inputs["misses"]
 if loaded.path is None or loaded.error:
     st.info(
@@ -112,10 +114,16 @@ st.dataframe(
 )
 st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`.")
 st.caption(f"Fix held, by {fix_held_definition(context)}; empty when it cannot be judged.")
+fix = pair_fix_rate(all_misses, context.filters.window(context.now))
+if fix is not None and fix.rate is not None:
+    st.caption(
+        f"Pair fix rate, last {context.filters.range_key}: **{fix.rate:.0%}** — {fix.pairs_fixed} of {fix.pairs_prev} "
+        f"pairs missed in the {context.filters.range_key} before did not recur (all taxonomies and alerts)."
+    )
 
 # --- miss table with a detail panel -------------------------------------------------------------------
 st.subheader("Misses")
-include_personal = st.toggle("Include personal data (user_id, org_id)", value=False)
+include_personal = url_toggle(st, "Include personal data (user_id, org_id)", "personal")
 # Only the shown rows are materialised per session; the downloads build theirs from the shared data on click.
 rows_plan = miss_table(chosen, include_personal=include_personal)
 n_rows = rows_plan.select(pl.len()).collect().item()
@@ -151,8 +159,10 @@ right.download_button(
 )
 
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
-if rows:
-    line = table["line"][rows[0]]
+selected_line = url_selection("line", str(table["line"][rows[0]]) if rows else None)
+shown_lines = set(table["line"].to_list())
+if selected_line and selected_line.isdigit() and int(selected_line) in shown_lines:
+    line = int(selected_line)
     raw = all_misses.filter(pl.col("_line") == line).select("_raw").collect().item()
     record = json.loads(raw)
     with st.container(border=True):

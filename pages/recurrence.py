@@ -9,14 +9,15 @@ import streamlit as st
 from analytics.buckets import BucketOptions, bucket_frame, shown_buckets
 from analytics.digest import build_digest, default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, recurrence
-from dashboard.context import current_context
+from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import code_span, escape_markdown
+from dashboard.urlstate import url_segmented
 from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
 
 LEVEL_BADGES = {"high": "▲ high", "warn": "● warn"}
 context = current_context()
-st.title("Recurrence")
+page_title("Recurrence", context, range_note="recurrence counts the last 7 and 30 days by rule (RULES §5)")
 if not context.data.inputs["incidents"].available:
     st.info("No incident store in this data source (see Data & policy).")
     st.stop()
@@ -31,31 +32,30 @@ st.caption(
     + (f" Services: {escape_markdown(', '.join(context.filters.services))}." if context.filters.services else "")
 )
 
-tabs = st.tabs([f"Last {d} days" for d in context.policy.recurrence.windows_days])
-for tab, days in zip(tabs, context.policy.recurrence.windows_days, strict=True):
-    with tab:
-        result = recurrence(incidents, now=context.now, days=days, options=options)
-        cols = st.columns(3)
-        for col, (title, key) in zip(
-            cols, (("Signatures", "top_signatures"), ("Kinds", "top_kinds"), ("Services", "top_services")), strict=True
-        ):
-            col.markdown(f"**{title}**")
-            entries = pl.DataFrame(
-                [{"key": e.get("prefix") or e["key"], "count": e["count"], "level": e["level"]} for e in result[key]],
-                schema={"key": pl.Utf8, "count": pl.Int64, "level": pl.Utf8},
-            )
-            col.dataframe(
-                entries.with_columns(pl.col("level").replace_strict(LEVEL_BADGES, default="")),
-                hide_index=True,
-                width="stretch",
-            )
-        zone = result["high_recurrence"] + result["warn_recurrence"]
-        for entry in zone:
-            is_signature = entry["type"] == "signature"
-            key = escape_markdown(entry["key"])
-            name = f"signature {code_span(entry['prefix'])}" if is_signature else f"kind **{key}**"
-            advice = escape_markdown(entry["recommendation"])
-            st.markdown(f"- {LEVEL_BADGES[entry['level']]} · {name} · {entry['count']} — {advice}")
+windows = [str(d) for d in context.policy.recurrence.windows_days]
+chosen_window = url_segmented(st, "Window", windows, "window", windows[0], format_func=lambda d: f"Last {d} days")
+days = int(chosen_window)
+result = recurrence(incidents, now=context.now, days=days, options=options)
+cols = st.columns(3)
+for col, (title, key) in zip(
+    cols, (("Signatures", "top_signatures"), ("Kinds", "top_kinds"), ("Services", "top_services")), strict=True
+):
+    col.markdown(f"**{title}**")
+    entries = pl.DataFrame(
+        [{"key": e.get("prefix") or e["key"], "count": e["count"], "level": e["level"]} for e in result[key]],
+        schema={"key": pl.Utf8, "count": pl.Int64, "level": pl.Utf8},
+    )
+    col.dataframe(
+        entries.with_columns(pl.col("level").replace_strict(LEVEL_BADGES, default="")),
+        hide_index=True,
+        width="stretch",
+    )
+zone = result["high_recurrence"] + result["warn_recurrence"]
+for entry in zone:
+    is_signature = entry["type"] == "signature"
+    name = f"signature {code_span(entry['prefix'])}" if is_signature else f"kind **{escape_markdown(entry['key'])}**"
+    advice = escape_markdown(entry["recommendation"])
+    st.markdown(f"- {LEVEL_BADGES[entry['level']]} · {name} · {entry['count']} — {advice}")
 
 st.subheader("Root-cause buckets")
 bucket_options = BucketOptions.from_policy(context.policy)
@@ -78,7 +78,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.download_button(
     "Download buckets (CSV)",
     data=csv_bytes(table),
-    file_name=download_name("buckets", context.now, "csv"),
+    file_name=download_name("buckets", context.now, "csv", service="+".join(context.filters.services) or None),
     mime="text/csv",
 )
 

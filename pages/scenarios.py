@@ -6,18 +6,18 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.misses import DEFAULT_EXPORT_SINCE, DEFAULT_TOP, filter_misses, parse_since, top_groups
+from analytics.misses import DEFAULT_TOP, filter_misses, top_groups
 from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
 from analytics.schemas import TAXONOMIES
 from dashboard.charts import coverage_funnel_chart
-from dashboard.context import current_context, set_url_param, url_param, url_selectbox
+from dashboard.context import current_context, page_title
 from dashboard.exports import download_name
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import coverage_for, lifecycle
+from dashboard.urlstate import url_number, url_selectbox
 
-SINCE_CHOICES = ["24h", "7d", "14d", "30d", "90d"]
 context = current_context()
-st.title("Scenarios")
+page_title("Scenarios", context, services_note="misses carry no service")
 loaded = context.data.inputs["misses"]
 if loaded.path is None or loaded.error:
     st.info("No `misses.jsonl` in this data source: there is nothing to turn into scenarios yet.")
@@ -25,31 +25,23 @@ if loaded.path is None or loaded.error:
 misses = context.data.frame("misses")
 
 # --- export controls (kept in the URL) ---------------------------------------------------------------
-col_since, col_top, col_tax = st.columns(3)
-since = url_selectbox(
-    col_since,
-    "Since",
-    SINCE_CHOICES,
-    "since",
-    DEFAULT_EXPORT_SINCE,
-    help="Misses with timestamp ≥ now − since, as `opensre misses export --since` (default 7d).",
-)
-try:
-    top_default = int(url_param("top", str(DEFAULT_TOP)) or DEFAULT_TOP)
-except ValueError:
-    top_default = DEFAULT_TOP
-top = int(col_top.number_input("Top pairs", min_value=0, max_value=500, value=min(max(top_default, 0), 500), step=1))
+# The time window is the sidebar range, as `opensre misses export --since <range>` (all = `--since ""`).
+window = context.filters.window(context.now)
+since = "" if window.start is None else window.spec
+since_text = f"since {since}" if since else "of all time"
+col_top, col_tax = st.columns(2)
+top = int(url_number(col_top, "Top pairs", "top", DEFAULT_TOP, min_value=0, max_value=500, step=1))
 taxonomy = url_selectbox(col_tax, "Taxonomy", ["all", *TAXONOMIES], "taxonomy", "all", all_label="all taxonomies")
-set_url_param("top", str(top), str(DEFAULT_TOP))
 
 chosen_taxonomy = None if taxonomy == "all" else taxonomy
-in_scope = filter_misses(misses, since=parse_since(since, context.now), taxonomy=chosen_taxonomy)
+in_scope = filter_misses(misses, since=window.start, taxonomy=chosen_taxonomy)
 groups = top_groups(in_scope, top=top)
 cases = build_cases(groups)
 manifest = manifest_bytes(cases, exported_at=context.now, since=since, top=top, taxonomy=chosen_taxonomy)
 n_scope = in_scope.select(pl.len()).collect().item()
 st.caption(
-    f"{n_scope:,} misses since {since}; grouped by (alert, taxonomy), ordered by count then recency, first {top}. "
+    f"{n_scope:,} misses {since_text} (the sidebar range); grouped by (alert, taxonomy), ordered by count then "
+    f"recency, first {top}. "
     "Each case's `alert.json` is byte-identical to `opensre misses export`; the rubric sits in "
     "`commonAnnotations.scoring_points`."
 )
@@ -68,7 +60,7 @@ else:
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    name_filters = {"since": since, "top": str(top), "taxonomy": chosen_taxonomy}
+    name_filters = {"since": context.filters.range_key, "top": str(top), "taxonomy": chosen_taxonomy}
     st.download_button(
         f"Download {len(cases)} scenario(s) (ZIP)",
         data=lambda: zip_bytes(cases, manifest),
@@ -78,8 +70,8 @@ else:
         help="The same tree as `triage-lens misses export`: one folder per case plus the manifest.",
     )
     st.subheader("alert.json preview")
-    picked = st.selectbox("Case", range(len(cases)), format_func=lambda i: cases[i].dir)
-    case = cases[picked]
+    dirs = [c.dir for c in cases]
+    case = cases[dirs.index(url_selectbox(st, "Case", dirs, "case", dirs[0]))]
     st.code(case.content.decode("utf-8"), language="json")
     st.download_button(
         "Download this alert.json",
@@ -112,7 +104,7 @@ funnel = pl.DataFrame(
 )
 left, right = st.columns([3, 2])
 left.altair_chart(coverage_funnel_chart(funnel), width="stretch")
-left.caption(f"Pairs missed since {since} → covered by a scenario in the folder → no miss after that coverage time.")
+left.caption(f"Pairs missed {since_text} → covered by a scenario in the folder → no miss after that coverage time.")
 covered = pairs.filter(pl.col("covered"))
 median_days = covered.select((pl.col("time_to_coverage").dt.total_seconds() / 86400).median()).item()
 right.metric("Covered pairs (all time)", f"{covered.height:,} of {pairs.height:,}")

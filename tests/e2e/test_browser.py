@@ -15,18 +15,18 @@ pytestmark = pytest.mark.browser
 
 def test_visit_every_page_through_the_navigation(streamlit_server: str, page: object, tmp_path: Path) -> None:
     tab = page
-    tab.goto(streamlit_server)  # type: ignore[attr-defined]
+    tab.goto(f"{streamlit_server}/?range=14d")  # type: ignore[attr-defined]
     wait_for_app(tab)
     assert tab.locator("h1").first.inner_text() == "Overview"  # type: ignore[attr-defined]
     for spec in PAGES:
-        tab.locator("[data-testid='stSidebarNav'] a", has_text=spec.title).first.click()  # type: ignore[attr-defined]
+        tab.locator("[data-testid='stSidebar'] [data-testid='stPageLink'] a", has_text=spec.title).first.click()  # type: ignore[attr-defined]
         expect(tab.locator("h1").first).to_have_text(spec.title, timeout=30_000)  # type: ignore[attr-defined]
         wait_for_app(tab)
         assert tab.locator("[data-testid='stException']").count() == 0, spec.title  # type: ignore[attr-defined]
         assert tab.locator("h1").first.inner_text() == spec.title  # type: ignore[attr-defined]
         banner = tab.locator("[data-testid='stSidebar']", has_text="Sample data")  # type: ignore[attr-defined]
         assert banner.count() == 1, f"no sample banner on {spec.title}"
-        assert "range=30d" in tab.url  # type: ignore[attr-defined]  # the filters survive navigation
+        assert "range=14d" in tab.url  # type: ignore[attr-defined]  # the filters survive navigation
         tab.screenshot(path=str(tmp_path / f"{spec.url_path}.png"), full_page=True)  # type: ignore[attr-defined]
     assert len(list(tmp_path.glob("*.png"))) == len(PAGES)
 
@@ -57,7 +57,7 @@ def test_scenarios_zip_download_has_the_export_tree(streamlit_server: str, page:
     from triage_lens.cli.main import cli
 
     tab = page
-    tab.goto(f"{streamlit_server}/scenarios?top=5&since=14d")  # type: ignore[attr-defined]
+    tab.goto(f"{streamlit_server}/scenarios?top=5&range=14d")  # type: ignore[attr-defined]
     wait_for_app(tab)
     button = tab.get_by_role("button", name="Download 5 scenario(s) (ZIP)")  # type: ignore[attr-defined]
     with tab.expect_download() as download_info:  # type: ignore[attr-defined]
@@ -84,7 +84,7 @@ def test_misses_page_filters_and_downloads(streamlit_server: str, page: object, 
     tab.goto(f"{streamlit_server}/misses?taxonomy=reasoning_gap")  # type: ignore[attr-defined]
     wait_for_app(tab)
     assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
-    assert tab.locator("[data-testid='stVegaLiteChart']").count() >= 1  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
     button = tab.get_by_role("button", name="(CSV)")  # type: ignore[attr-defined]
     with tab.expect_download() as download_info:  # type: ignore[attr-defined]
         button.click()

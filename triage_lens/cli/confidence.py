@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-import polars as pl
 
 from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
-from analytics.misses import UsageError, parse_since
+from analytics.misses import UsageError
+from analytics.windows import window
 from triage_lens.cli.common import (
     GlobalOptions,
     clean_text,
@@ -62,7 +62,7 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
     """Calibration of each band, false-confidence rate, gate audit, single-source highs and a threshold sweep."""
     sources, policy = prepare(options)
     try:
-        cutoff = parse_since(since, sources.now) if since is not None else None
+        span = window(since, sources.now)  # the dashboard's window: (now − since, now]; none = all results
     except UsageError as exc:
         fail(str(exc))
     data = load_inputs(sources, policy, ["investigations", "feedback"])
@@ -71,9 +71,9 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
     results = confidence_results(
         data.frame("investigations") if claims_known else None, data.frame("feedback"), options=gate
     )
-    if cutoff is not None:
-        results = results.filter(pl.col("timestamp") >= cutoff)
-    report = confidence_report(results.collect(), options=gate, claims_known=claims_known)
+    report = confidence_report(
+        results.filter(span.contains("timestamp")).collect(), options=gate, claims_known=claims_known
+    )
     if as_json:
         emit_json(report)
         return
