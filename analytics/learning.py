@@ -86,8 +86,9 @@ def weekly_taxonomy_counts(misses: pl.LazyFrame, *, now: datetime, weeks: int) -
 def weekly_accuracy(feedback: pl.LazyFrame, *, now: datetime, weeks: int, z: float) -> pl.DataFrame:
     """Accuracy per week from human ratings (``is_noise`` true left out), with 95% Wilson intervals.
 
-    In: ``timestamp``, ``rating``, ``is_noise``. Out: ``week``, ``rated``, ``accurate``, ``partial``,
-    ``accuracy``, ``accuracy_lenient``, ``ci_low``, ``ci_high`` (interval of ``accuracy``), one row per week.
+    In: ``timestamp``, ``rating``, ``is_noise``. Out: ``week``, ``label`` (``YYYY-Www``), ``current`` (the
+    partial week containing ``now``), ``rated``, ``accurate``, ``partial`` (ratings "partial"), ``accuracy``,
+    ``accuracy_lenient``, ``ci_low``, ``ci_high`` (interval of ``accuracy``), one row per week.
     """
     starts = week_starts(now, weeks)
     rated = _with_week(feedback, "timestamp", now, starts[0]).filter(
@@ -99,7 +100,10 @@ def weekly_accuracy(feedback: pl.LazyFrame, *, now: datetime, weeks: int, z: flo
         (pl.col("rating") == "partial").sum().cast(pl.Int64).alias("partial"),
     )
     low, high = wilson_exprs(pl.col("accurate"), pl.col("rated"), z)
-    grid = pl.LazyFrame({"week": starts}, schema={"week": UTC_DATETIME})
+    grid = pl.LazyFrame(
+        {"week": starts, "label": [week_label(s) for s in starts], "current": [s == starts[-1] for s in starts]},
+        schema={"week": UTC_DATETIME, "label": pl.Utf8, "current": pl.Boolean},
+    )
     return (
         grid.join(per_week, on="week", how="left")
         .with_columns(pl.col("rated", "accurate", "partial").fill_null(0))

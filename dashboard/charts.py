@@ -45,6 +45,25 @@ def lifecycle_badge_markdown(state: str) -> str:
     return f":{color}-badge[{LIFECYCLE_BADGES.get(state, state)}]"
 
 
+# Week labels stay horizontal (wrapped over two lines when a week is marked "so far"); legends sit below the
+# plot in as many columns as fit, so a narrow column or a phone never clips them.
+WEEK_AXIS = alt.Axis(
+    labelAngle=0, labelOverlap="greedy", labelExpr="split(replace(datum.label, ' so far', '|so far'), '|')"
+)
+
+
+def bottom_legend(title: str | None, columns: int = 3) -> alt.Legend:
+    """A legend under the chart, wrapped in ``columns`` columns with full labels."""
+    return alt.Legend(title=title, orient="bottom", columns=columns, labelLimit=0, direction="horizontal")
+
+
+def week_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """``week`` = the ISO label, with " so far" on the partial (current) week. In: ``label``, ``partial``."""
+    return frame.with_columns(
+        pl.when(pl.col("partial")).then(pl.col("label") + " so far").otherwise(pl.col("label")).alias("week")
+    )
+
+
 def taxonomy_scale(extra: list[str] | None = None) -> alt.Scale:
     """The fixed taxonomy colours (other stored values get neutral greys)."""
     domain = [*TAXONOMIES, *(extra or [])]
@@ -56,18 +75,21 @@ def weekly_taxonomy_chart(counts: pl.DataFrame) -> alt.Chart:
     """Stacked weekly bars. In: ``label``, ``partial``, ``taxonomy``, ``count`` (one row per week × taxonomy)."""
     extra = sorted(set(counts["taxonomy"].to_list()) - set(TAXONOMIES)) if counts.height else []
     order = {t: i for i, t in enumerate([*TAXONOMIES, *extra])}
-    data = counts.with_columns(
-        pl.col("taxonomy").replace_strict(order, default=len(order)).alias("stack_order"),
-        pl.when(pl.col("partial")).then(pl.col("label") + " (so far)").otherwise(pl.col("label")).alias("week"),
-    ).select("week", "taxonomy", "count", "stack_order")
+    data = (
+        week_labels(counts)
+        .with_columns(
+            pl.col("taxonomy").replace_strict(order, default=len(order)).alias("stack_order"),
+        )
+        .select("week", "taxonomy", "count", "stack_order")
+    )
     weeks = data["week"].unique(maintain_order=True).to_list()
     chart: alt.Chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("week:O", sort=weeks, title="ISO week"),
+            x=alt.X("week:O", sort=weeks, title="ISO week", axis=WEEK_AXIS),
             y=alt.Y("sum(count):Q", title="misses"),
-            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=alt.Legend(title="taxonomy")),
+            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=bottom_legend("taxonomy")),
             order=alt.Order("stack_order:Q"),
             tooltip=[alt.Tooltip("week:O"), alt.Tooltip("taxonomy:N"), alt.Tooltip("count:Q", title="misses")],
         )
@@ -77,9 +99,20 @@ def weekly_taxonomy_chart(counts: pl.DataFrame) -> alt.Chart:
 
 
 def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
-    """Weekly accuracy with its 95% Wilson interval. In: ``label``, ``accuracy``, ``ci_low``, ``ci_high``, ``rated``."""
-    data = accuracy.filter(pl.col("accuracy").is_not_null()).select("label", "accuracy", "ci_low", "ci_high", "rated")
-    base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list()))
+    """Weekly accuracy with its 95% Wilson interval. In: ``label``, ``accuracy``, ``ci_low``, ``ci_high``, ``rated``
+    (and ``current``, which marks the partial week "so far", as :func:`weekly_accuracy` gives it)."""
+    current = pl.col("current") if "current" in accuracy.columns else pl.lit(False)
+    data = (
+        week_labels(
+            accuracy.filter(pl.col("accuracy").is_not_null())
+            .drop("partial", strict=False)
+            .with_columns(current.alias("partial"))
+        )
+        .drop("label")
+        .rename({"week": "label"})
+        .select("label", "accuracy", "ci_low", "ci_high", "rated")
+    )
+    base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list(), axis=WEEK_AXIS))
     bars = base.mark_rule(strokeWidth=2, color="#4C78A8").encode(
         y=alt.Y("ci_low:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y2="ci_high:Q",
@@ -139,7 +172,7 @@ def severity_chart(providers: pl.DataFrame) -> alt.LayerChart:
         color=alt.Color(
             "window:N",
             scale=alt.Scale(domain=["last 24h", "7-day daily average"], range=["#E45756", "#9D9D9D"]),
-            legend=alt.Legend(title=None, orient="bottom"),
+            legend=bottom_legend(None, 2),
         ),
         tooltip=[
             alt.Tooltip("provider:N"),
@@ -165,7 +198,7 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
     """Pages per day under each rule. In: ``date``, ``legacy_critical``, ``legacy_warning``,
     ``current_critical``, ``current_warning`` (one row per day)."""
     data = days.select(
-        pl.col("date").cast(pl.Utf8),
+        pl.col("date").cast(pl.Date),
         (pl.col("legacy_critical") + pl.col("legacy_warning")).alias("legacy 7-day average"),
         (pl.col("current_critical") + pl.col("current_warning")).alias("current state (24h vs 7d)"),
     ).unpivot(index="date", variable_name="rule", value_name="pages")
@@ -173,16 +206,20 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("date:O", title="day (evaluated at 24:00 UTC)", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "date:T",
+                title="day (evaluated at 24:00 UTC)",
+                axis=alt.Axis(format="%b %d", labelAngle=0, labelOverlap="greedy", tickCount="day"),
+            ),
             y=alt.Y("pages:Q", title="providers paged"),
             color=alt.Color(
                 "rule:N",
                 scale=alt.Scale(
                     domain=["legacy 7-day average", "current state (24h vs 7d)"], range=["#9D9D9D", "#E45756"]
                 ),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=bottom_legend(None, 2),
             ),
-            tooltip=[alt.Tooltip("date:O"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
         )
         .properties(height=320)
     )
@@ -194,18 +231,27 @@ BAND_ORDER = ["high", "medium", "low", "unscored"]
 
 
 def band_mix_chart(counts: pl.DataFrame) -> alt.Chart:
-    """Shown bands per ISO week. In: ``label``, ``band``, ``count`` (one row per week × band)."""
+    """Shown bands per ISO week. In: ``label``, ``partial``, ``band``, ``count`` (one row per week × band)."""
     order = {b: i for i, b in enumerate(BAND_ORDER)}
-    data = counts.with_columns(pl.col("band").replace_strict(order, default=len(order)).alias("stack_order"))
+    data = week_labels(counts).with_columns(
+        pl.col("band").replace_strict(order, default=len(order)).alias("stack_order")
+    )
+    data = data.select("week", "band", "count", "stack_order")
     chart: alt.Chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("label:O", title="ISO week", sort=data["label"].unique(maintain_order=True).to_list()),
+            x=alt.X(
+                "week:O", title="ISO week", sort=data["week"].unique(maintain_order=True).to_list(), axis=WEEK_AXIS
+            ),
             y=alt.Y("sum(count):Q", title="results", stack="normalize", axis=alt.Axis(format="%")),
-            color=alt.Color("band:N", scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER])),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER]),
+                legend=bottom_legend("band shown", 4),
+            ),
             order=alt.Order("stack_order:Q"),
-            tooltip=[alt.Tooltip("label:O", title="week"), alt.Tooltip("band:N"), alt.Tooltip("count:Q")],
+            tooltip=[alt.Tooltip("week:O"), alt.Tooltip("band:N"), alt.Tooltip("count:Q", title="results")],
         )
         .properties(height=240)
     )
@@ -288,7 +334,7 @@ def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Cha
             color=alt.Color(
                 "rule:N",
                 scale=alt.Scale(domain=rule_names, range=RULE_COLORS[: len(rule_names)]),
-                legend=alt.Legend(title="rule", orient="bottom"),
+                legend=bottom_legend("rule", 2),
             ),
             tooltip=[alt.Tooltip("id:N", title="incident"), alt.Tooltip("rule:N"), alt.Tooltip("points:Q")],
         )
@@ -297,26 +343,35 @@ def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Cha
     return chart
 
 
-def timeline_chart(points: pl.DataFrame) -> alt.Chart:
-    """Incidents on a time axis by service. In: ``id``, ``service``, ``started_at``, ``score``, ``role``
-    (``target`` or ``related``), ``severity``."""
-    chart: alt.Chart = (
-        alt.Chart(points)
-        .mark_point(filled=True)
-        .encode(
-            x=alt.X("started_at:T", title="started (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
-            y=alt.Y("service:N", title=None),
-            size=alt.Size("score:Q", legend=None, scale=alt.Scale(range=[60, 400])),
-            shape=alt.Shape("role:N", scale=alt.Scale(domain=["target", "related"], range=["diamond", "circle"])),
-            color=alt.Color("role:N", scale=alt.Scale(domain=["target", "related"], range=["#E45756", "#4C78A8"])),
-            tooltip=[
-                alt.Tooltip("id:N"),
-                alt.Tooltip("service:N"),
-                alt.Tooltip("started_at:T", format="%Y-%m-%d %H:%M"),
-                alt.Tooltip("score:Q"),
-                alt.Tooltip("severity:N"),
-            ],
-        )
-        .properties(height=max(140, 36 * points["service"].n_unique()))
+def timeline_chart(points: pl.DataFrame) -> alt.LayerChart:
+    """Incidents on a time axis, one lane per service, the target incident highlighted (a larger red diamond with
+    a guide line through every lane). In: ``id``, ``service``, ``started_at``, ``score``, ``role`` (``target`` or
+    ``related``), ``severity``."""
+    lanes = points["service"].unique(maintain_order=True).to_list()
+    y = alt.Y("service:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=160, grid=True))
+    x = alt.X(
+        "started_at:T",
+        title="started (UTC)",
+        axis=alt.Axis(format="%b %d %H:%M", labelAngle=0, labelOverlap="greedy", tickCount=4),
     )
+    tooltip = [
+        alt.Tooltip("id:N", title="incident"),
+        alt.Tooltip("service:N"),
+        alt.Tooltip("started_at:T", format="%Y-%m-%d %H:%M", title="started (UTC)"),
+        alt.Tooltip("score:Q"),
+        alt.Tooltip("severity:N"),
+    ]
+    target = points.filter(pl.col("role") == "target")
+    guide = alt.Chart(target).mark_rule(color="#E45756", strokeDash=[4, 3], opacity=0.6).encode(x=x)
+    related = (
+        alt.Chart(points.filter(pl.col("role") != "target"))
+        .mark_circle(color="#4C78A8", opacity=0.8)
+        .encode(x=x, y=y, size=alt.Size("score:Q", legend=None, scale=alt.Scale(range=[40, 300])), tooltip=tooltip)
+    )
+    highlighted = (
+        alt.Chart(target)
+        .mark_point(shape="diamond", filled=True, size=360, color="#E45756", stroke="black", strokeWidth=1)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    chart: alt.LayerChart = (guide + related + highlighted).properties(height=max(140, 40 * len(lanes)))
     return chart

@@ -239,10 +239,38 @@ def test_confidence_page_shows_the_overconfident_band_of_the_sample(monkeypatch:
     app.run()
     app.switch_page(str(PAGES_DIR / "confidence.py")).run()
     assert not app.exception
-    assert any("Overconfident: **high**" in e.value for e in app.error)
+    verdict = app.error[0].value
+    assert verdict.startswith("Over all time, 2,414 rated results: **not calibrated**")
+    assert "**high** is overconfident" in verdict
     calibration = app.dataframe[0].value
     assert list(calibration["band"]) == ["high", "medium", "low", "unscored"]
     assert bool(calibration["overconfident"][0]) is True
+
+
+@pytest.mark.parametrize(("range_key", "since"), [("7d", ["--since", "7d"]), ("30d", ["--since", "30d"]), ("all", [])])
+def test_confidence_page_and_cli_agree_for_the_same_window(
+    range_key: str, since: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from triage_lens.cli.main import cli
+
+    report = json.loads(
+        CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", *since, "--json"]).stdout
+    )
+    text = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", *since]).stdout
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = range_key
+    app.run()
+    app.switch_page(str(PAGES_DIR / "confidence.py")).run()
+    assert not app.exception
+    verdicts = [e.value for e in app.error] + [s.value for s in app.success]
+    assert [v.replace("**", "") for v in verdicts] == [text.splitlines()[0]]
+    calibration = app.dataframe[0].value
+    assert list(calibration["n"]) == [c["n"] for c in report["calibration"]]
+    assert list(calibration["accurate"]) == [c["accurate"] for c in report["calibration"]]
+    assert list(calibration["overconfident"]) == [c["overconfident"] for c in report["calibration"]]
 
 
 def test_confidence_page_with_feedback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import click
-import polars as pl
 
-from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
+from analytics.confidence import (
+    GateOptions,
+    calibration,
+    calibration_verdict,
+    classify,
+    confidence_report,
+    confidence_results,
+    results_since,
+    window_text,
+)
 from analytics.misses import UsageError, parse_since
 from triage_lens.cli.common import (
     GlobalOptions,
@@ -68,12 +76,13 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
     results = confidence_results(
         data.frame("investigations") if claims_known else None, data.frame("feedback"), options=gate
     )
-    if cutoff is not None:
-        results = results.filter(pl.col("timestamp") >= cutoff)
-    report = confidence_report(results.collect(), options=gate, claims_known=claims_known)
+    collected = results_since(results, cutoff).collect()
+    report = confidence_report(collected, options=gate, claims_known=claims_known)
     if as_json:
         emit_json(report)
         return
+    verdict = calibration_verdict(calibration(collected, options=gate), window=window_text(since, cutoff))
+    click.echo(verdict.replace("**", ""))
     click.echo(f"basis: {report['basis']} · bands: " + ", ".join(f"{b} {n}" for b, n in report["bands"].items()))
     rows = [
         [
