@@ -24,6 +24,10 @@ from analytics.timeparse import UTC_DATETIME, format_utc
 KEY = ["group_alert", "group_taxonomy"]
 LIFECYCLE_STATES: tuple[str, ...] = ("new", "ongoing", "escalating", "regressed", "quiet")
 BASELINE_DAYS = 35  # escalating compares the last 7 days with the mean week of days 8–35 before now
+# A fix is judged only once a full week has passed since its coverage: a pair covered yesterday has had no time
+# to be missed again, so counting it as "held" would flatter the rate (and a funnel of recently missed pairs
+# would hold ~0 by construction).
+FIX_HELD_AFTER_DAYS = 7
 
 
 def week_start(moment: datetime) -> datetime:
@@ -190,6 +194,7 @@ def pair_lifecycle(
     new_within_days: int = 7,
     escalating_min: int = 3,
     escalating_factor: float = 2.0,
+    fix_held_after_days: int = FIX_HELD_AFTER_DAYS,
 ) -> pl.DataFrame:
     """One row per grouping key with its lifecycle state (first match wins: quiet, regressed, new,
     escalating, ongoing), coverage, time to coverage and fix held.
@@ -198,6 +203,10 @@ def pair_lifecycle(
     Out: ``group_alert``, ``group_taxonomy``, ``count`` (all misses of the key), ``first_seen``, ``last_seen``,
     ``recent`` (misses in the last ``new_within_days``), ``state``, ``covered``, ``covered_at``,
     ``time_to_coverage`` (Duration), ``fix_held`` — sorted by count desc, then first appearance.
+
+    ``fix_held`` is judged only for keys covered at least ``fix_held_after_days`` before now (one full week by
+    default): true when no miss of the key follows its coverage time, false when one does, null when the key is
+    not covered or was covered too recently to tell.
     """
     cov = (
         coverage
@@ -255,7 +264,9 @@ def pair_lifecycle(
             state.alias("state"),
             pl.col("covered_at").is_not_null().alias("covered"),
             (pl.col("covered_at") - pl.col("first_seen")).alias("time_to_coverage"),
-            pl.when(pl.col("covered_at").is_not_null()).then(~pl.col("missed_after")).alias("fix_held"),
+            pl.when(pl.col("covered_at") <= now - timedelta(days=fix_held_after_days))
+            .then(~pl.col("missed_after"))
+            .alias("fix_held"),
         )
         .sort(["count", "first_line"], descending=[True, False])
         .select(
@@ -282,6 +293,24 @@ def lifecycle_options(policy: MissesPolicy) -> dict[str, Any]:
         "new_within_days": policy.new_within_days,
         "escalating_min": policy.escalating_min,
         "escalating_factor": policy.escalating_factor,
+    }
+
+
+def fix_held_summary(lifecycle: pl.DataFrame) -> dict[str, int | float | None]:
+    """How many covered pairs could be judged and how many of those held, from :func:`pair_lifecycle`'s rows.
+
+    Out: ``covered``, ``judged`` (covered a full week or more ago), ``held``, ``too_early`` (covered, not yet
+    judged), ``rate`` (held / judged, 4 places; None when nothing is judged).
+    """
+    covered = int(lifecycle["covered"].sum()) if lifecycle.height else 0
+    judged = int(lifecycle["fix_held"].is_not_null().sum()) if lifecycle.height else 0
+    held = int(lifecycle["fix_held"].fill_null(False).sum()) if lifecycle.height else 0
+    return {
+        "covered": covered,
+        "judged": judged,
+        "held": held,
+        "too_early": covered - judged,
+        "rate": round(held / judged, 4) if judged else None,
     }
 
 
