@@ -314,6 +314,15 @@ def fix_held_summary(lifecycle: pl.DataFrame) -> dict[str, int | float | None]:
     }
 
 
+def median_days_to_coverage(lifecycle: pl.DataFrame) -> float | None:
+    """Median time to coverage of the covered keys of :func:`pair_lifecycle`, in days (1 place); None if none."""
+    covered = lifecycle.filter(pl.col("covered") & pl.col("time_to_coverage").is_not_null())
+    if covered.height == 0:
+        return None
+    median = covered.select((pl.col("time_to_coverage").dt.total_seconds() / 86400).median()).item()
+    return None if median is None else round(float(median), 1)
+
+
 def coverage_from_folder(misses: pl.LazyFrame, folder: Path) -> tuple[pl.LazyFrame, list[str]]:
     """Read a scenarios folder and map its scenarios to grouping keys; also returns the problems found."""
     found, problems = read_scenarios(folder)

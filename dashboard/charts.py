@@ -131,20 +131,22 @@ def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
     return layered
 
 
-def coverage_funnel_chart(stages: pl.DataFrame) -> alt.Chart:
+def coverage_funnel_chart(stages: pl.DataFrame) -> alt.LayerChart:
     """Horizontal funnel. In: ``stage``, ``pairs`` in funnel order."""
     order = stages["stage"].to_list()
     chart: alt.Chart = (
         alt.Chart(stages)
         .mark_bar(color="#4C78A8")
         .encode(
-            y=alt.Y("stage:N", sort=order, title=None),
-            x=alt.X("pairs:Q", title="pairs"),
+            y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("pairs:Q", title="pairs", axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("pairs:Q")],
         )
-        .properties(height=150)
+        .properties(height=40 * len(order) + 30)
     )
-    return chart
+    text = chart.mark_text(align="left", dx=4).encode(text=alt.Text("pairs:Q"))
+    layered: alt.LayerChart = chart + text
+    return layered
 
 
 SEVERITY_COLORS: dict[str, str] = {"critical": "#E45756", "warning": "#F58518", "info": "#4C78A8"}

@@ -190,7 +190,7 @@ def test_scenarios_page_lists_cases_and_coverage_on_the_sample(monkeypatch: pyte
     cases = app.dataframe[0].value
     assert len(cases) == 10 and list(cases["#"]) == list(range(1, 11))
     assert cases["folder"][0].startswith("0001_")
-    assert [m.label for m in app.metric] == ["Covered pairs (all time)", "Median time to coverage"]
+    assert [m.label for m in app.metric] == ["Covered pairs (all time)", "Fix held", "Median time to coverage"]
 
 
 @pytest.mark.parametrize("script", ["overview.py", "misses.py", "scenarios.py"])
