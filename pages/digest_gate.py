@@ -12,12 +12,11 @@ import streamlit as st
 from analytics.digest import build_digest, default_week, parse_week, recurrence_watch
 from analytics.learning import week_label
 from dashboard.context import current_context, set_url_param, url_param
+from dashboard.guards import require_inputs
 
 context = current_context()
 st.title("Digest & gate")
-if not context.data.inputs["incidents"].available:
-    st.info("No incident store in this data source (see Data & policy).")
-    st.stop()
+require_inputs(context, "incidents", purpose="no incidents to digest or gate on")
 incidents = context.data.frame("incidents")
 
 st.subheader("Weekly digest")
