@@ -221,7 +221,7 @@ def advice_by_recommendation(shown: pl.DataFrame) -> pl.DataFrame:
     ``buckets`` (list, in the buckets' order), ``high`` (it applies to at least one high bucket) — in order of
     first appearance.
     """
-    schema = {"recommendation": pl.Utf8, "buckets": pl.List(pl.Utf8), "high": pl.Boolean}
+    schema: dict[str, Any] = {"recommendation": pl.Utf8, "buckets": pl.List(pl.Utf8), "high": pl.Boolean}
     if shown.height == 0:
         return pl.DataFrame(schema=schema)
     return (

@@ -370,7 +370,7 @@ def what_if_change(results: pl.DataFrame, *, options: GateOptions, **changes: An
     def change(key: str) -> float | None:
         if after[key] is None or before[key] is None:
             return None
-        return round((after[key] - before[key]) * 100, 1)
+        return round((float(after[key]) - float(before[key])) * 100, 1)
 
     return {**after, "coverage_change": change("coverage"), "accuracy_change": change("accuracy")}
 
