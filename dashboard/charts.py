@@ -266,7 +266,7 @@ def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
     In: ``band``, ``n``, ``accuracy``, ``ci_low``, ``ci_high``, ``nominal_low``, ``nominal_high``.
     """
     data = calibration.filter(pl.col("n") > 0)
-    x = alt.X("band:N", sort=BAND_ORDER, title="band shown")
+    x = alt.X("band:N", sort=BAND_ORDER, title="band shown", axis=alt.Axis(labelAngle=0))
     nominal = (
         alt.Chart(data.filter(pl.col("nominal_low").is_not_null()))
         .mark_bar(opacity=0.18, color="#4C78A8")
@@ -331,7 +331,7 @@ def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Cha
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("id:N", sort=order, title=None),
+            y=alt.Y("id:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
             x=alt.X("sum(points):Q", title="score"),
             color=alt.Color(
                 "rule:N",

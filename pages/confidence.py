@@ -81,7 +81,10 @@ with right:
     st.subheader("Calibration")
     st.altair_chart(calibration_chart(calibrated), width="stretch")
     st.caption("Dots: accuracy (accurate / rated); bars: 95% Wilson interval; shaded: the band's nominal range.")
-show_table(calibrated)
+unrated = [b for b, n in calibrated.select("band", "n").iter_rows() if n == 0]
+show_table(calibrated.filter(pl.col("n") > 0))
+if unrated:
+    st.caption(f"No rated results {window} in: {', '.join(unrated)}.")
 false_rate = false_confidence_rate(frame)
 if false_rate is not None:
     st.metric(

@@ -51,11 +51,13 @@ for tab, days in zip(tabs, context.policy.recurrence.windows_days, strict=True):
             show_table(tables["services"])
         advice = tables["advice"]
         if advice.height:
-            st.markdown("**What to do**")
-            show_table(
-                advice,
-                labels={"applies_to": "Applies to (× incidents in the window)"},
-                extra_config={"applies_to": st.column_config.ListColumn("Applies to (× incidents in the window)")},
+            st.markdown("**What to do** (each recommendation once, with what it applies to and how often)")
+            st.markdown(
+                "\n".join(
+                    f"- **{level}** · {escape_markdown(text)} — "
+                    + "; ".join(escape_markdown(name) for name in names)
+                    for level, text, names in advice.iter_rows()
+                )
             )
         else:
             st.caption(f"Nothing in the warn or high zone in the last {days} days.")
@@ -82,7 +84,12 @@ show_table(table, labels={"level": "Level"})
 advice = advice_by_recommendation(buckets)
 if advice.height:
     st.markdown("**Recommendations** (each once, with the buckets it applies to)")
-    show_table(advice.select("recommendation", "buckets"))
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(text)} — {escape_markdown(', '.join(keys))}"
+            for text, keys in advice.select("recommendation", "buckets").iter_rows()
+        )
+    )
 st.download_button(
     f"Download {buckets.height} buckets (CSV)",
     data=buckets_csv(buckets, bucket_options),
@@ -105,7 +112,11 @@ results, events = plan_followups(
 if not results:
     st.caption(f"No follow-up due for {digest.week}: no high bucket (or auto follow-ups are off in the policy).")
 else:
-    show_table(followup_rows(results))
+    show_table(
+        followup_rows(results),
+        hide=("title",),
+        extra_config={"incident": st.column_config.TextColumn("Incident", width="medium")},
+    )
     if not context.sources.write:
         st.caption("Preview only (read-only). Start with `--write` (or `write: true`) to create them.")
     elif events:

@@ -80,7 +80,7 @@ else:
     st.subheader("alert.json preview")
     picked = st.selectbox("Case", range(len(cases)), format_func=lambda i: cases[i].dir)
     case = cases[picked]
-    st.code(case.content.decode("utf-8"), language="json")
+    st.code(case.content.decode("utf-8"), language="json", height=360)
     st.download_button(
         "Download this alert.json",
         data=case.content,
