@@ -52,6 +52,11 @@ WEEK_AXIS = alt.Axis(
 )
 
 
+# Fit the whole chart (axis labels and legend included) into the container's width instead of letting long
+# labels push the plot past the right edge on a narrow screen.
+FIT = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def bottom_legend(title: str | None, columns: int = 3) -> alt.Legend:
     """A legend under the chart, wrapped in ``columns`` columns with full labels."""
     return alt.Legend(title=title, orient="bottom", columns=columns, labelLimit=0, direction="horizontal")
@@ -89,11 +94,11 @@ def weekly_taxonomy_chart(counts: pl.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("week:O", sort=weeks, title="ISO week", axis=WEEK_AXIS),
             y=alt.Y("sum(count):Q", title="misses"),
-            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=bottom_legend("taxonomy")),
+            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=bottom_legend("taxonomy", 2)),
             order=alt.Order("stack_order:Q"),
             tooltip=[alt.Tooltip("week:O"), alt.Tooltip("taxonomy:N"), alt.Tooltip("count:Q", title="misses")],
         )
-        .properties(height=280)
+        .properties(height=280, autosize=FIT)
     )
     return chart
 
@@ -127,7 +132,7 @@ def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
             alt.Tooltip("rated:Q", title="rated"),
         ],
     )
-    layered: alt.LayerChart = (bars + points).properties(height=240)
+    layered: alt.LayerChart = (bars + points).properties(height=240, autosize=FIT)
     return layered
 
 
@@ -145,7 +150,7 @@ def coverage_funnel_chart(stages: pl.DataFrame) -> alt.LayerChart:
         .properties(height=40 * len(order) + 30)
     )
     text = chart.mark_text(align="left", dx=4).encode(text=alt.Text("pairs:Q"))
-    layered: alt.LayerChart = chart + text
+    layered: alt.LayerChart = (chart + text).properties(autosize=FIT)
     return layered
 
 
@@ -192,7 +197,7 @@ def severity_chart(providers: pl.DataFrame) -> alt.LayerChart:
             tooltip=[alt.Tooltip("provider:N"), alt.Tooltip("c24:Q", title="spike: last 24h")],
         )
     )
-    chart: alt.LayerChart = (drawn + spikes).properties(height=max(160, 56 * len(order)))
+    chart: alt.LayerChart = (drawn + spikes).properties(height=max(160, 56 * len(order)), autosize=FIT)
     return chart
 
 
@@ -223,7 +228,7 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
         )
-        .properties(height=320)
+        .properties(height=320, autosize=FIT)
     )
     return chart
 
@@ -255,7 +260,7 @@ def band_mix_chart(counts: pl.DataFrame) -> alt.Chart:
             order=alt.Order("stack_order:Q"),
             tooltip=[alt.Tooltip("week:O"), alt.Tooltip("band:N"), alt.Tooltip("count:Q", title="results")],
         )
-        .properties(height=240)
+        .properties(height=240, autosize=FIT)
     )
     return chart
 
@@ -311,7 +316,7 @@ def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
             ],
         )
     )
-    chart: alt.LayerChart = (nominal + interval + points).properties(height=280)
+    chart: alt.LayerChart = (nominal + interval + points).properties(height=280, autosize=FIT)
     return chart
 
 
@@ -331,16 +336,16 @@ def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Cha
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("id:N", sort=order, title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+            y=alt.Y("id:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             x=alt.X("sum(points):Q", title="score"),
             color=alt.Color(
                 "rule:N",
                 scale=alt.Scale(domain=rule_names, range=RULE_COLORS[: len(rule_names)]),
-                legend=bottom_legend("rule", 2),
+                legend=bottom_legend("rule", 1),
             ),
             tooltip=[alt.Tooltip("id:N", title="incident"), alt.Tooltip("rule:N"), alt.Tooltip("points:Q")],
         )
-        .properties(height=max(120, 36 * len(order)))
+        .properties(height=max(120, 28 * len(order)), autosize=FIT)
     )
     return chart
 
@@ -375,5 +380,5 @@ def timeline_chart(points: pl.DataFrame) -> alt.LayerChart:
         .mark_point(shape="diamond", filled=True, size=360, color="#E45756", stroke="black", strokeWidth=1)
         .encode(x=x, y=y, tooltip=tooltip)
     )
-    chart: alt.LayerChart = (guide + related + highlighted).properties(height=max(140, 40 * len(lanes)))
+    chart: alt.LayerChart = (guide + related + highlighted).properties(height=max(140, 40 * len(lanes)), autosize=FIT)
     return chart

@@ -132,6 +132,10 @@ PERCENT_COLUMNS: frozenset[str] = frozenset(
 )
 
 
+# Integers shown without thousands separators (line numbers are references, not quantities).
+PLAIN_INTEGER_COLUMNS: frozenset[str] = frozenset({"line", "investigation_loop_count"})
+
+
 def column_label(name: str) -> str:
     """The header a person reads: the mapping, else the name with underscores as spaces, first letter capital."""
     if name in COLUMN_LABELS:
@@ -178,6 +182,8 @@ def column_config(
             config[name] = st.column_config.DateColumn(label, format=DATE_FORMAT, help=tip)
         elif name in PERCENT_COLUMNS and dtype.is_numeric():
             config[name] = st.column_config.NumberColumn(label, format=PERCENT_FORMAT, help=tip)
+        elif dtype.is_integer() and name not in PLAIN_INTEGER_COLUMNS:
+            config[name] = st.column_config.NumberColumn(label, format="localized", help=tip)
         elif isinstance(dtype, pl.List):
             config[name] = st.column_config.ListColumn(label, help=tip)
         else:
