@@ -54,8 +54,7 @@ for tab, days in zip(tabs, context.policy.recurrence.windows_days, strict=True):
             st.markdown("**What to do** (each recommendation once, with what it applies to and how often)")
             st.markdown(
                 "\n".join(
-                    f"- **{level}** · {escape_markdown(text)} — "
-                    + "; ".join(escape_markdown(name) for name in names)
+                    f"- **{level}** · {escape_markdown(text)} — " + "; ".join(escape_markdown(name) for name in names)
                     for level, text, names in advice.iter_rows()
                 )
             )

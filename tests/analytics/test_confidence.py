@@ -292,7 +292,9 @@ def test_classify_matches_the_reference(score: float | None, validated: int, cat
 # --- the verdict sentence and the window (issue 11 item 7) ------------------------------------------------------
 
 
-def calibration_rows(*rows: tuple[str, int, int, float | None, float | None, float | None, float | None]) -> pl.DataFrame:
+def calibration_rows(
+    *rows: tuple[str, int, int, float | None, float | None, float | None, float | None],
+) -> pl.DataFrame:
     """Hand-made calibration rows: (band, n, accurate, ci_low, ci_high, nominal_low, nominal_high)."""
     return pl.DataFrame(
         [
