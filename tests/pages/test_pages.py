@@ -384,3 +384,38 @@ def test_a_rerun_does_not_reload_the_data(monkeypatch: pytest.MonkeyPatch) -> No
     app.run()
     app.run()
     assert len(calls) == 1
+
+
+# --- one input per folder: every page renders, and a page without its input says which file it needs ------------
+
+ONE_INPUT = {"misses": ["misses.jsonl"], "incidents": ["incidents.jsonl", "events.jsonl"], "ledger": ["error_ledger.csv"]}
+# The input each page cannot work without (the Overview and Data & policy render whatever there is).
+NEEDS = {
+    "misses.py": {"misses"},
+    "scenarios.py": {"misses"},
+    "confidence.py": set(),  # investigations or feedback: none of the three folders has either
+    "incidents.py": {"incidents"},
+    "recurrence.py": {"incidents"},
+    "digest_gate.py": {"incidents"},
+    "error_severity.py": {"ledger"},
+}
+
+
+@pytest.mark.parametrize("only", list(ONE_INPUT))
+@pytest.mark.parametrize("script", list(NEEDS))
+def test_pages_on_a_folder_with_one_input_render_or_name_the_missing_file(
+    script: str, only: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    for name in ONE_INPUT[only]:
+        shutil.copy(SAMPLE_DIR / name, tmp_path / name)
+    shutil.copy(SAMPLE_DIR / "sample.json", tmp_path / "sample.json")
+    app = open_page(page_spec(script), tmp_path, monkeypatch)
+    assert not app.exception, [e.value for e in app.exception]
+    guard = [i.value for i in app.info if "in this data source" in i.value]
+    if only in NEEDS[script]:
+        assert guard == []
+    else:
+        assert len(guard) == 1 and guard[0].startswith("No ")
+        assert "Data & policy" in guard[0]
