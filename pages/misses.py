@@ -17,7 +17,7 @@ from dashboard.context import current_context, url_selectbox
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
-from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
+from dashboard.misses_view import miss_table, pairs_in_range, range_since, weeks_for_range
 from dashboard.tables import format_time, show_table
 
 TABLE_ROWS_SHOWN = 2_000
@@ -76,12 +76,7 @@ st.caption(
 
 # --- recurring pairs ---------------------------------------------------------------------------------
 st.subheader("Recurring pairs")
-in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
-pairs = (
-    lifecycle(context, coverage_for(context, None)[0])
-    .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
-    .sort(["in_range", "count"], descending=True)
-)
+pairs = pairs_in_range(context, chosen)
 show_table(
     pairs.select(
         "group_alert",
