@@ -12,6 +12,7 @@ import streamlit as st
 from analytics.digest import build_digest, default_week, parse_week, recurrence_watch
 from analytics.learning import week_label
 from dashboard.context import current_context, set_url_param, url_param
+from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 
 context = current_context()
@@ -41,7 +42,7 @@ right.download_button(
     file_name=f"{digest.week}.json",
     mime="application/json",
 )
-with st.container(border=True):
+with st.container(border=True, height=640):
     st.markdown(digest.markdown)  # every user-supplied text in it is escaped by the digest builder
 
 st.subheader("Release gate: recurrence_watch")
@@ -73,4 +74,11 @@ st.caption(
     f"{', '.join(watch.fail_on_severity_in)}; warn never blocks; off skips. CI: "
     f"`triage-lens incidents gate --service {service} --profile {profile}` (exit 0 pass, 1 blocked)."
 )
-st.code(json.dumps(result, indent=2), language="json")
+st.markdown(
+    f"{result['total_incidents']:,} incidents of {escape_markdown(service)} in the last "
+    f"{max(context.policy.recurrence.windows_days)} days, "
+    f"worst severity {result['max_severity_seen'] or 'none'}; high recurrence: "
+    f"{'yes' if result['has_high_recurrence'] else 'no'}, warn: {'yes' if result['has_warn_recurrence'] else 'no'}."
+)
+with st.expander("The gate's result as JSON (what `--json` prints)"):
+    st.code(json.dumps(result, indent=2), language="json")
