@@ -212,3 +212,51 @@ def buckets_json(
         "bucket_count": shown.height,
         "buckets": [bucket_json(r) for r in shown.iter_rows(named=True)],
     }
+
+
+def high_reason_expr(options: BucketOptions) -> pl.Expr:
+    """Why a bucket is high (RULES §7), in words: the first reason that holds, e.g. ``"high: 14 in 7 days ≥ 10"``
+    or ``"high: one signature 7 times in 30 days ≥ 6"``; ``"not high"`` otherwise.
+    In: ``count_7d``, ``count_30d``, ``max_signature_7d``, ``max_signature_30d``."""
+
+    def text(prefix: str, column: str, suffix: str) -> pl.Expr:
+        return pl.format(f"high: {prefix}{{}}{suffix}", pl.col(column))
+
+    return (
+        pl.when(pl.col("count_7d") >= options.kind_high)
+        .then(text("", "count_7d", f" in 7 days ≥ {options.kind_high}"))
+        .when(pl.col("count_30d") >= options.kind_high)
+        .then(text("", "count_30d", f" in 30 days ≥ {options.kind_high}"))
+        .when(pl.col("max_signature_7d") >= options.signature_high)
+        .then(text("one signature ", "max_signature_7d", f" times in 7 days ≥ {options.signature_high}"))
+        .when(pl.col("max_signature_30d") >= options.signature_high)
+        .then(text("one signature ", "max_signature_30d", f" times in 30 days ≥ {options.signature_high}"))
+        .otherwise(pl.lit("not high"))
+    )
+
+
+def advice_by_recommendation(shown: pl.DataFrame) -> pl.DataFrame:
+    """Each distinct recommendation of the shown buckets once, with the buckets it applies to.
+
+    In: :func:`shown_buckets`' rows (``bucket_key``, ``recommendations``, ``high``). Out: ``recommendation``,
+    ``buckets`` (list, in the buckets' order), ``high`` (it applies to at least one high bucket) — in order of
+    first appearance.
+    """
+    schema: dict[str, Any] = {"recommendation": pl.Utf8, "buckets": pl.List(pl.Utf8), "high": pl.Boolean}
+    if shown.height == 0:
+        return pl.DataFrame(schema=schema)
+    return (
+        shown.select("bucket_key", "high", pl.col("recommendations").alias("recommendation"))
+        .with_row_index("_bucket")
+        .explode("recommendation")
+        .filter(pl.col("recommendation").is_not_null())
+        .with_row_index("_order")
+        .group_by("recommendation")
+        .agg(
+            pl.col("bucket_key").alias("buckets"),
+            pl.col("high").any().alias("high"),
+            pl.col("_order").min().alias("_first"),
+        )
+        .sort("_first")
+        .select("recommendation", "buckets", "high")
+    )

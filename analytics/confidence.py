@@ -9,10 +9,12 @@ score wins; the latest feedback per run counts), or from ``feedback.jsonl`` alon
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from analytics.learning import week_start
 from analytics.policy import ConfidencePolicy
 from analytics.stats import wilson_exprs
 
@@ -333,12 +335,7 @@ def confidence_report(results: pl.DataFrame, *, options: GateOptions, claims_kno
     for band, n in results.group_by("band").len().iter_rows():
         bands[band] = n
     calibrated = calibration(results, options=options)
-    high_rated = results.filter(pl.col("rated") & (pl.col("band") == "high"))
-    false_rate = (
-        round(high_rated.filter(pl.col("rating") == "inaccurate").height / high_rated.height, 4)
-        if high_rated.height
-        else None
-    )
+    false_rate = false_confidence_rate(results)
     return {
         "basis": "shown" if claims_known else "score",
         "bands": bands,
@@ -364,3 +361,110 @@ def what_if(results: pl.DataFrame, *, options: GateOptions, **changes: Any) -> d
         "passing": passed.height,
         "rated": rated.height,
     }
+
+
+def what_if_change(results: pl.DataFrame, *, options: GateOptions, **changes: Any) -> dict[str, Any]:
+    """:func:`what_if` under the changed thresholds, with the change against the current ones in percentage
+    points: ``coverage``, ``accuracy``, ``coverage_change``, ``accuracy_change`` (1 place; None when unknown)."""
+    before = what_if(results, options=options)
+    after = what_if(results, options=options, **changes)
+
+    def change(key: str) -> float | None:
+        if after[key] is None or before[key] is None:
+            return None
+        return round((float(after[key]) - float(before[key])) * 100, 1)
+
+    return {**after, "coverage_change": change("coverage"), "accuracy_change": change("accuracy")}
+
+
+def false_confidence_rate(results: pl.DataFrame) -> float | None:
+    """Share of rated results shown as ``high`` that a human rated ``inaccurate`` (4 places); None without any."""
+    high_rated = results.filter(pl.col("rated") & (pl.col("band") == "high"))
+    if high_rated.height == 0:
+        return None
+    return round(high_rated.filter(pl.col("rating") == "inaccurate").height / high_rated.height, 4)
+
+
+def weekly_bands(results: pl.DataFrame, *, now: datetime) -> pl.DataFrame:
+    """Shown bands per ISO week (Monday 00:00 UTC); the week containing ``now`` is ``partial``.
+
+    In: ``timestamp``, ``band``. Out: ``week`` (Datetime), ``label`` (``YYYY-Www``), ``partial``, ``band``,
+    ``count`` — sorted by week, then band in BANDS order. Results without a timestamp are in no week.
+    """
+    order = {b: i for i, b in enumerate(BANDS)}
+    return (
+        results.filter(pl.col("timestamp").is_not_null())
+        .with_columns(pl.col("timestamp").dt.truncate("1w").alias("week"))
+        .group_by("week", "band")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        .with_columns(
+            pl.col("week").dt.strftime("%G-W%V").alias("label"),
+            (pl.col("week") == pl.lit(week_start(now)).dt.cast_time_unit("us")).alias("partial"),
+            pl.col("band").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_order"),
+        )
+        .sort("week", "_order")
+        .select("week", "label", "partial", "band", "count")
+    )
+
+
+def window_text(spec: str | None, cutoff: datetime | None) -> str:
+    """How a window is named in sentences: ``"since 2026-10-17 09:00 UTC (30d)"`` or ``"over all time"``."""
+    if cutoff is None:
+        return "over all time"
+    return f"since {cutoff:%Y-%m-%d %H:%M} UTC" + (f" ({spec})" if spec else "")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _band_figures(row: dict[str, Any]) -> str:
+    low, high = round(row["ci_low"] * 100), round(row["ci_high"] * 100)
+    return f"{_pct(row['accuracy'])} accurate (95% CI {low}–{high}%, n={row['n']:,})"
+
+
+def _nominal(row: dict[str, Any]) -> str:
+    if row["nominal_high"] >= 1.0:
+        return f"{_pct(row['nominal_low'])} or more"
+    return f"{round(row['nominal_low'] * 100)}–{_pct(row['nominal_high'])}"
+
+
+def calibration_verdict(calibrated: pl.DataFrame, *, window: str) -> str:
+    """One sentence that answers "can we believe the bands?" from :func:`calibration`'s rows.
+
+    A band is miscalibrated when its 95% interval lies wholly outside its nominal range (below: overconfident,
+    above: underconfident): significant at 95%. A band whose accuracy is outside its range while its interval
+    still reaches the range is named as not significant. ``window`` is :func:`window_text`'s phrase.
+    """
+    rows = [r for r in calibrated.to_dicts() if r["n"] > 0 and r["nominal_low"] is not None]
+    total = int(calibrated["n"].sum()) if calibrated.height else 0
+    head = window[:1].upper() + window[1:]
+    if not rows:
+        return f"{head}: no rated results in a scored band, so calibration cannot be judged yet."
+    wrong, soft = [], []
+    for r in rows:
+        below = round((r["nominal_low"] - r["accuracy"]) * 100)
+        above = round((r["accuracy"] - r["nominal_high"]) * 100)
+        if r["ci_high"] < r["nominal_low"]:
+            wrong.append(
+                f"**{r['band']}** is overconfident: {_band_figures(r)} against a nominal {_nominal(r)}, "
+                f"{below} points below"
+            )
+        elif r["ci_low"] > r["nominal_high"]:
+            wrong.append(
+                f"**{r['band']}** is underconfident: {_band_figures(r)} against a nominal {_nominal(r)}, "
+                f"{above} points above"
+            )
+        elif r["accuracy"] < r["nominal_low"]:
+            soft.append(f"{r['band']} is {below} points below its range, {_band_figures(r)}")
+        elif r["accuracy"] > r["nominal_high"]:
+            soft.append(f"{r['band']} is {above} points above its range, {_band_figures(r)}")
+    soft_text = f" Not significant: {'; '.join(soft)}." if soft else ""
+    if wrong:
+        return (
+            f"{head}, {total:,} rated results: **not calibrated** (significant at 95%) — {'; '.join(wrong)}.{soft_text}"
+        )
+    return (
+        f"{head}, {total:,} rated results: **calibrated** — every rated band's 95% interval reaches its nominal "
+        f"range.{soft_text}"
+    )

@@ -22,6 +22,10 @@ from analytics.timeparse import UTC_DATETIME, format_utc
 KEY = ["group_alert", "group_taxonomy"]
 LIFECYCLE_STATES: tuple[str, ...] = ("new", "ongoing", "escalating", "regressed", "quiet")
 BASELINE_DAYS = 35  # escalating compares the last 7 days with the mean week of days 8–35 before now
+# A fix is judged only once a full week has passed since its coverage: a pair covered yesterday has had no time
+# to be missed again, so counting it as "held" would flatter the rate (and a funnel of recently missed pairs
+# would hold ~0 by construction).
+FIX_HELD_AFTER_DAYS = 7
 
 
 def week_start(moment: datetime) -> datetime:
@@ -84,8 +88,9 @@ def weekly_taxonomy_counts(misses: pl.LazyFrame, *, now: datetime, weeks: int) -
 def weekly_accuracy(feedback: pl.LazyFrame, *, now: datetime, weeks: int, z: float) -> pl.DataFrame:
     """Accuracy per week from human ratings (``is_noise`` true left out), with 95% Wilson intervals.
 
-    In: ``timestamp``, ``rating``, ``is_noise``. Out: ``week``, ``rated``, ``accurate``, ``partial``,
-    ``accuracy``, ``accuracy_lenient``, ``ci_low``, ``ci_high`` (interval of ``accuracy``), one row per week.
+    In: ``timestamp``, ``rating``, ``is_noise``. Out: ``week``, ``label`` (``YYYY-Www``), ``current`` (the
+    partial week containing ``now``), ``rated``, ``accurate``, ``partial`` (ratings "partial"), ``accuracy``,
+    ``accuracy_lenient``, ``ci_low``, ``ci_high`` (interval of ``accuracy``), one row per week.
     """
     starts = week_starts(now, weeks)
     rated = _with_week(feedback, "timestamp", now, starts[0]).filter(
@@ -97,7 +102,10 @@ def weekly_accuracy(feedback: pl.LazyFrame, *, now: datetime, weeks: int, z: flo
         (pl.col("rating") == "partial").sum().cast(pl.Int64).alias("partial"),
     )
     low, high = wilson_exprs(pl.col("accurate"), pl.col("rated"), z)
-    grid = pl.LazyFrame({"week": starts}, schema={"week": UTC_DATETIME})
+    grid = pl.LazyFrame(
+        {"week": starts, "label": [week_label(s) for s in starts], "current": [s == starts[-1] for s in starts]},
+        schema={"week": UTC_DATETIME, "label": pl.Utf8, "current": pl.Boolean},
+    )
     return (
         grid.join(per_week, on="week", how="left")
         .with_columns(pl.col("rated", "accurate", "partial").fill_null(0))
@@ -191,6 +199,7 @@ def pair_lifecycle(
     new_within_days: int = MissesPolicy().new_within_days,
     escalating_min: int = MissesPolicy().escalating_min,
     escalating_factor: float = MissesPolicy().escalating_factor,
+    fix_held_after_days: int = FIX_HELD_AFTER_DAYS,
 ) -> pl.DataFrame:
     """One row per grouping key with its lifecycle state (first match wins: quiet, regressed, new,
     escalating, ongoing), coverage, time to coverage and fix held.
@@ -199,6 +208,10 @@ def pair_lifecycle(
     Out: ``group_alert``, ``group_taxonomy``, ``count`` (all misses of the key), ``first_seen``, ``last_seen``,
     ``recent`` (misses in the last ``new_within_days``), ``state``, ``covered``, ``covered_at``,
     ``time_to_coverage`` (Duration), ``fix_held`` — sorted by count desc, then first appearance.
+
+    ``fix_held`` is judged only for keys covered at least ``fix_held_after_days`` before now (one full week by
+    default): true when no miss of the key follows its coverage time, false when one does, null when the key is
+    not covered or was covered too recently to tell.
     """
     cov = (
         coverage
@@ -256,7 +269,9 @@ def pair_lifecycle(
             state.alias("state"),
             pl.col("covered_at").is_not_null().alias("covered"),
             (pl.col("covered_at") - pl.col("first_seen")).alias("time_to_coverage"),
-            pl.when(pl.col("covered_at").is_not_null()).then(~pl.col("missed_after")).alias("fix_held"),
+            pl.when(pl.col("covered_at") <= now - timedelta(days=fix_held_after_days))
+            .then(~pl.col("missed_after"))
+            .alias("fix_held"),
         )
         .sort(["count", "first_line"], descending=[True, False])
         .select(
@@ -284,6 +299,33 @@ def lifecycle_options(policy: MissesPolicy) -> dict[str, Any]:
         "escalating_min": policy.escalating_min,
         "escalating_factor": policy.escalating_factor,
     }
+
+
+def fix_held_summary(lifecycle: pl.DataFrame) -> dict[str, int | float | None]:
+    """How many covered pairs could be judged and how many of those held, from :func:`pair_lifecycle`'s rows.
+
+    Out: ``covered``, ``judged`` (covered a full week or more ago), ``held``, ``too_early`` (covered, not yet
+    judged), ``rate`` (held / judged, 4 places; None when nothing is judged).
+    """
+    covered = int(lifecycle["covered"].sum()) if lifecycle.height else 0
+    judged = int(lifecycle["fix_held"].is_not_null().sum()) if lifecycle.height else 0
+    held = int(lifecycle["fix_held"].fill_null(False).sum()) if lifecycle.height else 0
+    return {
+        "covered": covered,
+        "judged": judged,
+        "held": held,
+        "too_early": covered - judged,
+        "rate": round(held / judged, 4) if judged else None,
+    }
+
+
+def median_days_to_coverage(lifecycle: pl.DataFrame) -> float | None:
+    """Median time to coverage of the covered keys of :func:`pair_lifecycle`, in days (1 place); None if none."""
+    covered = lifecycle.filter(pl.col("covered") & pl.col("time_to_coverage").is_not_null())
+    if covered.height == 0:
+        return None
+    median = covered.select((pl.col("time_to_coverage").dt.total_seconds() / 86400).median()).item()
+    return None if median is None else round(float(median), 1)
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,89 @@ def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: Re
         "high_recurrence": zone("high"),
         "warn_recurrence": zone("warn"),
     }
+
+
+def level_reason(count: int, level: str | None, *, days: int, warn: int, high: int) -> str:
+    """Why an entry has its level, in words: ``"high: 12 in 7 days ≥ 10"``, ``"warn: 4 in 7 days ≥ 3"``, or
+    ``"below warn (3)"`` when it has none."""
+    if level == "high":
+        return f"high: {count} in {days} days ≥ {high}"
+    if level == "warn":
+        return f"warn: {count} in {days} days ≥ {warn}"
+    return f"below warn ({warn})"
+
+
+def signature_titles(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, str]:
+    """The title people know each signature by: its most frequent title in the window (ties: the newest
+    incident's). In: ``signature``, ``title``, ``started_at``. Out: {signature: title}."""
+    rows = (
+        in_window(incidents, now=now, days=days)
+        .filter(pl.col("signature").is_not_null() & (pl.col("signature") != ""))
+        .group_by("signature", pl.col("title").fill_null("(untitled)"))
+        .agg(pl.len().alias("n"), pl.col("started_at").max().alias("latest"))
+        .sort(["signature", "n", "latest", "title"], descending=[False, True, True, False])
+        .group_by("signature", maintain_order=True)
+        .first()
+        .collect()
+    )
+    return dict(zip(rows["signature"].to_list(), rows["title"].to_list(), strict=True))
+
+
+def recurrence_tables(
+    incidents: pl.LazyFrame, *, now: datetime, days: int, options: RecurrenceOptions
+) -> dict[str, pl.DataFrame]:
+    """The three recurrence lists of one window as tables people read: signatures by title, kinds, services,
+    each with its level and why.
+
+    Out: ``signatures`` (``title``, ``prefix``, ``count``, ``level``, ``why``), ``kinds`` (``kind``, ``count``,
+    ``level``, ``why``), ``services`` (``service``, ``count``); plus ``advice``: each distinct recommendation once
+    (``level``, ``recommendation``, ``applies_to`` — the titles and kinds it is for), high before warn.
+    """
+    result = recurrence(incidents, now=now, days=days, options=options)
+    titles = signature_titles(incidents, now=now, days=days)
+    signatures = pl.DataFrame(
+        [
+            {
+                "title": titles.get(e["key"], "(untitled)"),
+                "prefix": e["prefix"],
+                "count": e["count"],
+                "level": e["level"],
+                "why": level_reason(
+                    e["count"], e["level"], days=days, warn=options.signature_warn, high=options.signature_high
+                ),
+            }
+            for e in result["top_signatures"]
+        ],
+        schema={"title": pl.Utf8, "prefix": pl.Utf8, "count": pl.Int64, "level": pl.Utf8, "why": pl.Utf8},
+    )
+    kinds = pl.DataFrame(
+        [
+            {
+                "kind": e["key"],
+                "count": e["count"],
+                "level": e["level"],
+                "why": level_reason(e["count"], e["level"], days=days, warn=options.kind_warn, high=options.kind_high),
+            }
+            for e in result["top_kinds"]
+        ],
+        schema={"kind": pl.Utf8, "count": pl.Int64, "level": pl.Utf8, "why": pl.Utf8},
+    )
+    services = pl.DataFrame(
+        [{"service": e["key"], "count": e["count"]} for e in result["top_services"]],
+        schema={"service": pl.Utf8, "count": pl.Int64},
+    )
+    advice: dict[tuple[str, str], list[str]] = {}
+    for entry in result["high_recurrence"] + result["warn_recurrence"]:
+        if not entry["recommendation"]:
+            continue
+        name = (
+            f"{titles.get(entry['key'], '(untitled)')} ×{entry['count']}"
+            if entry["type"] == "signature"
+            else f"kind {entry['key']} ×{entry['count']}"
+        )
+        advice.setdefault((entry["level"], entry["recommendation"]), []).append(name)
+    advice_frame = pl.DataFrame(
+        [{"level": level, "recommendation": text, "applies_to": names} for (level, text), names in advice.items()],
+        schema={"level": pl.Utf8, "recommendation": pl.Utf8, "applies_to": pl.List(pl.Utf8)},
+    )
+    return {"signatures": signatures, "kinds": kinds, "services": services, "advice": advice_frame}

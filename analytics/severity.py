@@ -347,8 +347,15 @@ def backtest_report(ledger: pl.LazyFrame, *, now: datetime, days: int, options: 
         }
         for row in frame.iter_rows(named=True)
     ]
+    legacy, current = backtest_totals(frame)
+    return {"days": day_rows, "legacy_pages": legacy, "current_pages": current}
+
+
+def backtest_totals(frame: pl.DataFrame) -> tuple[int, int]:
+    """Pages over the whole backtest under each rule: (legacy, current), critical + warning providers summed.
+    In: :func:`backtest_frame` rows."""
     totals = frame.select(
         (pl.col("legacy_critical") + pl.col("legacy_warning")).sum().alias("legacy"),
         (pl.col("current_critical") + pl.col("current_warning")).sum().alias("current"),
     ).row(0)
-    return {"days": day_rows, "legacy_pages": int(totals[0] or 0), "current_pages": int(totals[1] or 0)}
+    return int(totals[0] or 0), int(totals[1] or 0)

@@ -19,12 +19,8 @@ from urllib.parse import unquote, urlparse
 import streamlit as st
 
 from dashboard.context import render_sidebar
-from dashboard.registry import PAGES
+from dashboard.registry import PAGE_ERROR, PAGES
 
-PAGE_ERROR = (
-    "This page hit an unexpected problem and stopped. The other pages still work; the details are in the "
-    "terminal that runs the dashboard."
-)
 LOG = logging.getLogger("triage_lens.dashboard")
 
 # A bundled icon: a material-icon favicon would be fetched from Google's font CDN.

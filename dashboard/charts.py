@@ -45,6 +45,30 @@ def lifecycle_badge_markdown(state: str) -> str:
     return f":{color}-badge[{LIFECYCLE_BADGES.get(state, state)}]"
 
 
+# Week labels stay horizontal (wrapped over two lines when a week is marked "so far"); legends sit below the
+# plot in as many columns as fit, so a narrow column or a phone never clips them.
+WEEK_AXIS = alt.Axis(
+    labelAngle=0, labelOverlap="greedy", labelExpr="split(replace(datum.label, ' so far', '|so far'), '|')"
+)
+
+
+# Fit the whole chart (axis labels and legend included) into the container's width instead of letting long
+# labels push the plot past the right edge on a narrow screen.
+FIT = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def bottom_legend(title: str | None, columns: int = 3) -> alt.Legend:
+    """A legend under the chart, wrapped in ``columns`` columns with full labels."""
+    return alt.Legend(title=title, orient="bottom", columns=columns, labelLimit=0, direction="horizontal")
+
+
+def week_labels(frame: pl.DataFrame) -> pl.DataFrame:
+    """``week`` = the ISO label, with " so far" on the partial (current) week. In: ``label``, ``partial``."""
+    return frame.with_columns(
+        pl.when(pl.col("partial")).then(pl.col("label") + " so far").otherwise(pl.col("label")).alias("week")
+    )
+
+
 def taxonomy_scale(extra: list[str] | None = None) -> alt.Scale:
     """The fixed taxonomy colours (other stored values get neutral greys)."""
     domain = [*TAXONOMIES, *(extra or [])]
@@ -56,30 +80,44 @@ def weekly_taxonomy_chart(counts: pl.DataFrame) -> alt.Chart:
     """Stacked weekly bars. In: ``label``, ``partial``, ``taxonomy``, ``count`` (one row per week × taxonomy)."""
     extra = sorted(set(counts["taxonomy"].to_list()) - set(TAXONOMIES)) if counts.height else []
     order = {t: i for i, t in enumerate([*TAXONOMIES, *extra])}
-    data = counts.with_columns(
-        pl.col("taxonomy").replace_strict(order, default=len(order)).alias("stack_order"),
-        pl.when(pl.col("partial")).then(pl.col("label") + " (so far)").otherwise(pl.col("label")).alias("week"),
-    ).select("week", "taxonomy", "count", "stack_order")
+    data = (
+        week_labels(counts)
+        .with_columns(
+            pl.col("taxonomy").replace_strict(order, default=len(order)).alias("stack_order"),
+        )
+        .select("week", "taxonomy", "count", "stack_order")
+    )
     weeks = data["week"].unique(maintain_order=True).to_list()
     chart: alt.Chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("week:O", sort=weeks, title="ISO week"),
+            x=alt.X("week:O", sort=weeks, title="ISO week", axis=WEEK_AXIS),
             y=alt.Y("sum(count):Q", title="misses"),
-            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=alt.Legend(title="taxonomy")),
+            color=alt.Color("taxonomy:N", scale=taxonomy_scale(extra), legend=bottom_legend("taxonomy", 2)),
             order=alt.Order("stack_order:Q"),
             tooltip=[alt.Tooltip("week:O"), alt.Tooltip("taxonomy:N"), alt.Tooltip("count:Q", title="misses")],
         )
-        .properties(height=280)
+        .properties(height=280, autosize=FIT)
     )
     return chart
 
 
 def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
-    """Weekly accuracy with its 95% Wilson interval. In: ``label``, ``accuracy``, ``ci_low``, ``ci_high``, ``rated``."""
-    data = accuracy.filter(pl.col("accuracy").is_not_null()).select("label", "accuracy", "ci_low", "ci_high", "rated")
-    base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list()))
+    """Weekly accuracy with its 95% Wilson interval. In: ``label``, ``accuracy``, ``ci_low``, ``ci_high``, ``rated``
+    (and ``current``, which marks the partial week "so far", as :func:`weekly_accuracy` gives it)."""
+    current = pl.col("current") if "current" in accuracy.columns else pl.lit(False)
+    data = (
+        week_labels(
+            accuracy.filter(pl.col("accuracy").is_not_null())
+            .drop("partial", strict=False)
+            .with_columns(current.alias("partial"))
+        )
+        .drop("label")
+        .rename({"week": "label"})
+        .select("label", "accuracy", "ci_low", "ci_high", "rated")
+    )
+    base = alt.Chart(data).encode(x=alt.X("label:O", title="ISO week", sort=data["label"].to_list(), axis=WEEK_AXIS))
     bars = base.mark_rule(strokeWidth=2, color="#4C78A8").encode(
         y=alt.Y("ci_low:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         y2="ci_high:Q",
@@ -94,24 +132,26 @@ def accuracy_chart(accuracy: pl.DataFrame) -> alt.LayerChart:
             alt.Tooltip("rated:Q", title="rated"),
         ],
     )
-    layered: alt.LayerChart = (bars + points).properties(height=240)
+    layered: alt.LayerChart = (bars + points).properties(height=240, autosize=FIT)
     return layered
 
 
-def coverage_funnel_chart(stages: pl.DataFrame) -> alt.Chart:
+def coverage_funnel_chart(stages: pl.DataFrame) -> alt.LayerChart:
     """Horizontal funnel. In: ``stage``, ``pairs`` in funnel order."""
     order = stages["stage"].to_list()
     chart: alt.Chart = (
         alt.Chart(stages)
         .mark_bar(color="#4C78A8")
         .encode(
-            y=alt.Y("stage:N", sort=order, title=None),
-            x=alt.X("pairs:Q", title="pairs"),
+            y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("pairs:Q", title="pairs", axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("pairs:Q")],
         )
-        .properties(height=150)
+        .properties(height=40 * len(order) + 30)
     )
-    return chart
+    text = chart.mark_text(align="left", dx=4).encode(text=alt.Text("pairs:Q"))
+    layered: alt.LayerChart = (chart + text).properties(autosize=FIT)
+    return layered
 
 
 SEVERITY_COLORS: dict[str, str] = {"critical": "#E45756", "warning": "#F58518", "info": "#4C78A8"}
@@ -139,7 +179,7 @@ def severity_chart(providers: pl.DataFrame) -> alt.LayerChart:
         color=alt.Color(
             "window:N",
             scale=alt.Scale(domain=["last 24h", "7-day daily average"], range=["#E45756", "#9D9D9D"]),
-            legend=alt.Legend(title=None, orient="bottom"),
+            legend=bottom_legend(None, 2),
         ),
         tooltip=[
             alt.Tooltip("provider:N"),
@@ -157,7 +197,7 @@ def severity_chart(providers: pl.DataFrame) -> alt.LayerChart:
             tooltip=[alt.Tooltip("provider:N"), alt.Tooltip("c24:Q", title="spike: last 24h")],
         )
     )
-    chart: alt.LayerChart = (drawn + spikes).properties(height=max(160, 56 * len(order)))
+    chart: alt.LayerChart = (drawn + spikes).properties(height=max(160, 56 * len(order)), autosize=FIT)
     return chart
 
 
@@ -165,7 +205,7 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
     """Pages per day under each rule. In: ``date``, ``legacy_critical``, ``legacy_warning``,
     ``current_critical``, ``current_warning`` (one row per day)."""
     data = days.select(
-        pl.col("date").cast(pl.Utf8),
+        pl.col("date").cast(pl.Date),
         (pl.col("legacy_critical") + pl.col("legacy_warning")).alias("legacy 7-day average"),
         (pl.col("current_critical") + pl.col("current_warning")).alias("current state (24h vs 7d)"),
     ).unpivot(index="date", variable_name="rule", value_name="pages")
@@ -173,18 +213,22 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("date:O", title="day (evaluated at 24:00 UTC)", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "date:T",
+                title="day (evaluated at 24:00 UTC)",
+                axis=alt.Axis(format="%b %d", labelAngle=0, labelOverlap="greedy", tickCount="day"),
+            ),
             y=alt.Y("pages:Q", title="providers paged"),
             color=alt.Color(
                 "rule:N",
                 scale=alt.Scale(
                     domain=["legacy 7-day average", "current state (24h vs 7d)"], range=["#9D9D9D", "#E45756"]
                 ),
-                legend=alt.Legend(title=None, orient="bottom"),
+                legend=bottom_legend(None, 2),
             ),
-            tooltip=[alt.Tooltip("date:O"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
         )
-        .properties(height=320)
+        .properties(height=320, autosize=FIT)
     )
     return chart
 
@@ -194,20 +238,29 @@ BAND_ORDER = ["high", "medium", "low", "unscored"]
 
 
 def band_mix_chart(counts: pl.DataFrame) -> alt.Chart:
-    """Shown bands per ISO week. In: ``label``, ``band``, ``count`` (one row per week × band)."""
+    """Shown bands per ISO week. In: ``label``, ``partial``, ``band``, ``count`` (one row per week × band)."""
     order = {b: i for i, b in enumerate(BAND_ORDER)}
-    data = counts.with_columns(pl.col("band").replace_strict(order, default=len(order)).alias("stack_order"))
+    data = week_labels(counts).with_columns(
+        pl.col("band").replace_strict(order, default=len(order)).alias("stack_order")
+    )
+    data = data.select("week", "band", "count", "stack_order")
     chart: alt.Chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("label:O", title="ISO week", sort=data["label"].unique(maintain_order=True).to_list()),
+            x=alt.X(
+                "week:O", title="ISO week", sort=data["week"].unique(maintain_order=True).to_list(), axis=WEEK_AXIS
+            ),
             y=alt.Y("sum(count):Q", title="results", stack="normalize", axis=alt.Axis(format="%")),
-            color=alt.Color("band:N", scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER])),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(domain=BAND_ORDER, range=[BAND_COLORS[b] for b in BAND_ORDER]),
+                legend=bottom_legend("band shown", 4),
+            ),
             order=alt.Order("stack_order:Q"),
-            tooltip=[alt.Tooltip("label:O", title="week"), alt.Tooltip("band:N"), alt.Tooltip("count:Q")],
+            tooltip=[alt.Tooltip("week:O"), alt.Tooltip("band:N"), alt.Tooltip("count:Q", title="results")],
         )
-        .properties(height=240)
+        .properties(height=240, autosize=FIT)
     )
     return chart
 
@@ -218,7 +271,7 @@ def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
     In: ``band``, ``n``, ``accuracy``, ``ci_low``, ``ci_high``, ``nominal_low``, ``nominal_high``.
     """
     data = calibration.filter(pl.col("n") > 0)
-    x = alt.X("band:N", sort=BAND_ORDER, title="band shown")
+    x = alt.X("band:N", sort=BAND_ORDER, title="band shown", axis=alt.Axis(labelAngle=0))
     nominal = (
         alt.Chart(data.filter(pl.col("nominal_low").is_not_null()))
         .mark_bar(opacity=0.18, color="#4C78A8")
@@ -263,7 +316,7 @@ def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
             ],
         )
     )
-    chart: alt.LayerChart = (nominal + interval + points).properties(height=280)
+    chart: alt.LayerChart = (nominal + interval + points).properties(height=280, autosize=FIT)
     return chart
 
 
@@ -283,40 +336,49 @@ def contributions_chart(related: pl.DataFrame, rule_names: list[str]) -> alt.Cha
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("id:N", sort=order, title=None),
+            y=alt.Y("id:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             x=alt.X("sum(points):Q", title="score"),
             color=alt.Color(
                 "rule:N",
                 scale=alt.Scale(domain=rule_names, range=RULE_COLORS[: len(rule_names)]),
-                legend=alt.Legend(title="rule", orient="bottom"),
+                legend=bottom_legend("rule", 1),
             ),
             tooltip=[alt.Tooltip("id:N", title="incident"), alt.Tooltip("rule:N"), alt.Tooltip("points:Q")],
         )
-        .properties(height=max(120, 36 * len(order)))
+        .properties(height=max(120, 28 * len(order)), autosize=FIT)
     )
     return chart
 
 
-def timeline_chart(points: pl.DataFrame) -> alt.Chart:
-    """Incidents on a time axis by service. In: ``id``, ``service``, ``started_at``, ``score``, ``role``
-    (``target`` or ``related``), ``severity``."""
-    chart: alt.Chart = (
-        alt.Chart(points)
-        .mark_point(filled=True)
-        .encode(
-            x=alt.X("started_at:T", title="started (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
-            y=alt.Y("service:N", title=None),
-            size=alt.Size("score:Q", legend=None, scale=alt.Scale(range=[60, 400])),
-            shape=alt.Shape("role:N", scale=alt.Scale(domain=["target", "related"], range=["diamond", "circle"])),
-            color=alt.Color("role:N", scale=alt.Scale(domain=["target", "related"], range=["#E45756", "#4C78A8"])),
-            tooltip=[
-                alt.Tooltip("id:N"),
-                alt.Tooltip("service:N"),
-                alt.Tooltip("started_at:T", format="%Y-%m-%d %H:%M"),
-                alt.Tooltip("score:Q"),
-                alt.Tooltip("severity:N"),
-            ],
-        )
-        .properties(height=max(140, 36 * points["service"].n_unique()))
+def timeline_chart(points: pl.DataFrame) -> alt.LayerChart:
+    """Incidents on a time axis, one lane per service, the target incident highlighted (a larger red diamond with
+    a guide line through every lane). In: ``id``, ``service``, ``started_at``, ``score``, ``role`` (``target`` or
+    ``related``), ``severity``."""
+    lanes = points["service"].unique(maintain_order=True).to_list()
+    y = alt.Y("service:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=160, grid=True))
+    x = alt.X(
+        "started_at:T",
+        title="started (UTC)",
+        axis=alt.Axis(format="%b %d %H:%M", labelAngle=0, labelOverlap="greedy", tickCount=4),
     )
+    tooltip = [
+        alt.Tooltip("id:N", title="incident"),
+        alt.Tooltip("service:N"),
+        alt.Tooltip("started_at:T", format="%Y-%m-%d %H:%M", title="started (UTC)"),
+        alt.Tooltip("score:Q"),
+        alt.Tooltip("severity:N"),
+    ]
+    target = points.filter(pl.col("role") == "target")
+    guide = alt.Chart(target).mark_rule(color="#E45756", strokeDash=[4, 3], opacity=0.6).encode(x=x)
+    related = (
+        alt.Chart(points.filter(pl.col("role") != "target"))
+        .mark_circle(color="#4C78A8", opacity=0.8)
+        .encode(x=x, y=y, size=alt.Size("score:Q", legend=None, scale=alt.Scale(range=[40, 300])), tooltip=tooltip)
+    )
+    highlighted = (
+        alt.Chart(target)
+        .mark_point(shape="diamond", filled=True, size=360, color="#E45756", stroke="black", strokeWidth=1)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    chart: alt.LayerChart = (guide + related + highlighted).properties(height=max(140, 40 * len(lanes)), autosize=FIT)
     return chart

@@ -13,6 +13,8 @@ from datetime import datetime
 
 import polars as pl
 
+from analytics.buckets import BucketOptions, high_reason_expr
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -41,6 +43,28 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     neutralise_formulas(flat).write_csv(buffer)
     return buffer.getvalue()
+
+
+def buckets_csv(buckets: pl.DataFrame, options: BucketOptions) -> bytes:
+    """The shown root-cause buckets as CSV cells that hold data, never display glyphs: ``high`` is true/false,
+    ``level`` says why in words, ``last_seen`` is ISO-8601 UTC, lists are JSON.
+
+    In: :func:`analytics.buckets.shown_buckets` rows. Out columns: ``bucket_key``, ``high``, ``level``,
+    ``count_7d``, ``count_30d``, ``open``, ``last_seen``, ``services``, ``kinds``, ``recommendations``."""
+    return csv_bytes(
+        buckets.select(
+            "bucket_key",
+            "high",
+            high_reason_expr(options).alias("level"),
+            "count_7d",
+            "count_30d",
+            "open",
+            pl.col("last_seen").dt.strftime("%Y-%m-%dT%H:%M:%S%.f%:z").alias("last_seen"),
+            "services",
+            "kinds",
+            "recommendations",
+        )
+    )
 
 
 def json_bytes(frame: pl.DataFrame) -> bytes:

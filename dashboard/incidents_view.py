@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from analytics.correlation import CorrelationOptions, clusters
@@ -96,3 +98,41 @@ def resolution_section(context: AppContext) -> None:
             width="stretch",
             column_config={"week": st.column_config.DateColumn("week of"), **column_config},
         )
+
+
+FOLLOWUP_STATUS = {
+    None: "created",
+    "read_only": "would create (read-only)",
+    "already_exists": "already exists",
+    "no_open_incident": "skipped: no open incident",
+}
+
+
+def followup_rows(results: list[dict[str, Any]]) -> pl.DataFrame:
+    """The follow-up plan as a table people read: full incident ids, words instead of reason codes, no nulls.
+
+    In: :func:`analytics.digest.plan_followups` results. Out: ``bucket``, ``status``, ``incident``, ``title``,
+    ``owner``, ``priority``, ``due``."""
+    return pl.DataFrame(
+        [
+            {
+                "bucket": r["bucket_key"],
+                "status": FOLLOWUP_STATUS.get(r["reason"], str(r["reason"])),
+                "incident": r["incident_id"] or "—",
+                "title": r["event"]["meta"]["title"],
+                "owner": r["event"]["meta"]["owner"] or "—",
+                "priority": r["event"]["meta"]["priority"] or "—",
+                "due": r["event"]["meta"]["due_date"],
+            }
+            for r in results
+        ],
+        schema={
+            "bucket": pl.Utf8,
+            "status": pl.Utf8,
+            "incident": pl.Utf8,
+            "title": pl.Utf8,
+            "owner": pl.Utf8,
+            "priority": pl.Utf8,
+            "due": pl.Utf8,
+        },
+    )

@@ -100,6 +100,17 @@ def _lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFra
     return frame.with_columns(pl.col("state").replace_strict(LIFECYCLE_BADGES, default="").alias("badge"))
 
 
+def pairs_in_range(context: AppContext, chosen: pl.LazyFrame) -> pl.DataFrame:
+    """The pairs of the chosen misses with their lifecycle (over all their misses) and ``in_range``, the number of
+    the chosen misses in each — sorted by in_range desc, then all-time count desc."""
+    in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
+    return (
+        lifecycle(context, coverage_for(context)[0])
+        .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
+        .sort(["in_range", "count"], descending=True)
+    )
+
+
 def miss_table(misses: pl.LazyFrame, *, include_personal: bool = False) -> pl.LazyFrame:
     """The miss rows as shown and exported: newest first, stored text, no personal data unless asked."""
     columns = MISS_COLUMNS + (PERSONAL_COLUMNS if include_personal else [])

@@ -12,6 +12,11 @@ from pathlib import Path
 from triage_lens.resources import pages_dir
 
 PAGES_DIR = pages_dir()
+# What a page that raised shows instead of a traceback (dashboard/app.py); the details go to the terminal's log.
+PAGE_ERROR = (
+    "This page hit an unexpected problem and stopped. The other pages still work; the details are in the "
+    "terminal that runs the dashboard."
+)
 
 
 @dataclass(frozen=True)

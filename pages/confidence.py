@@ -1,5 +1,5 @@
-"""Confidence: when the agent says HIGH, should anyone believe it? Band mix, calibration against human
-ratings, the sufficiency-gate audit, what-if thresholds, single-source highs and one investigation."""
+"""Confidence: when the agent says HIGH, should anyone believe it? A verdict first, then the band mix, calibration
+against human ratings, the sufficiency-gate audit, what-if thresholds, single-source highs and one investigation."""
 
 from __future__ import annotations
 
@@ -10,109 +10,104 @@ from analytics.confidence import (
     RESULT_EXPORT_COLUMNS,
     GateOptions,
     calibration,
+    calibration_verdict,
     confidence_results,
+    false_confidence_rate,
     gate_audit,
-    what_if,
+    weekly_bands,
+    what_if_change,
+    window_text,
 )
 from dashboard.charts import band_mix_chart, calibration_chart
 from dashboard.context import current_context, memo, page_title
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
+from dashboard.tables import format_percent, format_time, show_table
 from dashboard.urlstate import url_number, url_selectbox
 
 context = current_context()
 page_title("Confidence", context, services_note="investigations and ratings carry no service")
-investigations = context.data.inputs["investigations"]
-feedback = context.data.inputs["feedback"]
-claims_known = investigations.available and investigations.rows > 0
-if not claims_known and not feedback.available:
-    st.info("Needs `investigations.jsonl` (RCA results with claims) and/or `feedback.jsonl` (human ratings).")
-    st.stop()
-
+require_inputs(context, "investigations", "feedback", any_of=True, purpose="nothing to calibrate the bands against")
+claims_known = context.data.inputs["investigations"].available and context.data.inputs["investigations"].rows > 0
 options = GateOptions.from_policy(context.policy.confidence)
-window = context.filters.window(context.now)
+# The window is the sidebar range (analytics.windows, (now − range, now]): `triage-lens confidence report --since
+# 30d` uses the same window and gives the same numbers for the sidebar's 30d.
+span = context.filters.window(context.now)
+cutoff = span.start
+range_key = context.filters.range_key
+window = window_text(None if range_key == "all" else range_key, cutoff)
 
 
 def build_results() -> pl.DataFrame:
     results = confidence_results(
         context.data.frame("investigations") if claims_known else None, context.data.frame("feedback"), options=options
     )
-    return results.filter(window.contains("timestamp")).collect()
+    return results.filter(span.contains("timestamp")).collect()
 
 
-frame = memo(context, "confidence-results", context.filters.range_key, build=build_results)
+frame = memo(context, "confidence-results", range_key, build=build_results)
 rated = frame.filter(pl.col("rated"))
+if frame.height == 0:
+    st.info(f"No results {window}: widen the time range in the sidebar.")
+    st.stop()
+calibrated = memo(context, "confidence-calibration", range_key, build=lambda: calibration(frame, options=options))
+verdict = calibration_verdict(calibrated, window=window)
+if "**not calibrated**" in verdict:
+    st.error(verdict, icon=":material/warning:")
+elif "**calibrated**" in verdict:
+    st.success(verdict, icon=":material/check_circle:")
+else:
+    st.info(verdict)
 st.caption(
-    f"{frame.height:,} results ({context.filters.range_key}), {rated.height:,} rated by a human (noise left out). "
+    f"Window: {window} (the sidebar's time range; `triage-lens confidence report"
+    + ("" if cutoff is None else f" --since {range_key}")
+    + f"` gives the same numbers). {frame.height:,} results, {rated.height:,} rated by a human (noise left out). "
     + (
         "Bands are the ones **shown** after the sufficiency gate (investigations with their claims)."
         if claims_known
         else "No investigations: bands come from feedback scores alone; the gate is not evaluated."
     )
 )
-if frame.height == 0:
-    st.info("No results in this time range.")
-    st.stop()
 
 # --- bands over weeks and calibration --------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
     st.subheader("Band mix by week")
-    weekly = memo(
-        context,
-        "confidence-weekly",
-        context.filters.range_key,
-        build=lambda: (
-            frame.filter(pl.col("timestamp").is_not_null())
-            .with_columns(pl.col("timestamp").dt.truncate("1w").alias("week"))
-            .group_by("week", "band")
-            .len("count")
-            .sort("week")
-            .with_columns(pl.col("week").dt.strftime("%G-W%V").alias("label"))
-        ),
-    )
+    weekly = memo(context, "confidence-weekly", range_key, build=lambda: weekly_bands(frame, now=context.now))
     st.altair_chart(band_mix_chart(weekly), width="stretch")
     st.caption(f"high ≥ {options.high:g}, medium ≥ {options.medium:g}; a fired gate shows the result as low.")
 with right:
     st.subheader("Calibration")
-    calibrated = memo(
-        context, "confidence-calibration", context.filters.range_key, build=lambda: calibration(frame, options=options)
-    )
     st.altair_chart(calibration_chart(calibrated), width="stretch")
-    over = calibrated.filter(pl.col("overconfident"))["band"].to_list()
-    if over:
-        st.error(f"Overconfident: **{', '.join(over)}** — accuracy's 95% interval lies below the band's range.")
-    else:
-        st.caption("Dots: accuracy (accurate / rated); bars: 95% Wilson interval; shaded: the band's nominal range.")
-st.dataframe(calibrated, hide_index=True, width="stretch")
-high_rated = rated.filter(pl.col("band") == "high")
-if high_rated.height:
-    false_rate = high_rated.filter(pl.col("rating") == "inaccurate").height / high_rated.height
+    st.caption("Dots: accuracy (accurate / rated); bars: 95% Wilson interval; shaded: the band's nominal range.")
+unrated = [b for b, n in calibrated.select("band", "n").iter_rows() if n == 0]
+show_table(calibrated.filter(pl.col("n") > 0))
+if unrated:
+    st.caption(f"No rated results {window} in: {', '.join(unrated)}.")
+false_rate = false_confidence_rate(frame)
+if false_rate is not None:
     st.metric(
         "False-confidence rate",
-        f"{false_rate:.1%}",
-        help="Share of results shown as high that a human rated inaccurate.",
+        format_percent(false_rate, 1),
+        help="Share of rated results shown as high that a human rated inaccurate.",
     )
 
 # --- the gate ------------------------------------------------------------------------------------------------
 st.subheader("Sufficiency gate")
-audit = (
-    memo(context, "confidence-audit", context.filters.range_key, build=lambda: gate_audit(frame))
-    if claims_known
-    else None
-)
+audit = memo(context, "confidence-audit", range_key, build=lambda: gate_audit(frame)) if claims_known else None
 if audit is None:
     st.info("The gate needs validated claims, which only investigations carry.")
 else:
-    st.dataframe(
+    show_table(
         pl.DataFrame(
             {
                 "gate": ["passed", "fired"],
                 "accurate": [audit["passed_accurate"], audit["fired_accurate"]],
-                "not accurate": [audit["passed_not_accurate"], audit["fired_not_accurate"]],
+                "not_accurate": [audit["passed_not_accurate"], audit["fired_not_accurate"]],
             }
         ),
-        hide_index=True,
+        width="content",
     )
     st.caption(
         f"Passed but not accurate = **{audit['passed_not_accurate']}** leaked misses; fired but accurate = "
@@ -130,8 +125,7 @@ else:
     medium_min = url_number(
         c4, "claims for medium", "medium_claims", options.medium_min_validated, min_value=0, max_value=10, step=1
     )
-    now_result = what_if(frame, options=options)
-    changed = what_if(
+    changed = what_if_change(
         frame,
         options=options,
         high=high,
@@ -142,15 +136,14 @@ else:
     m1, m2 = st.columns(2)
     m1.metric(
         "Coverage (rated results passing)",
-        f"{(changed['coverage'] or 0):.1%}",
-        delta=f"{((changed['coverage'] or 0) - (now_result['coverage'] or 0)) * 100:+.1f} pts",
+        format_percent(changed["coverage"], 1),
+        delta=None if changed["coverage_change"] is None else f"{changed['coverage_change']:+.1f} pts",
+        help=f"Of {changed['rated']:,} rated results with claims, {changed['passing']:,} pass the gate.",
     )
     m2.metric(
         "Accuracy of passing results",
-        "—" if changed["accuracy"] is None else f"{changed['accuracy']:.1%}",
-        delta=None
-        if changed["accuracy"] is None or now_result["accuracy"] is None
-        else f"{(changed['accuracy'] - now_result['accuracy']) * 100:+.1f} pts",
+        format_percent(changed["accuracy"], 1),
+        delta=None if changed["accuracy_change"] is None else f"{changed['accuracy_change']:+.1f} pts",
     )
 
 # --- single-source highs and drill-down ----------------------------------------------------------------------
@@ -158,7 +151,7 @@ st.subheader("High confidence resting on one evidence source")
 single = memo(
     context,
     "confidence-single-source",
-    context.filters.range_key,
+    range_key,
     build=lambda: (
         frame.filter(pl.col("single_source"))
         .sort("timestamp", descending=True, nulls_last=True)
@@ -166,21 +159,28 @@ single = memo(
     ),
 )
 st.caption(f"{single.height:,} results shown as high whose validated claims all cite one source.")
-st.dataframe(single.head(500), hide_index=True, width="stretch")
+show_table(single.head(500))
 
 st.subheader("One investigation")
 run_ids = memo(
     context,
     "confidence-recent-runs",
-    context.filters.range_key,
+    range_key,
     build=lambda: frame.top_k(2000, by="timestamp")["run_id"].to_list(),
 )
-chosen = url_selectbox(st, "Run", run_ids, "run", run_ids[0]) if run_ids else None
+chosen = (
+    url_selectbox(st, "Run", run_ids, "run", run_ids[0], help="The newest 2,000 results of the window, newest first.")
+    if run_ids
+    else None
+)
 if chosen:
     row = frame.filter(pl.col("run_id") == chosen).row(0, named=True)
     with st.container(border=True):
         st.markdown(
-            f"**{escape_markdown(row['alert_name'] or 'unknown alert')}** · score {row['score']} · "
+            f"**{escape_markdown(row['alert_name'] or 'unknown alert')}** · "
+            + ("unscored" if row["score"] is None else f"score {row['score']:.2f}")
+            + " · "
+            f"{format_time(row['timestamp'])} · "
             f"band **{escape_markdown(row['band'])}** · gate {escape_markdown(row['gate'] or 'not evaluated')} · "
             f"rating {escape_markdown(row['rating'] or 'unrated')}"
         )
@@ -188,12 +188,10 @@ if chosen:
         st.text(row["root_cause"] or "—")
         if claims_known:
             st.markdown("**Validated claims**")
-            st.dataframe(
+            show_table(
                 pl.DataFrame(
                     row["validated_claims"] or [], schema={"claim": pl.Utf8, "evidence_keys": pl.List(pl.Utf8)}
-                ),
-                hide_index=True,
-                width="stretch",
+                )
             )
             st.markdown("**Ranked hypotheses**")
             st.text("\n".join(f"{i + 1}. {h}" for i, h in enumerate(row["ranked_hypotheses"] or [])) or "—")
@@ -204,6 +202,6 @@ export = frame.select(RESULT_EXPORT_COLUMNS)
 st.download_button(
     f"Download {export.height:,} results (CSV)",
     data=lambda: csv_bytes(export),
-    file_name=download_name("confidence", context.now, "csv", range=context.filters.range_key),
+    file_name=download_name("confidence", context.now, "csv", range=range_key),
     mime="text/csv",
 )

@@ -8,11 +8,11 @@ import polars as pl
 import streamlit as st
 
 from analytics.policy import PolicyError
-from analytics.timeparse import format_utc
 from dashboard.context import POLICY_OVERRIDE_KEY, current_context, page_title, relative_path
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.import_view import import_section
+from dashboard.tables import format_time, show_table
 from triage_lens.sources.config import policy_from_yaml, policy_to_yaml
 from triage_lens.sources.loading import summarise_sources
 from triage_lens.sources.redaction import PERSONAL_FIELDS, redact, report_records
@@ -28,7 +28,7 @@ page_title(
     services_note="this page describes whole sources",
 )
 st.caption(
-    f"Source: {escape_markdown(sources.describe())} · now {format_utc(sources.now)} ({sources.now_source}) · "
+    f"Source: {escape_markdown(sources.describe())} · now {format_time(sources.now)} ({sources.now_source}) · "
     f"{'write mode' if sources.write else 'read-only'}"
 )
 
@@ -42,37 +42,29 @@ source_rows = pl.DataFrame(
         "rows": [s.rows for s in summaries],
         "quarantined": [s.quarantined for s in summaries],
         "flagged": [s.flagged for s in summaries],
-        "blank lines": [s.blank_lines for s in summaries],
-        "first (UTC)": [s.first for s in summaries],
-        "last (UTC)": [s.last for s in summaries],
+        "blank_lines": [s.blank_lines for s in summaries],
+        "first": [s.first for s in summaries],
+        "last": [s.last for s in summaries],
         "file": [
             relative_path(Path(s.path)) if s.path and "://" not in s.path else redact(s.path or "—") for s in summaries
         ],
     },
-    schema_overrides={"first (UTC)": pl.Datetime("us", "UTC"), "last (UTC)": pl.Datetime("us", "UTC")},
+    schema_overrides={"first": pl.Datetime("us", "UTC"), "last": pl.Datetime("us", "UTC")},
 )
-st.dataframe(
+show_table(
     source_rows,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "rows": st.column_config.NumberColumn(help="Rows kept (quarantined lines are not counted)."),
-        "quarantined": st.column_config.NumberColumn(
-            help="Lines left out: not JSON, not an object, or a required field missing."
-        ),
-        "flagged": st.column_config.NumberColumn(
-            help="Fields of the wrong type or unparseable timestamps: the row is kept, the field is null."
-        ),
+    labels={"first": "First record", "last": "Last record"},
+    help={
+        "rows": "Rows kept (quarantined lines are not counted).",
+        "quarantined": "Lines left out: not JSON, not an object, or a required field missing.",
+        "flagged": "Fields of the wrong type or unparseable timestamps: the row is kept, the field is null.",
     },
 )
 for summary in summaries:
     if summary.error:
         st.error(f"**{summary.input}** cannot be read: {escape_markdown(redact(summary.error))}")
 if sources.incident_store_uri:
-    st.warning(
-        f"The incident store is PostgreSQL ({escape_markdown(redact(sources.incident_store_uri))}); "
-        "this version reads JSONL stores only."
-    )
+    st.caption(f"Incidents and events come from PostgreSQL: {escape_markdown(redact(sources.incident_store_uri))}.")
 missing = [s.input for s in summaries if s.status == "missing"]
 if missing:
     st.caption(f"Not found in this source: {', '.join(missing)} — the pages that need them say so.")
@@ -91,7 +83,7 @@ else:
     report = pl.DataFrame(
         report_records(items, PERSONAL_FIELDS if show_personal else ()),
         schema={"file": pl.Utf8, "line": pl.Int64, "reason": pl.Utf8, "excerpt": pl.Utf8, "action": pl.Utf8},
-    ).select("file", "line", "action", "reason", "excerpt")
+    ).select("file", "line", "reason", "excerpt", "action")
     counts = report.group_by("action").len().sort("action")
     st.write(
         " · ".join(f"**{n:,}** {a}" for a, n in counts.iter_rows())
@@ -102,7 +94,15 @@ else:
     shown = report if chosen == "all files" else report.filter(pl.col("file") == chosen)
     if shown.height > REPORT_ROWS_SHOWN:
         st.caption(f"Showing the first {REPORT_ROWS_SHOWN:,} of {shown.height:,} items; the download has them all.")
-    st.dataframe(shown.head(REPORT_ROWS_SHOWN), hide_index=True, width="stretch")
+    show_table(
+        shown.head(REPORT_ROWS_SHOWN).with_columns(
+            pl.col("file").map_elements(lambda f: relative_path(Path(f)), return_dtype=pl.Utf8).alias("file")
+        ),
+        help={
+            "action": "quarantined: the line is left out; flagged: the row is kept, the field reads as null.",
+            "excerpt": "The start of the line as stored.",
+        },
+    )
     st.download_button(
         "Download report (CSV)",
         data=lambda: csv_bytes(shown),
@@ -124,16 +124,15 @@ st.caption(f"From {escape_markdown(origin)}. Every threshold of the analytics li
 if context.policy_error:
     st.error(escape_markdown(context.policy_error))
 policy_yaml = policy_to_yaml(context.policy)
-tab_view, tab_edit = st.tabs(["View", "What-if edit"])
-with tab_view:
+with st.expander(f"The policy as YAML ({policy_yaml.count(chr(10)):,} lines)", expanded=False):
     st.code(policy_yaml, language="yaml")
-    st.download_button(
-        "Download policy.yml",
-        data=policy_yaml.encode("utf-8"),
-        file_name="policy.yml",
-        mime="application/x-yaml",
-    )
-with tab_edit:
+st.download_button(
+    "Download policy.yml",
+    data=policy_yaml.encode("utf-8"),
+    file_name="policy.yml",
+    mime="application/x-yaml",
+)
+with st.expander("What-if edit", expanded=context.policy_overridden, icon=":material/tune:"):
     st.caption("Edit any key and apply: every page recomputes with it for this session. Nothing is written to disk.")
     edited = st.text_area("policy.yml", value=st.session_state.get(POLICY_OVERRIDE_KEY) or policy_yaml, height=400)
     apply_col, reset_col = st.columns(2)

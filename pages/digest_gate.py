@@ -13,6 +13,7 @@ from analytics.digest import build_digest, default_week, is_cut, parse_week, rec
 from analytics.learning import week_label
 from dashboard.context import current_context, page_title
 from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
 from dashboard.runs_view import run_summary_for
 from dashboard.urlstate import url_selectbox
 
@@ -23,9 +24,7 @@ page_title(
     range_note="the digest covers the chosen ISO week and the gate its policy windows",
     services_scope="the gate's service choices",
 )
-if not context.data.inputs["incidents"].available:
-    st.info("No incident store in this data source (see Data & policy).")
-    st.stop()
+require_inputs(context, "incidents", purpose="no incidents to digest or gate on")
 incidents = context.data.frame("incidents")
 
 st.subheader("Weekly digest")
@@ -63,7 +62,7 @@ if is_cut(digest.markdown):
         f"This digest is longer than the policy's `markdown_max_chars` ({max_chars:,}): the preview, the .md "
         "and the Slack text are cut at a line and say so at the end; the JSON summary is complete."
     )
-with st.container(border=True):
+with st.container(border=True, height=640):
     st.markdown(digest.markdown)  # ids in code spans, every other user-supplied text escaped (analytics.markdown)
 
 st.subheader("Release gate: recurrence_watch")
@@ -95,4 +94,11 @@ st.caption(
     f"{', '.join(watch.fail_on_severity_in)}; warn never blocks; off skips. CI: "
     f"`triage-lens incidents gate --service {service} --profile {profile}` (exit 0 pass, 1 blocked)."
 )
-st.code(json.dumps(result, indent=2), language="json")
+st.markdown(
+    f"{result['total_incidents']:,} incidents of {escape_markdown(service)} in the last "
+    f"{max(context.policy.recurrence.windows_days)} days, "
+    f"worst severity {result['max_severity_seen'] or 'none'}; high recurrence: "
+    f"{'yes' if result['has_high_recurrence'] else 'no'}, warn: {'yes' if result['has_warn_recurrence'] else 'no'}."
+)
+with st.expander("The gate's result as JSON (what `--json` prints)"):
+    st.code(json.dumps(result, indent=2), language="json")

@@ -6,14 +6,24 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.severity import SeverityOptions, backtest_frame, header_text, samples_by_provider, severity_frame
+from analytics.severity import (
+    SeverityOptions,
+    backtest_frame,
+    backtest_totals,
+    header_text,
+    samples_by_provider,
+    severity_frame,
+)
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
 from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
+from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_param, url_select_slider, url_text, url_toggle
 
 BACKTEST_CHOICES = [7, 14, 30, 60]
+SAMPLE_DTYPE = pl.List(pl.Struct({"error_type": pl.Utf8, "count": pl.Int64, "message": pl.Utf8}))
 
 context = current_context()
 page_title(
@@ -22,13 +32,7 @@ page_title(
     range_note="the current state is always the last 24 hours against 7 days",
     services_note="the ledger names providers, not services",
 )
-loaded = context.data.inputs["error_ledger"]
-if loaded.path is None or loaded.error:
-    st.info(
-        "No error ledger in this data source (`error_ledger.jsonl`, `.csv`, `.parquet`, or a SQLite/D1 file "
-        "with table `error_ledger`)." + (f"\n\n{escape_markdown(loaded.error)}" if loaded.error else "")
-    )
-    st.stop()
+require_inputs(context, "error_ledger", purpose="no provider errors to rate")
 
 excluded_text = url_param("exclude", "") or ""
 extra_tenants = [t.strip() for t in excluded_text.split(",") if t.strip()]
@@ -38,7 +42,7 @@ frame = severity_frame(ledger, now=context.now, options=options)
 header, overall = header_text(frame["severity"].to_list())
 st.markdown(f"### :{SEVERITY_MARKDOWN_COLORS[overall]}[{header}]")
 st.caption(
-    f"As of {context.now:%Y-%m-%d %H:%M} UTC · critical: ≥ {options.critical_24h} errors in the last 24 hours, or a "
+    f"As of {format_time(context.now)} · critical: ≥ {options.critical_24h} errors in the last 24 hours, or a "
     f"spike (≥ {options.spike_min_24h} and > {options.spike_factor:g}× the 7-day daily average); warning: ≥ "
     f"{options.warning_24h} in 24 hours. A provider that was loud this week but is quiet today is *historical*, not a "
     f"page. Never counted: categories {', '.join(options.excluded_categories) or '—'}; tenants "
@@ -52,14 +56,7 @@ with st.expander("Exclude tenants"):
 show_nominal = url_toggle(st, "Show nominal providers too", "nominal")
 listed = frame if show_nominal else frame.filter(pl.col("status") != "nominal")
 samples = samples_by_provider(ledger, now=context.now, options=options, providers=listed["provider"].to_list())
-table = listed.with_columns(
-    pl.col("provider")
-    .map_elements(
-        lambda p: " · ".join(f"{s['error_type']} ×{s['count']}: {s['message']}" for s in samples.get(p, [])),
-        return_dtype=pl.Utf8,
-    )
-    .alias("samples")
-).select(
+table = listed.select(
     "provider",
     "severity",
     "status",
@@ -68,19 +65,26 @@ table = listed.with_columns(
     "trend",
     "spike",
     "daily",
-    "samples",
+    pl.Series("samples", [samples.get(p, []) for p in listed["provider"].to_list()], dtype=SAMPLE_DTYPE),
 )
 if table.height == 0:
     st.success("No provider needs attention: every provider is nominal.")
 else:
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "daily": st.column_config.BarChartColumn("7 × 24h (oldest → now)", y_min=0),
-            "trend": st.column_config.TextColumn(help="Last 24h vs the mean of the six 24h windows before it."),
-            "samples": st.column_config.TextColumn(help="Top error types by 24h count with their latest message."),
+    show_table(
+        table.with_columns(
+            pl.col("samples").list.eval(
+                pl.format("{} ({}): {}", *(pl.element().struct.field(f) for f in ("error_type", "count", "message")))
+            )
+        ),
+        extra_config={
+            "daily": st.column_config.BarChartColumn("7 × 24 h (oldest → now)", y_min=0),
+            "samples": st.column_config.ListColumn(
+                "Top errors, last 24 h", help="Top error types by 24h count (in brackets) with their latest message."
+            ),
+        },
+        help={
+            "trend": "Last 24h vs the mean of the six 24h windows before it.",
+            "spike": "At least a few errors and far above the provider's own recent daily average.",
         },
     )
     left, right = st.columns(2)
@@ -103,8 +107,7 @@ else:
 st.subheader("Backtest: legacy 7-day average vs current state")
 days = url_select_slider(st, "Days", BACKTEST_CHOICES, "days", 30)
 backtest = backtest_frame(ledger, now=context.now, days=days, options=options)
-legacy_pages = int(backtest.select(pl.col("legacy_critical") + pl.col("legacy_warning")).to_series().sum())
-current_pages = int(backtest.select(pl.col("current_critical") + pl.col("current_warning")).to_series().sum())
+legacy_pages, current_pages = backtest_totals(backtest)
 st.altair_chart(backtest_chart(backtest), width="stretch")
 st.caption(
     f"Each complete UTC day evaluated at its end. Over {days} days the legacy rule (7-day average > "

@@ -13,20 +13,15 @@ from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
+from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
 context = current_context()
 page_title("Incidents", context)
-loaded = context.data.inputs["incidents"]
-if not loaded.available:
-    st.info(
-        "No incident store in this data source: `incidents.jsonl` (+ `events.jsonl`) in the data folder, or "
-        "`incidents: postgresql://…` in `triage-lens.yaml`."
-        + (f"\n\n{escape_markdown(loaded.error)}" if loaded.error else "")
-    )
-    st.stop()
+require_inputs(context, "incidents", purpose="no incidents to list, correlate or cluster")
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses
@@ -43,27 +38,16 @@ if chosen_status is not None:
     frame = frame.filter(chosen_status)
 table = (
     frame.sort(["started_at", "id"], descending=[True, False], nulls_last=True)
-    .select(
-        "id",
-        pl.col("started_at_text").alias("started_at"),
-        "service",
-        "kind",
-        "severity",
-        "status",
-        "title",
-        pl.col("signature").str.slice(0, 8).alias("signature"),
-    )
+    .select("id", "started_at", "service", "kind", "severity", "status", "title")
     .collect()
 )
 st.caption(
     f"{table.height:,} incidents ({context.filters.range_key}"
     + (f", services: {escape_markdown(', '.join(context.filters.services))}" if context.filters.services else "")
-    + "). Kind and signature are derived when the store leaves them empty. Select a row to correlate it."
+    + "). Kind is derived from the title when the store leaves it empty. Select a row to correlate it."
 )
-selection = st.dataframe(
+selection = show_table(
     table.head(5000),
-    hide_index=True,
-    width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="incident_table",
@@ -84,13 +68,9 @@ target = (
 )
 st.subheader(f"Related to {escape_markdown(target['id'])}")
 st.markdown(
-    " · ".join(
-        [
-            f"**{escape_markdown(target['title'] or '')}**",
-            *(escape_markdown(target[c] or "?") for c in ("service", "kind", "severity", "status")),
-            f"started {escape_markdown(target['started_at_text'] or '?')}",
-        ]
-    )
+    f"**{escape_markdown(target['title'] or '')}** · {escape_markdown(target['service'] or '?')} · "
+    f"{escape_markdown(target['kind'] or '?')} · {escape_markdown(target['severity'] or 'no severity')} · "
+    f"{escape_markdown(target['status'] or 'no status')} · started {format_time(target['started_at'])}"
 )
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
@@ -119,13 +99,10 @@ else:
         how="vertical_relaxed",
     )
     right.altair_chart(timeline_chart(points), width="stretch")
-    st.dataframe(
-        related.select(
-            "id", "score", "delta_minutes", "service", "kind", "severity", "status", "started_at_text", "title"
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"delta_minutes": st.column_config.NumberColumn("|Δstart| min", format="%.0f")},
+    right.caption("One lane per service; the red diamond is this incident, dots are related ones (size: score).")
+    show_table(
+        related.select("id", "score", "delta_minutes", "service", "kind", "severity", "status", "started_at", "title"),
+        extra_config={"delta_minutes": st.column_config.NumberColumn("Minutes apart", format="%.0f")},
     )
     c1, c2 = st.columns(2)
     c1.download_button(
@@ -147,11 +124,18 @@ if cluster is None:
     st.caption("Not linked to any other incident strongly enough to form a cluster.")
 else:
     st.caption(
-        f"{escape_markdown(cluster['cluster_id'])}: {cluster['size']} incidents, "
-        f"{escape_markdown(', '.join(cluster['services']))}; kinds {escape_markdown(', '.join(cluster['kinds']))}; "
+        f"{cluster['size']} incidents linked to each other, {escape_markdown(', '.join(cluster['services']))}; "
+        f"kinds {escape_markdown(', '.join(cluster['kinds']))}; "
         f"{cluster['first_started']:%Y-%m-%d} → {cluster['last_started']:%Y-%m-%d}."
     )
-    st.dataframe(pl.DataFrame({"incident": cluster["incident_ids"]}), hide_index=True, height=200)
+    members = (
+        context.data.frame("incidents")
+        .filter(pl.col("id").is_in(cluster["incident_ids"]))
+        .sort(["started_at", "id"], nulls_last=True)
+        .select("id", "started_at", "service", "kind", "severity", "status", "title")
+        .collect()
+    )
+    show_table(members, height=min(400, 38 + 35 * members.height))
 
 st.subheader("Notes")
 if not context.sources.write:

@@ -17,21 +17,17 @@ from dashboard.charts import weekly_taxonomy_chart
 from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
-from dashboard.misses_view import coverage_for, lifecycle, miss_table, range_since, weeks_for_range
+from dashboard.guards import require_inputs
+from dashboard.misses_view import miss_table, pairs_in_range, range_since, weeks_for_range
 from dashboard.runs_view import fix_held_definition, fix_held_for
+from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection, url_toggle
 
 TABLE_ROWS_SHOWN = 2_000
 context = current_context()
 page_title("Misses", context, services_note="misses carry no service")
+require_inputs(context, "misses", purpose="no misses to trend, group or export yet")
 loaded = context.data.inputs["misses"]
-if loaded.path is None or loaded.error:
-    st.info(
-        "No `misses.jsonl` in this data source. OpenSRE writes it to `~/.opensre/misses.jsonl` when an "
-        "investigation is rated partial or inaccurate."
-        + (f"\n\n{escape_markdown(loaded.error)}" if loaded.error else "")
-    )
-    st.stop()
 
 all_misses = context.data.frame("misses")
 since, since_label = range_since(context)
@@ -83,16 +79,11 @@ st.caption(
 
 # --- recurring pairs ---------------------------------------------------------------------------------
 st.subheader("Recurring pairs")
-in_scope = chosen.group_by("group_alert", "group_taxonomy").agg(pl.len().alias("in_range")).collect()
-pairs = (
-    fix_held_for(context, lifecycle(context, coverage_for(context)[0]))[0]
-    .join(in_scope, on=["group_alert", "group_taxonomy"], how="inner")
-    .sort(["in_range", "count"], descending=True)
-)
-st.dataframe(
+pairs = fix_held_for(context, pairs_in_range(context, chosen))[0]
+show_table(
     pairs.select(
-        pl.col("group_alert").alias("alert"),
-        pl.col("group_taxonomy").alias("taxonomy"),
+        "group_alert",
+        "group_taxonomy",
         "in_range",
         pl.col("count").alias("all_time"),
         pl.col("badge").alias("state"),
@@ -101,15 +92,11 @@ st.dataframe(
         pl.col("recent").alias("last_7d"),
         "fix_held",
     ),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "in_range": st.column_config.NumberColumn(f"misses ({since_label})"),
-        "state": st.column_config.TextColumn(
-            help="Relative to now, first match wins: quiet (none in 14 days), regressed (back after a 14-day gap "
-            "or after its scenario was exported), new (first seen in the last 7 days), escalating (≥ 3 in 7 days "
-            "and ≥ 2× the mean week of days 8–35), else ongoing."
-        ),
+    labels={"in_range": f"Misses ({since_label})", "all_time": "All time"},
+    help={
+        "state": "Relative to now, first match wins: quiet (none in 14 days), regressed (back after a 14-day gap "
+        "or after its scenario was exported), new (first seen in the last 7 days), escalating (≥ 3 in 7 days "
+        "and ≥ 2× the mean week of days 8–35), else ongoing."
     },
 )
 st.caption(f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`.")
@@ -130,10 +117,9 @@ n_rows = rows_plan.select(pl.len()).collect().item()
 table = rows_plan.head(TABLE_ROWS_SHOWN).collect()
 if n_rows > TABLE_ROWS_SHOWN:
     st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {n_rows:,} rows; the downloads hold all of them.")
-selection = st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
+selection = show_table(
+    table.select("timestamp_utc", *[c for c in table.columns if c != "timestamp_utc"]),
+    hide=("timestamp_as_stored", "line"),
     on_select="rerun",
     selection_mode="single-row",
     key="miss_table",
@@ -166,7 +152,11 @@ if selected_line and selected_line.isdigit() and int(selected_line) in shown_lin
     raw = all_misses.filter(pl.col("_line") == line).select("_raw").collect().item()
     record = json.loads(raw)
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(record.get('alert_name') or '<unknown>')}** · line {line}")
+        when = table.filter(pl.col("line") == line)["timestamp_utc"][0]
+        st.markdown(
+            f"**{escape_markdown(record.get('alert_name') or '<unknown>')}** · {format_time(when)} · "
+            f"line {line} of `misses.jsonl`"
+        )
         detail_left, detail_right = st.columns(2)
         detail_left.markdown("**Human note (taxonomy_detail)**")
         detail_left.text(record.get("taxonomy_detail") or "—")

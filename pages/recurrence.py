@@ -6,21 +6,21 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from analytics.buckets import BucketOptions, bucket_frame, shown_buckets
+from analytics.buckets import BucketOptions, advice_by_recommendation, bucket_frame, high_reason_expr, shown_buckets
 from analytics.digest import build_digest, default_week, plan_followups
-from analytics.recurrence import RecurrenceOptions, recurrence
+from analytics.recurrence import RecurrenceOptions, recurrence_tables
 from dashboard.context import current_context, page_title
-from dashboard.exports import csv_bytes, download_name
-from dashboard.formatting import code_span, escape_markdown
+from dashboard.exports import buckets_csv, download_name
+from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
+from dashboard.incidents_view import followup_rows
+from dashboard.tables import show_table
 from dashboard.urlstate import url_segmented
 from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
 
-LEVEL_BADGES = {"high": "▲ high", "warn": "● warn"}
 context = current_context()
 page_title("Recurrence", context, range_note="recurrence counts the last 7 and 30 days by rule (RULES §5)")
-if not context.data.inputs["incidents"].available:
-    st.info("No incident store in this data source (see Data & policy).")
-    st.stop()
+require_inputs(context, "incidents", purpose="nothing can recur without incidents")
 incidents = context.data.frame("incidents")
 if context.filters.services:
     incidents = incidents.filter(pl.col("service").is_in(list(context.filters.services)))
@@ -28,57 +28,72 @@ options = RecurrenceOptions.from_policy(context.policy.recurrence)
 t = context.policy.recurrence.thresholds
 st.caption(
     f"Incidents started in (now − N days, now]. Signatures: warn at {t.signature.warn}, high at {t.signature.high}; "
-    f"kinds: warn at {t.kind.warn}, high at {t.kind.high}; services carry no level."
+    f"kinds: warn at {t.kind.warn}, high at {t.kind.high}; services carry no level. Signatures are shown by the "
+    "title their incidents most often carry."
     + (f" Services: {escape_markdown(', '.join(context.filters.services))}." if context.filters.services else "")
 )
 
 windows = [str(d) for d in context.policy.recurrence.windows_days]
 chosen_window = url_segmented(st, "Window", windows, "window", windows[0], format_func=lambda d: f"Last {d} days")
 days = int(chosen_window)
-result = recurrence(incidents, now=context.now, days=days, options=options)
-cols = st.columns(3)
-for col, (title, key) in zip(
-    cols, (("Signatures", "top_signatures"), ("Kinds", "top_kinds"), ("Services", "top_services")), strict=True
-):
-    col.markdown(f"**{title}**")
-    entries = pl.DataFrame(
-        [{"key": e.get("prefix") or e["key"], "count": e["count"], "level": e["level"]} for e in result[key]],
-        schema={"key": pl.Utf8, "count": pl.Int64, "level": pl.Utf8},
+tables = recurrence_tables(incidents, now=context.now, days=days, options=options)
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Signatures**")
+    show_table(
+        tables["signatures"].select("title", "count", "why"),
+        labels={"title": "Signature (most frequent title)", "why": "Level"},
+        help={"why": "The count against the warn and high thresholds in this window."},
     )
-    col.dataframe(
-        entries.with_columns(pl.col("level").replace_strict(LEVEL_BADGES, default="")),
-        hide_index=True,
-        width="stretch",
+with right:
+    st.markdown("**Kinds**")
+    show_table(tables["kinds"].select("kind", "count", "why"), labels={"why": "Level"})
+    st.markdown("**Services**")
+    show_table(tables["services"])
+advice = tables["advice"]
+if advice.height:
+    st.markdown("**What to do** (each recommendation once, with what it applies to and how often)")
+    st.markdown(
+        "\n".join(
+            f"- **{level}** · {escape_markdown(text)} — " + "; ".join(escape_markdown(name) for name in names)
+            for level, text, names in advice.iter_rows()
+        )
     )
-zone = result["high_recurrence"] + result["warn_recurrence"]
-for entry in zone:
-    is_signature = entry["type"] == "signature"
-    name = f"signature {code_span(entry['prefix'])}" if is_signature else f"kind **{escape_markdown(entry['key'])}**"
-    advice = escape_markdown(entry["recommendation"])
-    st.markdown(f"- {LEVEL_BADGES[entry['level']]} · {name} · {entry['count']} — {advice}")
+else:
+    st.caption(f"Nothing in the warn or high zone in the last {days} days.")
 
 st.subheader("Root-cause buckets")
 bucket_options = BucketOptions.from_policy(context.policy)
 buckets = shown_buckets(bucket_frame(incidents, now=context.now, options=bucket_options), bucket_options)
 st.caption(
     f"Grouped by {'service|kind' if bucket_options.mode == 'service_kind' else 'signature prefix'}; shown when "
-    f"≥ {bucket_options.min_7d} in 7 days or ≥ {bucket_options.min_30d} in 30 days; ▲ = high (feeds follow-ups)."
+    f"≥ {bucket_options.min_7d} in 7 days or ≥ {bucket_options.min_30d} in 30 days. A bucket is high (and gets a "
+    f"follow-up) when its count reaches {bucket_options.kind_high} or one of its signatures reaches "
+    f"{bucket_options.signature_high}, in either window."
 )
 table = buckets.select(
     "bucket_key",
-    pl.when(pl.col("high")).then(pl.lit("▲")).otherwise(pl.lit("")).alias("high"),
+    high_reason_expr(bucket_options).alias("level"),
     "count_7d",
     "count_30d",
     "open",
     "last_seen",
     "kinds",
-    pl.col("recommendations").list.join(" · ").alias("recommendations"),
 )
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table, labels={"level": "Level"})
+advice = advice_by_recommendation(buckets)
+if advice.height:
+    st.markdown("**Recommendations** (each once, with the buckets it applies to)")
+    st.markdown(
+        "\n".join(
+            f"- {escape_markdown(text)} — {escape_markdown(', '.join(keys))}"
+            for text, keys in advice.select("recommendation", "buckets").iter_rows()
+        )
+    )
 st.download_button(
-    "Download buckets (CSV)",
-    data=csv_bytes(table),
-    file_name=download_name("buckets", context.now, "csv", service="+".join(context.filters.services) or None),
+    f"Download {buckets.height} buckets (CSV)",
+    data=buckets_csv(buckets, bucket_options),
+    file_name=download_name("buckets", context.now, "csv", service=",".join(context.filters.services) or None),
     mime="text/csv",
 )
 
@@ -97,21 +112,10 @@ results, events = plan_followups(
 if not results:
     st.caption(f"No follow-up due for {digest.week}: no high bucket (or auto follow-ups are off in the policy).")
 else:
-    st.dataframe(
-        pl.DataFrame(
-            [
-                {
-                    "bucket": r["bucket_key"],
-                    "incident": r["incident_id"],
-                    "status": "would create" if r["reason"] == "read_only" else (r["reason"] or "ready"),
-                    "message": r["event"]["message"],
-                    "due": r["event"]["meta"]["due_date"],
-                }
-                for r in results
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    show_table(
+        followup_rows(results),
+        hide=("title",),
+        extra_config={"incident": st.column_config.TextColumn("Incident", width="medium")},
     )
     if not context.sources.write:
         st.caption("Preview only (read-only). Start with `--write` (or `write: true`) to create them.")

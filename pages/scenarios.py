@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from analytics.learning import FIX_HELD_AFTER_DAYS, fix_held_summary, median_days_to_coverage
 from analytics.misses import DEFAULT_TOP, filter_misses, top_groups
 from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
 from analytics.schemas import TAXONOMIES
@@ -13,15 +14,14 @@ from dashboard.charts import coverage_funnel_chart
 from dashboard.context import current_context, page_title
 from dashboard.exports import download_name
 from dashboard.formatting import escape_markdown
+from dashboard.guards import require_inputs
 from dashboard.misses_view import coverage_for, lifecycle
+from dashboard.tables import format_percent, show_table
 from dashboard.urlstate import url_number, url_selectbox
 
 context = current_context()
 page_title("Scenarios", context, services_note="misses carry no service")
-loaded = context.data.inputs["misses"]
-if loaded.path is None or loaded.error:
-    st.info("No `misses.jsonl` in this data source: there is nothing to turn into scenarios yet.")
-    st.stop()
+require_inputs(context, "misses", purpose="nothing to turn into scenarios yet")
 misses = context.data.frame("misses")
 
 # --- export controls (kept in the URL) ---------------------------------------------------------------
@@ -56,10 +56,10 @@ else:
             "alert": [c.alert_name for c in cases],
             "taxonomy": [c.taxonomy for c in cases],
             "misses": [c.count for c in cases],
-            "representative miss": [str(c.miss_id) for c in cases],
+            "representative": [str(c.miss_id) if c.miss_id not in (None, "") else "—" for c in cases],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table)
     name_filters = {"since": context.filters.range_key, "top": str(top), "taxonomy": chosen_taxonomy}
     st.download_button(
         f"Download {len(cases)} scenario(s) (ZIP)",
@@ -72,7 +72,7 @@ else:
     st.subheader("alert.json preview")
     dirs = [c.dir for c in cases]
     case = cases[dirs.index(url_selectbox(st, "Case", dirs, "case", dirs[0]))]
-    st.code(case.content.decode("utf-8"), language="json")
+    st.code(case.content.decode("utf-8"), language="json", height=360)
     st.download_button(
         "Download this alert.json",
         data=case.content,
@@ -94,20 +94,34 @@ if coverage is None:
     st.stop()
 
 pairs = lifecycle(context, coverage)
-scope_keys = in_scope.select("group_alert", "group_taxonomy").unique().collect()
-missed = pairs.join(scope_keys, on=["group_alert", "group_taxonomy"], how="inner")
+summary = fix_held_summary(pairs)
 funnel = pl.DataFrame(
     {
-        "stage": ["missed", "covered", "fix held"],
-        "pairs": [missed.height, int(missed["covered"].sum()), int(missed["fix_held"].fill_null(False).sum())],
+        "stage": [
+            "pairs missed",
+            "covered by a scenario",
+            f"judged (≥ {FIX_HELD_AFTER_DAYS} days since the fix)",
+            "fix held",
+        ],
+        "pairs": [pairs.height, summary["covered"], summary["judged"], summary["held"]],
     }
 )
 left, right = st.columns([3, 2])
 left.altair_chart(coverage_funnel_chart(funnel), width="stretch")
-left.caption(f"Pairs missed {since_text} → covered by a scenario in the folder → no miss after that coverage time.")
-covered = pairs.filter(pl.col("covered"))
-median_days = covered.select((pl.col("time_to_coverage").dt.total_seconds() / 86400).median()).item()
-right.metric("Covered pairs (all time)", f"{covered.height:,} of {pairs.height:,}")
+left.caption(
+    "Every (alert, taxonomy) pair ever missed → covered by a scenario in the folder → covered at least a full week "
+    "ago, so it had time to come back → no miss after its coverage time."
+)
+median_days = median_days_to_coverage(pairs)
+right.metric("Covered pairs (all time)", f"{summary['covered']:,} of {pairs.height:,}")
+right.metric(
+    "Fix held",
+    "—" if summary["rate"] is None else format_percent(summary["rate"]),
+    help=f"Held / judged: {summary['held']:,} of {summary['judged']:,} pairs covered at least "
+    f"{FIX_HELD_AFTER_DAYS} days ago had no miss after their coverage time; {summary['too_early']:,} covered "
+    "more recently are not judged yet.",
+)
+right.caption(f"n = {summary['judged']:,} judged · {summary['too_early']:,} too recent to judge")
 right.metric(
     "Median time to coverage",
     "—" if median_days is None else f"{median_days:.1f} days",
@@ -115,18 +129,23 @@ right.metric(
 )
 st.caption(
     f"Scenarios folder: {escape_markdown(folder)} · a scenario covers the pair of the miss named by its "
-    "`_meta.miss_id` (else its own alert name and taxonomy). Fix held = no miss of the pair after its coverage time."
+    "`_meta.miss_id` (else its own alert name and taxonomy)."
 )
-st.dataframe(
+covered = pairs.filter(pl.col("covered"))
+show_table(
     covered.select(
-        pl.col("group_alert").alias("alert"),
-        pl.col("group_taxonomy").alias("taxonomy"),
+        "group_alert",
+        "group_taxonomy",
         "covered_at",
-        (pl.col("time_to_coverage").dt.total_seconds() / 86400).round(1).alias("days to coverage"),
-        "fix_held",
+        (pl.col("time_to_coverage").dt.total_seconds() / 86400).round(1).alias("days_to_coverage"),
+        pl.when(pl.col("fix_held").is_null())
+        .then(pl.lit("too early"))
+        .when(pl.col("fix_held"))
+        .then(pl.lit("held"))
+        .otherwise(pl.lit("missed again"))
+        .alias("fix_held"),
         pl.col("badge").alias("state"),
         "last_seen",
     ).sort("covered_at"),
-    hide_index=True,
-    width="stretch",
+    help={"fix_held": f"Judged {FIX_HELD_AFTER_DAYS} days or more after the coverage time."},
 )

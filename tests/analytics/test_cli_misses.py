@@ -171,9 +171,18 @@ def test_trend_with_a_scenarios_folder_reports_coverage(folder: Path, tmp_path: 
     )
     result = run(folder, "misses", "trend", "--weeks", "2", "--scenarios", str(scenarios), "--json")
     pairs = {(p["alert_name"], p["taxonomy"]): p for p in json.loads(result.stdout)["pairs"]}
-    # exported at 12 June: CheckoutDown was last missed 11 June → covered and held
+    # exported at 12 June, now 14 June: less than a full week since the fix, so "fix held" is not judged yet
     assert pairs[("CheckoutDown", "retrieval_gap")]["covered_at"] == "2026-06-12T00:00:00+00:00"
-    assert pairs[("CheckoutDown", "retrieval_gap")]["fix_held"] is True
-    # <unknown>/unknown was missed again on 12 June 10:00 after its export → regressed, not held
-    assert pairs[("<unknown>", "unknown")]["fix_held"] is False
+    assert pairs[("CheckoutDown", "retrieval_gap")]["fix_held"] is None
+    # <unknown>/unknown was missed again on 12 June 10:00 after its export → regressed (fix held not judged yet)
+    assert pairs[("<unknown>", "unknown")]["fix_held"] is None
     assert pairs[("<unknown>", "unknown")]["state"] == "regressed"
+    # a week later both are judged: CheckoutDown held (no miss after 12 June), <unknown> did not
+    later = CliRunner().invoke(
+        cli,
+        ["--data", str(folder), "--now", "2026-06-19T00:00:00Z", "misses", "trend", "--weeks", "2"]
+        + ["--scenarios", str(scenarios), "--json"],
+    )
+    pairs = {(p["alert_name"], p["taxonomy"]): p for p in json.loads(later.stdout)["pairs"]}
+    assert pairs[("CheckoutDown", "retrieval_gap")]["fix_held"] is True
+    assert pairs[("<unknown>", "unknown")]["fix_held"] is False

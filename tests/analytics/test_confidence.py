@@ -287,3 +287,108 @@ def reference(score: float | None, validated: int, category: str, root_cause: st
 def test_classify_matches_the_reference(score: float | None, validated: int, category: str, root_cause: str) -> None:
     got = classify(score=score, validated=validated, category=category, root_cause=root_cause, options=OPTIONS)
     assert got == reference(score, validated, category, root_cause)
+
+
+# --- the verdict sentence and the window (issue 11 item 7) ------------------------------------------------------
+
+
+def calibration_rows(
+    *rows: tuple[str, int, int, float | None, float | None, float | None, float | None],
+) -> pl.DataFrame:
+    """Hand-made calibration rows: (band, n, accurate, ci_low, ci_high, nominal_low, nominal_high)."""
+    return pl.DataFrame(
+        [
+            {
+                "band": b,
+                "n": n,
+                "accuracy": None if n == 0 else round(a / n, 4),
+                "ci_low": lo,
+                "ci_high": hi,
+                "nominal_low": nl,
+                "nominal_high": nh,
+            }
+            for b, n, a, lo, hi, nl, nh in rows
+        ],
+        schema={
+            "band": pl.Utf8,
+            "n": pl.Int64,
+            "accuracy": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "nominal_low": pl.Float64,
+            "nominal_high": pl.Float64,
+        },
+    )
+
+
+def test_verdict_names_an_overconfident_band_by_how_much_with_n() -> None:
+    from analytics.confidence import calibration_verdict
+
+    rows = calibration_rows(
+        ("high", 200, 120, 0.53, 0.66, 0.75, 1.0),  # 60% accurate, interval wholly below 75%
+        ("medium", 100, 50, 0.40, 0.60, 0.40, 0.75),  # inside its range
+        ("low", 0, 0, None, None, 0.0, 0.40),
+        ("unscored", 0, 0, None, None, None, None),
+    )
+    assert calibration_verdict(rows, window="since 2026-10-17 09:00 UTC (30d)") == (
+        "Since 2026-10-17 09:00 UTC (30d), 300 rated results: **not calibrated** (significant at 95%) — "
+        "**high** is overconfident: 60% accurate (95% CI 53–66%, n=200) against a nominal 75% or more, "
+        "15 points below."
+    )
+
+
+def test_verdict_calibrated_mentions_a_band_outside_its_range_that_is_not_significant() -> None:
+    from analytics.confidence import calibration_verdict
+
+    rows = calibration_rows(
+        ("high", 20, 14, 0.48, 0.85, 0.75, 1.0),  # 70%: below 75% but the interval reaches it
+        ("medium", 40, 22, 0.40, 0.69, 0.40, 0.75),
+        ("low", 10, 2, 0.06, 0.51, 0.0, 0.40),
+    )
+    assert calibration_verdict(rows, window="over all time") == (
+        "Over all time, 70 rated results: **calibrated** — every rated band's 95% interval reaches its nominal "
+        "range. Not significant: high is 5 points below its range, 70% accurate (95% CI 48–85%, n=20)."
+    )
+
+
+def test_verdict_underconfident_band_and_nothing_rated() -> None:
+    from analytics.confidence import calibration_verdict
+
+    rows = calibration_rows(("high", 50, 45, 0.79, 0.96, 0.75, 1.0), ("low", 100, 70, 0.60, 0.78, 0.0, 0.40))
+    assert calibration_verdict(rows, window="over all time") == (
+        "Over all time, 150 rated results: **not calibrated** (significant at 95%) — **low** is underconfident: "
+        "70% accurate (95% CI 60–78%, n=100) against a nominal 0–40%, 30 points above."
+    )
+    empty = calibration_rows(("high", 0, 0, None, None, 0.75, 1.0))
+    assert calibration_verdict(empty, window="over all time") == (
+        "Over all time: no rated results in a scored band, so calibration cannot be judged yet."
+    )
+
+
+def test_window_text_and_the_confidence_window() -> None:
+    from datetime import UTC, datetime
+
+    from analytics.confidence import window_text
+    from analytics.windows import window
+
+    cutoff = datetime(2026, 10, 17, 9, tzinfo=UTC)
+    assert window_text("30d", cutoff) == "since 2026-10-17 09:00 UTC (30d)"
+    assert window_text(None, None) == "over all time"
+    # page and `confidence report --since` share analytics.windows: (now − 30d, now]; all time keeps null stamps
+    now = datetime(2026, 11, 16, 9, tzinfo=UTC)
+    frame = pl.LazyFrame(
+        {"timestamp": [datetime(2026, 10, 17, 9, 0, 1, tzinfo=UTC), cutoff, None]},
+        schema={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    span = window("30d", now)
+    assert span.start == cutoff
+    kept = frame.filter(span.contains("timestamp")).collect()["timestamp"].to_list()
+    assert kept == [datetime(2026, 10, 17, 9, 0, 1, tzinfo=UTC)]
+    assert frame.filter(window("all", now).contains("timestamp")).collect().height == 3
+
+
+def test_cli_report_states_its_window_and_verdict() -> None:
+    out = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report"]).stdout
+    assert out.splitlines()[0].startswith("Over all time, 2,414 rated results: not calibrated")
+    out = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", "--since", "30d"]).stdout
+    assert out.splitlines()[0].startswith("Since 2026-10-17 09:00 UTC (30d), 1,109 rated results:")

@@ -162,11 +162,52 @@ def test_pair_lifecycle_coverage_and_fix_held(frames: tuple[pl.LazyFrame, pl.Laz
         ("F", "routing_failure"): "quiet",  # only a miss after now
     }
     assert rows[("A", "retrieval_gap")]["covered_at"] == datetime(2026, 6, 11, tzinfo=UTC)  # earliest coverage
-    assert rows[("A", "retrieval_gap")]["fix_held"] is True
+    # covered 11 June, now 17 June 12:00: 6.5 days, less than a full week since the fix → not judged yet
+    assert rows[("A", "retrieval_gap")]["fix_held"] is None
     assert rows[("A", "retrieval_gap")]["time_to_coverage"] == timedelta(
         days=8, hours=14
     )  # 2 June 10:00 → 11 June 00:00
-    assert rows[("C", "tool_failure")]["fix_held"] is False
+    assert rows[("C", "tool_failure")]["fix_held"] is None  # covered 12 June: too early, even with a miss after
     assert rows[("C", "tool_failure")]["time_to_coverage"] == timedelta(days=1, hours=14)
     assert rows[("B", "reasoning_gap")]["covered"] is False and rows[("B", "reasoning_gap")]["fix_held"] is None
     assert lifecycle["group_alert"].to_list()[:2] == ["H", "A"]  # count desc (4, 3), then first appearance
+
+
+def test_fix_held_is_judged_after_one_full_week_since_the_fix() -> None:
+    from analytics.learning import fix_held_summary
+
+    now = datetime(2026, 6, 17, 12, tzinfo=UTC)
+    misses = pl.LazyFrame(
+        {
+            "_line": [1, 2, 3, 4, 5],
+            "timestamp": [
+                datetime(2026, 6, 1, tzinfo=UTC),  # P: first miss; covered 9 June; none after → held
+                datetime(2026, 6, 2, tzinfo=UTC),  # Q: covered 9 June; missed again 15 June → not held
+                datetime(2026, 6, 15, tzinfo=UTC),
+                datetime(2026, 6, 3, tzinfo=UTC),  # R: covered 10 June 12:00 exactly a week ago → judged, held
+                datetime(2026, 6, 4, tzinfo=UTC),  # S: covered 10 June 12:01, less than a week → not judged
+            ],
+            "group_alert": ["P", "Q", "Q", "R", "S"],
+            "group_taxonomy": ["tool_failure"] * 5,
+        },
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    coverage = pl.LazyFrame(
+        {
+            "group_alert": ["P", "Q", "R", "S"],
+            "group_taxonomy": ["tool_failure"] * 4,
+            "covered_at": [
+                datetime(2026, 6, 9, tzinfo=UTC),
+                datetime(2026, 6, 9, tzinfo=UTC),
+                datetime(2026, 6, 10, 12, tzinfo=UTC),
+                datetime(2026, 6, 10, 12, 1, tzinfo=UTC),
+            ],
+        },
+        schema_overrides={"covered_at": pl.Datetime("us", "UTC")},
+    )
+    lifecycle = pair_lifecycle(misses, now=now, coverage=coverage)
+    held = {r["group_alert"]: r["fix_held"] for r in lifecycle.iter_rows(named=True)}
+    assert held == {"P": True, "Q": False, "R": True, "S": None}
+    assert fix_held_summary(lifecycle) == {"covered": 4, "judged": 3, "held": 2, "too_early": 1, "rate": 0.6667}
+    empty = pair_lifecycle(misses.filter(pl.lit(False)), now=now, coverage=coverage)
+    assert fix_held_summary(empty) == {"covered": 0, "judged": 0, "held": 0, "too_early": 0, "rate": None}

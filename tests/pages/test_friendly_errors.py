@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.app import PAGE_ERROR
-from dashboard.registry import PAGES
+from dashboard.registry import PAGE_ERROR, PAGES
 from tests.conftest import REPO, SAMPLE_DIR
 
 SECRET = "/home/someone/private/incidents.jsonl"

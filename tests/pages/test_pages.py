@@ -169,7 +169,7 @@ def test_scenarios_page_lists_cases_and_coverage_on_the_sample(monkeypatch: pyte
     cases = app.dataframe[0].value
     assert len(cases) == 10 and list(cases["#"]) == list(range(1, 11))
     assert cases["folder"][0].startswith("0001_")
-    assert [m.label for m in app.metric] == ["Covered pairs (all time)", "Median time to coverage"]
+    assert [m.label for m in app.metric] == ["Covered pairs (all time)", "Fix held", "Median time to coverage"]
 
 
 @pytest.mark.parametrize("script", ["overview.py", "misses.py", "scenarios.py"])
@@ -218,10 +218,40 @@ def test_confidence_page_shows_the_overconfident_band_of_the_sample(monkeypatch:
     app.run()
     app.switch_page(str(PAGES_DIR / "confidence.py")).run()
     assert not app.exception
-    assert any("Overconfident: **high**" in e.value for e in app.error)
+    verdict = app.error[0].value
+    assert verdict.startswith("Over all time, 2,414 rated results: **not calibrated**")
+    assert "**high** is overconfident" in verdict
     calibration = app.dataframe[0].value
     assert list(calibration["band"]) == ["high", "medium", "low", "unscored"]
     assert bool(calibration["overconfident"][0]) is True
+
+
+@pytest.mark.parametrize(("range_key", "since"), [("7d", ["--since", "7d"]), ("30d", ["--since", "30d"]), ("all", [])])
+def test_confidence_page_and_cli_agree_for_the_same_window(
+    range_key: str, since: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from triage_lens.cli.main import cli
+
+    report = json.loads(
+        CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", *since, "--json"]).stdout
+    )
+    text = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", *since]).stdout
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(SAMPLE_DIR))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = range_key
+    app.run()
+    app.switch_page(str(PAGES_DIR / "confidence.py")).run()
+    assert not app.exception
+    verdicts = [e.value for e in app.error] + [s.value for s in app.success]
+    assert [v.replace("**", "") for v in verdicts] == [text.splitlines()[0]]
+    calibration = app.dataframe[0].value
+    rated_bands = [c for c in report["calibration"] if c["n"] > 0]  # bands nobody rated are named in a caption
+    assert list(calibration["band"]) == [c["band"] for c in rated_bands]
+    assert list(calibration["n"]) == [c["n"] for c in rated_bands]
+    assert list(calibration["accurate"]) == [c["accurate"] for c in rated_bands]
+    assert list(calibration["overconfident"]) == [c["overconfident"] for c in rated_bands]
 
 
 def test_confidence_page_with_feedback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -344,3 +374,42 @@ def test_a_rerun_or_another_session_does_not_reload_the_data(monkeypatch: pytest
     second.switch_page(str(PAGES_DIR / "misses.py")).run()
     assert sorted(loaded) == after_first
     assert not first.exception and not second.exception
+
+
+# --- one input per folder: every page renders, and a page without its input says which file it needs ------------
+
+ONE_INPUT = {
+    "misses": ["misses.jsonl"],
+    "incidents": ["incidents.jsonl", "events.jsonl"],
+    "ledger": ["error_ledger.csv"],
+}
+# The input each page cannot work without (the Overview and Data & policy render whatever there is).
+NEEDS = {
+    "misses.py": {"misses"},
+    "scenarios.py": {"misses"},
+    "confidence.py": set(),  # investigations or feedback: none of the three folders has either
+    "incidents.py": {"incidents"},
+    "recurrence.py": {"incidents"},
+    "digest_gate.py": {"incidents"},
+    "error_severity.py": {"ledger"},
+}
+
+
+@pytest.mark.parametrize("only", list(ONE_INPUT))
+@pytest.mark.parametrize("script", list(NEEDS))
+def test_pages_on_a_folder_with_one_input_render_or_name_the_missing_file(
+    script: str, only: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    for name in ONE_INPUT[only]:
+        shutil.copy(SAMPLE_DIR / name, tmp_path / name)
+    shutil.copy(SAMPLE_DIR / "sample.json", tmp_path / "sample.json")
+    app = open_page(page_spec(script), tmp_path, monkeypatch)
+    assert not app.exception, [e.value for e in app.exception]
+    guard = [i.value for i in app.info if "in this data source" in i.value]
+    if only in NEEDS[script]:
+        assert guard == []
+    else:
+        assert len(guard) == 1 and guard[0].startswith("No ")
+        assert "Data & policy" in guard[0]

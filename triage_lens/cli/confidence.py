@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from analytics.confidence import GateOptions, classify, confidence_report, confidence_results
+from analytics.confidence import (
+    GateOptions,
+    calibration,
+    calibration_verdict,
+    classify,
+    confidence_report,
+    confidence_results,
+    window_text,
+)
 from analytics.misses import UsageError
 from analytics.windows import window
 from triage_lens.cli.common import (
@@ -71,12 +79,13 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
     results = confidence_results(
         data.frame("investigations") if claims_known else None, data.frame("feedback"), options=gate
     )
-    report = confidence_report(
-        results.filter(span.contains("timestamp")).collect(), options=gate, claims_known=claims_known
-    )
+    collected = results.filter(span.contains("timestamp")).collect()
+    report = confidence_report(collected, options=gate, claims_known=claims_known)
     if as_json:
         emit_json(report)
         return
+    verdict = calibration_verdict(calibration(collected, options=gate), window=window_text(since, span.start))
+    click.echo(verdict.replace("**", ""))
     click.echo(f"basis: {report['basis']} · bands: " + ", ".join(f"{b} {n}" for b, n in report["bands"].items()))
     rows = [
         [
