@@ -8,15 +8,22 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 PORT ?= 8501
 
-.PHONY: install run test lint typecheck pytest sample bench clean
+.PHONY: uv install install-run run test lint typecheck pytest sample bench clean
 
-install:
+uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv 2>/dev/null \
 		|| $(PYTHON) -m pip install --quiet --user uv 2>/dev/null \
 		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv
+
+# Everything: the app, the checks and the tests.
+install: uv
 	$(UV) sync --locked
 
-run: install
+# What running needs (no test tools); --inexact keeps tools an earlier `make test` installed.
+install-run: uv
+	$(UV) sync --locked --no-dev --inexact
+
+run: install-run
 	$(VENV)/bin/triage-lens dashboard --port $(PORT)
 
 lint: install

@@ -22,7 +22,7 @@ from analytics.runs import (
     runs_in_window,
     verdict,
 )
-from dashboard.context import current_context, relative_path
+from dashboard.context import current_context, page_title, relative_path
 from dashboard.exports import download_name
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import range_since
@@ -70,7 +70,7 @@ def url_choice(
 
 
 context = current_context()
-st.title("Benchmark runs")
+page_title("Benchmark runs", context, services_note="benchmark results carry no service")
 benchmark = benchmark_for(context)
 if benchmark is None:
     st.info(

@@ -75,7 +75,7 @@ if not services:
 c1, c2, c3 = st.columns(3)
 service = url_selectbox(c1, "Service", services, "gate_service", services[0])
 profile = url_selectbox(c2, "Profile", list(watch.profiles), "profile", watch.default_profile)
-mode = url_selectbox(c3, "Mode", ["from profile", "off", "warn", "strict"], "mode", "from profile")
+mode = url_selectbox(c3, "Mode", ["from profile", "off", "warn", "strict"], "strictness", "from profile")
 result = recurrence_watch(
     incidents,
     service=service,

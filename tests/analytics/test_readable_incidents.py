@@ -100,7 +100,7 @@ def test_bucket_level_says_why_and_advice_is_listed_once_per_recommendation(tmp_
         ("Memory profiling", ["api|oom", "web|oom"], True),
         ("Review container limits", ["api|oom", "web|oom"], True),
         ("Fix leaks", ["api|oom", "web|oom"], True),
-        ("Do not deploy risky changes until mitigated", ["web|oom"], True),
+        ("⚠ Do not deploy risky changes until mitigated", ["web|oom"], True),
         ("Retention/cleanup automation", ["db|disk"], False),
         ("Verify volumes", ["db|disk"], False),
     ]

@@ -107,7 +107,7 @@ def test_installed_code_finds_its_files_inside_the_wheel(site: Path, elsewhere: 
     found = json.loads(result.stdout)
     root = site.resolve()
     assert found["missing"] == []
-    assert len(found["pages"]) == 9
+    assert len(found["pages"]) == len(PAGES)
     for path in [found["analytics"], found["policy"], found["sample"], found["app"], *found["pages"]]:
         assert Path(path).resolve().is_relative_to(root), path
 
