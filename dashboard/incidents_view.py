@@ -55,6 +55,7 @@ def resolution_section(context: AppContext) -> None:
     import streamlit as st
 
     from analytics.resolution import METRIC_LABELS, Metric, by_service, by_week, durations
+    from dashboard.urlstate import url_segmented
 
     frame = context.data.frame("incidents")
     if context.filters.services:
@@ -66,9 +67,9 @@ def resolution_section(context: AppContext) -> None:
     if not available:
         st.caption("No incident here has an end time (or an acknowledge time), so there is nothing to measure.")
         return
-    labels = {m: METRIC_LABELS[m].capitalize() for m in available}
-    chosen = st.radio("Measure", available, format_func=labels.__getitem__, horizontal=True, key="resolution_metric")
-    metric: Metric = chosen if chosen is not None else available[0]
+    labels: dict[str, str] = {m: METRIC_LABELS[m].capitalize() for m in available}
+    chosen = url_segmented(st, "Measure", list(available), "measure", available[0], format_func=labels.__getitem__)
+    metric: Metric = "ack_minutes" if chosen == "ack_minutes" else "resolve_minutes"
     since = context.filters.since(context.now)
     lazy = times.lazy()
     column_config = {

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from analytics.correlation import cluster_of, correlate_json, related_incidents, rule_names
-from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, status_filter
+from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, is_open, status_filter
 from analytics.timeparse import format_utc
 from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, page_title
@@ -25,6 +25,24 @@ require_inputs(context, "incidents", purpose="no incidents to list, correlate or
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses
+# The verdict first: how many incidents in the range, how many still open and the worst of those.
+open_rows = (
+    frame.filter(is_open(open_statuses))
+    .sort(["severity", "started_at"], nulls_last=True)
+    .select("id", "severity", "title")
+    .collect()
+)
+in_range = frame.select(pl.len()).collect().item()
+period = context.filters.window(context.now).label()
+if open_rows.height:
+    worst = open_rows.row(0, named=True)
+    st.markdown(
+        f"**{in_range:,} incidents started in the {escape_markdown(period)}; {open_rows.height:,} still open**, the "
+        f"worst {escape_markdown(worst['severity'] or 'without severity')}: {escape_markdown(worst['id'])} "
+        f"({escape_markdown(worst['title'] or 'untitled')})."
+    )
+else:
+    st.markdown(f"**{in_range:,} incidents started in the {escape_markdown(period)}; none is still open.**")
 status = url_selectbox(
     st,
     "Status",
@@ -52,16 +70,17 @@ selection = show_table(
     selection_mode="single-row",
     key="incident_table",
 )
-resolution_section(context)
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
 chosen = url_selection("incident", table.head(5000)["id"][rows[0]] if rows else None)
 if not chosen:
+    resolution_section(context)
     st.stop()
 
 options = correlation_options(context)
 related = related_incidents(context.data.frame("incidents"), chosen, options)
 if related is None:
     st.warning(f"Incident {escape_markdown(chosen)} is not in this store.")
+    resolution_section(context)
     st.stop()
 target = (
     context.data.frame("incidents").filter(pl.col("id") == chosen).sort("_line").head(1).collect().row(0, named=True)
@@ -153,3 +172,5 @@ else:
             st.error(escape_markdown(exc))
         else:
             st.success("Note appended." if written else "This note is already recorded.")
+
+resolution_section(context)  # below the drill-down, so a chosen incident's detail comes first

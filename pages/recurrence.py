@@ -37,6 +37,24 @@ windows = [str(d) for d in context.policy.recurrence.windows_days]
 chosen_window = url_segmented(st, "Window", windows, "window", windows[0], format_func=lambda d: f"Last {d} days")
 days = int(chosen_window)
 tables = recurrence_tables(incidents, now=context.now, days=days, options=options)
+
+
+def named(frame: pl.DataFrame, column: str, level: str) -> list[str]:
+    return [escape_markdown(v) for v in frame.filter(pl.col("level") == level)[column].to_list()]
+
+
+high = named(tables["signatures"], "title", "high") + [f"kind {k}" for k in named(tables["kinds"], "kind", "high")]
+warn = named(tables["signatures"], "title", "warn") + [f"kind {k}" for k in named(tables["kinds"], "kind", "warn")]
+if high:
+    st.markdown(
+        f"**{len(high)} recurring in the high zone in the last {days} days:** {'; '.join(high[:4])}"
+        + (f" and {len(high) - 4} more" if len(high) > 4 else "")
+        + (f" · {len(warn)} more at warn." if warn else ".")
+    )
+elif warn:
+    st.markdown(f"**Nothing in the high zone in the last {days} days;** {len(warn)} at warn: {'; '.join(warn[:4])}.")
+else:
+    st.markdown(f"**Nothing recurs above the warn thresholds in the last {days} days.**")
 left, right = st.columns([3, 2])
 with left:
     st.markdown("**Signatures**")

@@ -53,7 +53,8 @@ def test_incidents_page_shows_time_to_resolve_per_service_and_week(
     app = open_page("incidents.py", imported, monkeypatch)
     assert "Time to resolve and to acknowledge" in [s.value for s in app.subheader]
     # GCP carries end times but no acknowledge time: only "time to resolve" is offered
-    assert app.radio(key="resolution_metric").options == ["Time to resolve"]
+    measure = app.get("button_group")[0]
+    assert list(measure.options) == ["Time to resolve"]
     services, weeks = app.dataframe[1].value, app.dataframe[2].value
     assert list(services.columns) == ["service", "n", "p50", "p90", "p50_change", "p90_change"]
     assert len(services) > 0 and (services["p90"] >= services["p50"]).all()
@@ -72,9 +73,10 @@ def test_acknowledge_time_is_offered_when_records_carry_it(tmp_path: Path, monke
     app.switch_page(str(PAGES_BY_SCRIPT["incidents.py"].path))
     app.run()
     assert not app.exception
-    radio = app.radio(key="resolution_metric")
-    assert radio.options == ["Time to resolve", "Time to acknowledge"]
-    radio.set_value("ack_minutes").run()
+    measure = app.get("button_group")[0]
+    assert list(measure.options) == ["Time to resolve", "Time to acknowledge"]
+    measure.set_value("ack_minutes").run()
+    assert app.query_params["measure"] == "ack_minutes"  # the view is a URL
     weeks = app.dataframe[2].value
     # acknowledged 2020-05-19 after 2 min 58.57 s, 2024-07-01 after 7.5 min: one per week
     assert sorted(round(v * 60, 2) for v in weeks["p50"]) == [2.98, 7.5]

@@ -187,3 +187,30 @@ def test_every_page_renders_on_a_folder_with_one_input(
     assert app.title[0].value
     # every page says which sidebar filters apply to it
     assert any(c.value.startswith(":material/filter_alt: ") for c in app.caption)
+
+
+@pytest.mark.parametrize("params", FILTERS)
+def test_incidents_page_verdict_equals_the_overview_open_count(
+    params: dict[str, str | list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overview = metrics(run_page(monkeypatch, SAMPLE_DIR, **params))
+    open_count = next(v for k, v in overview.items() if k.startswith("Open incidents, started"))
+    page = run_page(monkeypatch, SAMPLE_DIR, "incidents.py", **params)
+    verdict = page.markdown[0].value
+    assert f"; {open_count} still open**" in verdict or (open_count == "0" and "none is still open" in verdict)
+    assert verdict.startswith("**") and "incidents started in the last " in verdict
+
+
+def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # RULES §5 defaults: a signature is high at 6 in the window, a kind warns at 5 and is high at 10.
+    (tmp_path / "sample.json").write_text(NOW)
+    lines = [
+        f'{{"id": "i{n}", "service": "api", "kind": "oom", "started_at": "2026-11-1{n}T10:00:00Z", '
+        f'"status": "resolved", "severity": "P2", "title": "api OOMKilled"}}'
+        for n in range(6)
+    ]
+    write_lines(tmp_path / "incidents.jsonl", *lines)
+    app = run_page(monkeypatch, tmp_path, "recurrence.py")
+    verdict = next(m.value for m in app.markdown if m.value.startswith("**"))
+    # one signature (6 ≥ 6: high), its kind oom at 6 (≥ 5: warn, < 10)
+    assert verdict == "**1 recurring in the high zone in the last 7 days:** api OOMKilled · 1 more at warn."
