@@ -39,6 +39,7 @@ from triage_lens.cli.common import (
     render_table,
 )
 from triage_lens.sources.files import write_file
+from triage_lens.sources.redaction import PERSONAL_FIELDS, mask_record
 from triage_lens.sources.scenario_files import coverage_from_folder, write_cases
 
 SINCE_HELP = '7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time (as OpenSRE).'
@@ -67,16 +68,25 @@ def misses() -> None:
 @click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
 @click.option("--limit", default=DEFAULT_LIST_LIMIT, show_default=True, type=click.IntRange(min=0))
 @click.option("--json", "as_json", is_flag=True, help="The stored records as a JSON array, newest first.")
+@click.option(
+    "--show",
+    "show",
+    multiple=True,
+    type=click.Choice(PERSONAL_FIELDS),
+    help="Show this personal field in --json records (masked as *** by default); repeatable.",
+)
 @global_options
 @click.pass_obj
-def list_command(options: GlobalOptions, since: str | None, taxonomy: str | None, limit: int, as_json: bool) -> None:
-    """Recent misses, newest first."""
+def list_command(
+    options: GlobalOptions, since: str | None, taxonomy: str | None, limit: int, as_json: bool, show: tuple[str, ...]
+) -> None:
+    """Recent misses, newest first. Personal fields (user_email, user_id) are masked unless --show names them."""
     sources, policy = prepare(options)
     cutoff, chosen = _window(since, taxonomy, sources.now)
     data = load_inputs(sources, policy, ["misses"])
     rows = list_misses(filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen), limit=limit)
     if as_json:
-        emit_json(stored_records(rows))
+        emit_json([mask_record(record, show) for record in stored_records(rows)])
         return
     frame = rows.select("timestamp_text", "group_alert", "group_taxonomy", "rating", "root_cause").collect()
     if frame.height == 0:

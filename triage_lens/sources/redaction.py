@@ -101,6 +101,13 @@ def mask_personal(excerpt: str, show: Iterable[str] = ()) -> str:
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
+def mask_record(record: dict[str, Any], show: Iterable[str] = ()) -> dict[str, Any]:
+    """A stored record as printed or exported: the values of the personal fields it carries replaced by
+    ``"***"`` (null stays null), unless named in ``show``; key order and every other value unchanged."""
+    hidden = set(PERSONAL_FIELDS) - set(show)
+    return {k: (MASK if k in hidden and v is not None else v) for k, v in record.items()}
+
+
 def safe_excerpt(excerpt: str, show: Iterable[str] = ()) -> str:
     """A quarantine excerpt as it may be shown or exported: passwords redacted, personal data masked."""
     return mask_personal(redact(excerpt), show)
@@ -127,6 +134,7 @@ __all__ = [
     "PERSONAL_FIELDS",
     "dsn_secrets",
     "mask_personal",
+    "mask_record",
     "redact",
     "redact_error",
     "report_records",
