@@ -117,13 +117,27 @@ def _load_input_cached(
     _policy: Policy,
 ) -> LoadedInput:
     """One input, loaded once per (file fingerprint, policy where it matters) for every browser session
-    (``st.cache_resource``: one shared copy in memory, never one per session); materialised in memory."""
+    (``st.cache_resource``: one shared copy, never one per session). A small input is materialised in memory;
+    a large one stays a lazy scan of its Parquet cache (see :func:`keeps_in_memory`), so a page reads only the
+    columns and rows its query needs and memory does not grow with every input a session has visited."""
     loaded = load_all(_sources, _policy, names=[name]).inputs[name]
     frame = loaded.frame
     if name not in RAW_LINE_INPUTS:  # the stored line is half the memory; only the miss pages show it
         frame = frame.drop("_raw", strict=False)
-    loaded.frame = frame.collect().lazy()
+    loaded.frame = frame.collect().lazy() if keeps_in_memory(name, fingerprint[2]) else frame
     return loaded
+
+
+# Inputs whose file is larger than this are queried from their Parquet cache instead of held in memory: at
+# scale 100 (1M misses, 2.5M feedback and investigations, 10M ledger rows) holding every input took 7 GB.
+MATERIALISE_MAX_BYTES = 256 * 1024 * 1024
+
+
+def keeps_in_memory(name: str, file_bytes: int) -> bool:
+    """Whether an input is materialised: always for policy-dependent ones (their derived columns hash and
+    match text, too slow to redo per query) and stores without a file (PostgreSQL, ``file_bytes`` < 0);
+    otherwise only files up to :data:`MATERIALISE_MAX_BYTES`."""
+    return name in POLICY_DEPENDENT_INPUTS or file_bytes < 0 or file_bytes <= MATERIALISE_MAX_BYTES
 
 
 class _LazyInputs(dict[str, LoadedInput]):

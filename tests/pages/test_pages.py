@@ -50,6 +50,42 @@ def test_page_renders_without_exception(
     assert app.title[0].value == spec.title
 
 
+def _page_text(app: AppTest) -> list[str]:
+    return (
+        [m.label + "=" + m.value for m in app.metric] + [m.value for m in app.markdown] + [c.value for c in app.caption]
+    )
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_a_page_shows_the_same_from_a_lazy_parquet_scan_as_from_memory(
+    spec: PageSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large inputs stay lazy scans of their Parquet cache (dashboard.context.keeps_in_memory); with the size
+    limit at 0 every file-backed input but the incidents is lazy, and every page must render the same."""
+    import streamlit as st
+
+    import dashboard.context as context_module
+
+    st.cache_resource.clear()
+    in_memory = open_page(spec, SAMPLE_DIR, monkeypatch)
+    monkeypatch.setattr(context_module, "MATERIALISE_MAX_BYTES", 0)
+    st.cache_resource.clear()
+    lazy = open_page(spec, SAMPLE_DIR, monkeypatch)
+    st.cache_resource.clear()
+    assert not lazy.exception, [e.value for e in lazy.exception]
+    assert _page_text(lazy) == _page_text(in_memory)
+
+
+def test_which_inputs_stay_in_memory() -> None:
+    from dashboard.context import MATERIALISE_MAX_BYTES, keeps_in_memory
+
+    assert keeps_in_memory("misses", MATERIALISE_MAX_BYTES)
+    assert not keeps_in_memory("misses", MATERIALISE_MAX_BYTES + 1)
+    assert not keeps_in_memory("error_ledger", 2 * MATERIALISE_MAX_BYTES)
+    assert keeps_in_memory("incidents", 10 * MATERIALISE_MAX_BYTES)  # derived columns: hashed once, not per query
+    assert keeps_in_memory("feedback", -1)  # no file (PostgreSQL store or missing)
+
+
 @pytest.mark.parametrize("source", ["sample", "empty"])
 def test_sample_banner_only_on_sample_data(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # AppTest keeps the sidebar of the entry page only, so the banner is checked there (the browser test
