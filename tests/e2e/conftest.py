@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLE_DIR
+from tests.conftest import SAMPLE_DIR
+from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,12 +21,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _require_browser() -> None:
@@ -45,56 +35,15 @@ def _require_browser() -> None:
 def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on the bundled sample, on a free port; yields its base URL."""
     _require_browser()
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        TRIAGE_LENS_DATA=str(SAMPLE_DIR),
-        TRIAGE_LENS_DEBUG="1",  # a page that raises shows Streamlit's (redacted) exception box, which tests catch
-        XDG_CACHE_HOME=str(tmp_path_factory.mktemp("browser-cache")),
-    )
+    port = free_port()
+    env = {
+        "TRIAGE_LENS_DATA": str(SAMPLE_DIR),
+        "TRIAGE_LENS_DEBUG": "1",  # a page that raises shows Streamlit's (redacted) exception box, which tests catch
+        "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("browser-cache")),
+    }
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(REPO / "dashboard" / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"streamlit did not come up; log:\n{log.read_text()}")
-            time.sleep(0.3)
+    with serving(streamlit_run(port, *LOCAL_HEADLESS), port, log=log, env=env) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

@@ -4,18 +4,14 @@ and find the records in incidents.jsonl; uploading it again changes nothing."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.conftest import _free_port, _require_browser, wait_for_app
+from tests.e2e.conftest import _require_browser, wait_for_app
+from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
 
 EXPORT = REPO / "tests" / "fixtures" / "importers" / "statuspage_incidents.json"
 
@@ -26,51 +22,10 @@ def writable_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     _require_browser()
     folder = tmp_path / "data"
     folder.mkdir()
-    port = _free_port()
-    env = dict(os.environ, TRIAGE_LENS_DATA=str(folder), TRIAGE_LENS_WRITE="1", XDG_CACHE_HOME=str(tmp_path / "c"))
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(REPO / "dashboard" / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"streamlit did not come up; log:\n{(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.3)
+    port = free_port()
+    env = {"TRIAGE_LENS_DATA": str(folder), "TRIAGE_LENS_WRITE": "1", "XDG_CACHE_HOME": str(tmp_path / "c")}
+    with serving(streamlit_run(port, *LOCAL_HEADLESS), port, log=tmp_path / "server.log", env=env) as url:
         yield url, folder
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def test_upload_preview_and_write_from_the_data_page(writable_server: tuple[str, Path], page: object) -> None:

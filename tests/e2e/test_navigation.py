@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,48 +11,25 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.registry import PAGES
-from tests.conftest import REPO, SAMPLE_DIR
-from tests.e2e.conftest import _free_port, wait_for_app
+from tests.conftest import SAMPLE_DIR
+from tests.e2e.conftest import wait_for_app
+from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
 
 pytestmark = pytest.mark.browser
-STREAMLIT_FLAGS = ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
 
 
 @contextmanager
 def fresh_server(command: list[str], port: int, tmp_path: Path) -> Iterator[str]:
-    """A server nobody has requested anything from yet; yields its base URL."""
-    env = dict(os.environ, TRIAGE_LENS_DATA=str(SAMPLE_DIR), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    log = tmp_path / f"server-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                # the health endpoint does not run the app: the browser's request below is the app's first
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"server did not come up; log:\n{log.read_text()}")
-            time.sleep(0.3)
+    """A server nobody has requested anything from yet, run from ``tmp_path``; yields its base URL."""
+    env = {"TRIAGE_LENS_DATA": str(SAMPLE_DIR), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with serving(command, port, log=tmp_path / f"server-{port}.log", env=env, cwd=tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_deep_link_is_the_first_request_of_a_plain_streamlit_run(page: object, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     # run from another folder: no pages/ next to the entry script, nothing found by Streamlit's folder discovery
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.port", str(port)]
-    with fresh_server([*command, "--server.address", "127.0.0.1", *STREAMLIT_FLAGS], port, tmp_path) as url:
+    with fresh_server(streamlit_run(port, *LOCAL_HEADLESS), port, tmp_path) as url:
         tab = page
         tab.goto(f"{url}/misses?range=14d")  # type: ignore[attr-defined]
         wait_for_app(tab)
@@ -73,7 +46,7 @@ def test_a_deep_link_is_the_first_request_of_a_plain_streamlit_run(page: object,
 
 
 def test_unknown_page_names_land_on_the_overview_with_the_filters(page: object, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",

@@ -6,12 +6,7 @@ show no clickable link or image to the beacon host. The bundled sample is checke
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +14,9 @@ import polars as pl
 import pytest
 
 from dashboard.registry import PAGES
-from tests.conftest import REPO, SAMPLE_DIR
-from tests.e2e.conftest import _free_port, _require_browser, wait_for_app
+from tests.conftest import SAMPLE_DIR
+from tests.e2e.conftest import _require_browser, wait_for_app
+from tests.e2e.server import free_port, serving, streamlit_run
 
 pytestmark = pytest.mark.browser
 
@@ -60,44 +56,16 @@ def build_hostile_folder(target: Path) -> Path:
     return target
 
 
-def _serve(data: Path, log: Path) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ, TRIAGE_LENS_DATA=str(data), TRIAGE_LENS_DEBUG="1", XDG_CACHE_HOME=str(log.parent))
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"), "--server.port", str(port)],
-            cwd=REPO,  # .streamlit/config.toml: 127.0.0.1, headless, no usage stats
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"streamlit did not come up; log:\n{log.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_browser()
     folder = build_hostile_folder(tmp_path_factory.mktemp("hostile") / "data")
-    yield from _serve(folder, tmp_path_factory.mktemp("hostile-log") / "server.log")
+    log = tmp_path_factory.mktemp("hostile-log") / "server.log"
+    env = {"TRIAGE_LENS_DATA": str(folder), "TRIAGE_LENS_DEBUG": "1", "XDG_CACHE_HOME": str(log.parent)}
+    port = free_port()
+    # no address/headless/usage-stats options: .streamlit/config.toml (cwd=REPO) sets them, and is checked here
+    with serving(streamlit_run(port), port, log=log, env=env) as url:
+        yield url
 
 
 def _visit_every_page(page: object, base: str, extra: list[str]) -> tuple[list[str], list[str]]:

@@ -8,6 +8,7 @@ Results come from ``<data>/runs/`` (or ``runs_dir`` in the config, or ``--runs D
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,30 @@ RUNS_HELP = "Folder of JUnit XML / JSONL results (default: <data>/runs or runs_d
 SCENARIOS_HELP = "Exported scenarios folder (default: <data>/scenarios or scenarios_dir in the config)."
 
 
-def _folders(command: Any) -> Any:
-    command = click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help=SCENARIOS_HELP)(
-        command
-    )
-    return click.option("--runs", "runs_dir", type=click.Path(path_type=Path), help=RUNS_HELP)(command)
+def _benchmark_options(json_help: str) -> Callable[[Any], Any]:
+    """What every ``runs`` command ends with, in this order: --runs, --scenarios, --json (``json_help``), the
+    global options, and the :class:`GlobalOptions` passed first."""
+
+    def decorate(command: Any) -> Any:
+        command = global_options(click.pass_obj(command))
+        command = click.option("--json", "as_json", is_flag=True, help=json_help)(command)
+        command = click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help=SCENARIOS_HELP)(
+            command
+        )
+        return click.option("--runs", "runs_dir", type=click.Path(path_type=Path), help=RUNS_HELP)(command)
+
+    return decorate
+
+
+def _answered(benchmark: Benchmark, rows: list[dict[str, Any]], as_json: bool) -> bool:
+    """``rows`` printed as JSON (--json), or the note that there are none: True when that is the whole answer."""
+    if as_json:
+        emit_json(rows)
+        return True
+    if not rows:
+        click.echo(f"No benchmark results in {benchmark.runs_dir}.")
+        return True
+    return False
 
 
 def _load(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: Path | None) -> Benchmark:
@@ -80,19 +100,12 @@ def runs() -> None:
 
 
 @runs.command("list")
-@_folders
-@click.option("--json", "as_json", is_flag=True, help="[{run_id, started_at, tests, passed, failed, errors, ...}]")
-@global_options
-@click.pass_obj
+@_benchmark_options("[{run_id, started_at, tests, passed, failed, errors, ...}]")
 def list_command(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """Every run, newest first, with its pass rate (passed / (tests - skipped))."""
     benchmark = _load(options, runs_dir, scenarios_dir)
     rows = [run_json(r) for r in benchmark.runs.iter_rows(named=True)]
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo(f"No benchmark results in {benchmark.runs_dir}.")
+    if _answered(benchmark, rows, as_json):
         return
     table = [
         [
@@ -112,10 +125,7 @@ def list_command(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: P
 
 
 @runs.command("scenarios")
-@_folders
-@click.option("--json", "as_json", is_flag=True, help="[{scenario, exported, runs, passed, last_status, ...}]")
-@global_options
-@click.pass_obj
+@_benchmark_options("[{scenario, exported, runs, passed, last_status, ...}]")
 def scenarios_command(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
     """Per scenario: exported or not, runs, passes, latest status, first pass and the pair it came from."""
     benchmark = _load(options, runs_dir, scenarios_dir)
@@ -124,11 +134,7 @@ def scenarios_command(options: GlobalOptions, runs_dir: Path | None, scenarios_d
         {**r, "first_passed_at": None if r["first_passed_at"] is None else format_utc(r["first_passed_at"])}
         for r in summary.iter_rows(named=True)
     ]
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo(f"No benchmark results in {benchmark.runs_dir}.")
+    if _answered(benchmark, rows, as_json):
         return
     table = [
         [
@@ -162,10 +168,7 @@ def scenarios_command(options: GlobalOptions, runs_dir: Path | None, scenarios_d
     type=click.IntRange(min=1),
     help="Block (exit 1) while fewer runs than this have been recorded.",
 )
-@_folders
-@click.option("--json", "as_json", is_flag=True, help="{passed, reason, run_id, started_at, pass_rate, ...}")
-@global_options
-@click.pass_obj
+@_benchmark_options("{passed, reason, run_id, started_at, pass_rate, ...}")
 def gate_command(
     options: GlobalOptions,
     min_pass_rate: float,
@@ -214,10 +217,7 @@ def gate_command(
     "--baseline", "baseline", metavar="RUN", help="Run id to compare against (default: the one before --run)."
 )
 @click.option("--run", "run", metavar="RUN", help="Run id to look at (default: the newest).")
-@_folders
-@click.option("--json", "as_json", is_flag=True, help='{"baseline", "run", "scenarios", "by_taxonomy"}')
-@global_options
-@click.pass_obj
+@_benchmark_options('{"baseline", "run", "scenarios", "by_taxonomy"}')
 def compare_command(
     options: GlobalOptions,
     baseline: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, native_id, obj, text, utc_text
+from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, listed, native_id, obj, text, utc_text
 
 NAME = "gcp-status"
 BASE_URL = "https://status.cloud.google.com/"
@@ -24,11 +24,7 @@ def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Ma
     started = utc_text(record.get("begin"))
     if started is None:
         return Skip(rid, "no start time (begin)")
-    products = [
-        title
-        for p in record.get("affected_products") or []
-        if isinstance(p, dict) and (title := text(p.get("title"))) is not None
-    ]
+    products = listed(record, "affected_products", "title")
     service = products[0] if products else text(record.get("service_name"))
     if service is None:
         return Skip(rid, "no service (affected_products, service_name)")

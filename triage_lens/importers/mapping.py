@@ -8,7 +8,7 @@ section (:class:`analytics.policy.ImportPolicy`); docs/importers.md has the tabl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -197,6 +197,15 @@ def first_text(record: Mapping[str, Any], *keys: str) -> str | None:
         if value is not None:
             return value
     return None
+
+
+def listed(record: Mapping[str, Any], key: str, field: str, read: Callable[[object], str | None] = text) -> list[str]:
+    """``read(item[field])`` of every object in the list ``record[key]``, where that is not None, in order."""
+    return [
+        value
+        for item in record.get(key) or []
+        if isinstance(item, dict) and (value := read(item.get(field))) is not None
+    ]
 
 
 def strip_html(value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from triage_lens.importers.mapping import (
     Skip,
     build_record,
     first_text,
+    listed,
     native_id,
     obj,
     plus_seconds,
@@ -81,11 +82,7 @@ def looks_like(record: Mapping[str, Any]) -> bool:
 
 
 def _acknowledged(record: Mapping[str, Any], started: str) -> str | None:
-    times = [
-        t
-        for a in record.get("acknowledgements") or []
-        if isinstance(a, dict) and (t := utc_text(a.get("at"))) is not None
-    ]
+    times = listed(record, "acknowledgements", "at", utc_text)
     if times:
         return min(times)
     return utc_text(record.get("acknowledged_at")) or plus_seconds(started, record.get("seconds_to_first_ack"))

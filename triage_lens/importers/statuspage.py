@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, native_id, obj, text, utc_text
+from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, listed, native_id, obj, text, utc_text
 
 NAME = "statuspage"
 MAINTENANCE_STATUSES = frozenset({"scheduled", "in_progress", "verifying", "completed"})
@@ -38,11 +38,7 @@ def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Ma
     started = utc_text(record.get("started_at")) or utc_text(record.get("created_at"))
     if started is None:
         return Skip(rid, "no start time (started_at, created_at)")
-    components = [
-        name
-        for c in record.get("components") or []
-        if isinstance(c, dict) and (name := text(c.get("name"))) is not None
-    ]
+    components = listed(record, "components", "name")
     page = obj(envelope, "page")
     service = components[0] if components else text(page.get("name"))
     if service is None:
