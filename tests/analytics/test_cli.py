@@ -105,11 +105,11 @@ def test_python_dash_m_triage_lens_is_the_same_cli() -> None:
 def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch) -> None:
     calls = []
 
-    def fake_call(command, env):
+    def fake_execve(path, command, env):
+        assert path == command[0]  # the command replaces this process: no child left behind on a stop signal
         calls.append((command, env))
-        return 0
 
-    monkeypatch.setattr("triage_lens.cli.dashboard.subprocess.call", fake_call)
+    monkeypatch.setattr("triage_lens.cli.dashboard.os.execve", fake_execve)
     result = CliRunner().invoke(
         cli, ["--data", str(SAMPLE_DIR), "--now", "2026-11-16T10:00:00Z", "dashboard", "--port", "8599"]
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import click
@@ -55,4 +54,7 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
         *(part for name, value in STREAMLIT_OPTIONS.items() for part in (f"--{name}", value)),
     ]
     click.echo(f"Triage Lens on http://{address}:{port} — {sources.describe()}", err=True)
-    sys.exit(subprocess.call(command, env=env))
+    sys.stderr.flush()
+    # Become the server (no child process): a stop signal sent to this command reaches Streamlit itself,
+    # so stopping `triage-lens dashboard` never leaves a server running behind it.
+    os.execve(sys.executable, command, env)  # noqa: S606 (a fixed argv, no shell)
