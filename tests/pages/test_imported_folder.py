@@ -15,7 +15,8 @@ from tests.importers.test_import_store import FIXTURES, GCP_REAL
 from tests.pages.test_pages import APP
 from triage_lens.importers import Rules, plan_import, run_import
 
-NOW = "2022-07-04T00:00:00Z"
+# "Now" just after the data: Google's 2022 archive when ../shared is present, else the 2023 fixture.
+NOW = "2022-07-04T00:00:00Z" if GCP_REAL.exists() else "2023-11-30T00:00:00Z"
 
 
 @pytest.fixture
