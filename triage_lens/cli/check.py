@@ -9,10 +9,10 @@ import click
 
 from analytics.policy import Policy, PolicyError
 from analytics.timeparse import format_utc
-from triage_lens.cli.common import GlobalOptions, emit_json, global_options, render_table, resolve
+from triage_lens.cli.common import GlobalOptions, emit_json, global_options, render_table, resolve, show_personal_option
 from triage_lens.sources.config import load_policy
 from triage_lens.sources.loading import LoadedData, load_all, summarise_sources
-from triage_lens.sources.redaction import PERSONAL_FIELDS, redact, report_records
+from triage_lens.sources.redaction import redact, report_records
 
 
 def check_payload(data: LoadedData, policy_status: str, show: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -35,13 +35,7 @@ def check_payload(data: LoadedData, policy_status: str, show: tuple[str, ...] = 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON report.")
-@click.option(
-    "--show",
-    "show",
-    multiple=True,
-    type=click.Choice(PERSONAL_FIELDS),
-    help="Show this personal column in excerpts (masked as *** by default); repeatable.",
-)
+@show_personal_option("excerpts")
 @global_options
 @click.pass_obj
 def check(options: GlobalOptions, as_json: bool, show: tuple[str, ...]) -> None:

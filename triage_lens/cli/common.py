@@ -7,9 +7,9 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -124,6 +124,22 @@ def render_table(headers: list[str], rows: list[list[str]], right: set[int] | No
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def show_personal_option(where: str) -> Callable[[_Command], _Command]:
+    """``--show user_email|user_id`` (repeatable): the personal fields to show ``where``; masked as *** otherwise."""
+    from triage_lens.sources.redaction import PERSONAL_FIELDS
+
+    return click.option(
+        "--show",
+        "show",
+        multiple=True,
+        type=click.Choice(PERSONAL_FIELDS),
+        help=f"Show this personal field in {where} (masked as *** by default); repeatable.",
+    )
 
 
 def global_options(command: Any) -> Any:

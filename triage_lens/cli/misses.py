@@ -37,9 +37,10 @@ from triage_lens.cli.common import (
     pct,
     prepare,
     render_table,
+    show_personal_option,
 )
 from triage_lens.sources.files import write_file
-from triage_lens.sources.redaction import PERSONAL_FIELDS, mask_record
+from triage_lens.sources.redaction import mask_record
 from triage_lens.sources.scenario_files import coverage_from_folder, write_cases
 
 SINCE_HELP = '7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time (as OpenSRE).'
@@ -68,13 +69,7 @@ def misses() -> None:
 @click.option("--taxonomy", metavar="T", help=TAXONOMY_HELP)
 @click.option("--limit", default=DEFAULT_LIST_LIMIT, show_default=True, type=click.IntRange(min=0))
 @click.option("--json", "as_json", is_flag=True, help="The stored records as a JSON array, newest first.")
-@click.option(
-    "--show",
-    "show",
-    multiple=True,
-    type=click.Choice(PERSONAL_FIELDS),
-    help="Show this personal field in --json records (masked as *** by default); repeatable.",
-)
+@show_personal_option("--json records")
 @global_options
 @click.pass_obj
 def list_command(

@@ -29,6 +29,7 @@ from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.files import read_regular_file
 from triage_lens.sources.readers import (
     ReadResult,
+    ReportCounts,
     ReportItem,
     UnreadableInputError,
     empty_frame,
@@ -295,7 +296,7 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 @dataclass
-class LoadedInput:
+class LoadedInput(ReportCounts):
     """One input after reading: its typed LazyFrame and what the reader skipped or flagged."""
 
     name: str
@@ -316,14 +317,6 @@ class LoadedInput:
     def location(self) -> str | None:
         """Where the input was read from, for people: the file path or the redacted store URI."""
         return self.uri or (str(self.path) if self.path else None)
-
-    @property
-    def quarantined(self) -> int:
-        return sum(1 for i in self.items if i.action == "quarantined")
-
-    @property
-    def flagged(self) -> int:
-        return sum(1 for i in self.items if i.action == "flagged")
 
 
 def _cache_names(path: Path, schema: InputSchema) -> tuple[str, str]:

@@ -48,14 +48,10 @@ class ReportItem:
         return asdict(self)
 
 
-@dataclass
-class ReadResult:
-    """A typed frame (columns of ``InputSchema.polars_schema``) and what was skipped or flagged."""
+class ReportCounts:
+    """``quarantined`` and ``flagged`` counted from ``items`` (for every result that carries a report)."""
 
-    frame: pl.DataFrame
     items: list[ReportItem]
-    blank_lines: int = 0
-    lines: int = 0  # lines read (JSONL), blank ones included
 
     @property
     def quarantined(self) -> int:
@@ -64,6 +60,16 @@ class ReadResult:
     @property
     def flagged(self) -> int:
         return sum(1 for i in self.items if i.action == "flagged")
+
+
+@dataclass
+class ReadResult(ReportCounts):
+    """A typed frame (columns of ``InputSchema.polars_schema``) and what was skipped or flagged."""
+
+    frame: pl.DataFrame
+    items: list[ReportItem]
+    blank_lines: int = 0
+    lines: int = 0  # lines read (JSONL), blank ones included
 
 
 def _type_name(value: object) -> str:
