@@ -41,12 +41,16 @@ ledger = context.data.frame("error_ledger")
 frame = severity_frame(ledger, now=context.now, options=options)
 header, overall = header_text(frame["severity"].to_list())
 st.markdown(f"### :{SEVERITY_MARKDOWN_COLORS[overall]}[{header}]")
+excluded = [
+    label + " " + escape_markdown(", ".join(values))
+    for label, values in (("categories", options.excluded_categories), ("tenants", options.excluded_tenants))
+    if values
+]
 st.caption(
     f"As of {format_time(context.now)} · critical: ≥ {options.critical_24h} errors in the last 24 hours, or a "
     f"spike (≥ {options.spike_min_24h} and > {options.spike_factor:g}× the 7-day daily average); warning: ≥ "
     f"{options.warning_24h} in 24 hours. A provider that was loud this week but is quiet today is *historical*, not a "
-    f"page. Never counted: categories {', '.join(options.excluded_categories) or '—'}; tenants "
-    f"{escape_markdown(', '.join(options.excluded_tenants)) or '—'}."
+    f"page. " + ("Never counted: " + "; ".join(excluded) + "." if excluded else "Every category and tenant is counted.")
 )
 with st.expander("Exclude tenants"):
     typed = url_text(st, "Tenants to leave out (comma-separated)", "exclude")

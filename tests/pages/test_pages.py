@@ -449,3 +449,11 @@ def test_pages_on_a_folder_with_one_input_render_or_name_the_missing_file(
     else:
         assert len(guard) == 1 and guard[0].startswith("No ")
         assert "Data & policy" in guard[0]
+
+
+def test_error_severity_names_only_the_exclusions_that_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the shipped policy excludes the category config_cleanup and no tenant (POLICY.md, severity section)
+    app = open_page(next(p for p in PAGES if p.script == "error_severity.py"), SAMPLE_DIR, monkeypatch)
+    caption = next(c.value for c in app.caption if c.value.startswith("As of "))
+    assert caption.endswith("Never counted: categories config_cleanup.")
+    assert "tenants" not in caption
