@@ -200,5 +200,37 @@ ERROR_LEDGER = InputSchema(
     allow_epoch=True,
 )
 
-ALL_INPUTS: tuple[InputSchema, ...] = (MISSES, FEEDBACK, INVESTIGATIONS, INCIDENTS, EVENTS, ERROR_LEDGER)
+# OpenSRE's gateway: a person's thumbs up/down on an investigation the agent posted to Slack or Discord
+# (OPENSRE-BENCH.md). ``ts`` is epoch seconds; ``verdict`` must be good or bad (checked by
+# triage_lens.sources.gateway, which quarantines other lines).
+GATEWAY_FIELDS = _fields(
+    "ts platform user_id channel_id message_ts message_id verdict",
+    {"ts": FieldType.TIMESTAMP},
+    required=("ts", "verdict"),
+)
+SLACK_FEEDBACK = InputSchema(
+    name="slack_feedback",
+    filenames=("gateway/slack_feedback.jsonl",),
+    fields=GATEWAY_FIELDS,
+    time_field="ts",
+    allow_epoch=True,
+)
+DISCORD_FEEDBACK = InputSchema(
+    name="discord_feedback",
+    filenames=("gateway/discord_feedback.jsonl",),
+    fields=GATEWAY_FIELDS,
+    time_field="ts",
+    allow_epoch=True,
+)
+GATEWAY_INPUTS: tuple[InputSchema, ...] = (SLACK_FEEDBACK, DISCORD_FEEDBACK)
+
+ALL_INPUTS: tuple[InputSchema, ...] = (
+    MISSES,
+    FEEDBACK,
+    INVESTIGATIONS,
+    INCIDENTS,
+    EVENTS,
+    ERROR_LEDGER,
+    *GATEWAY_INPUTS,
+)
 INPUTS_BY_NAME: dict[str, InputSchema] = {s.name: s for s in ALL_INPUTS}

@@ -269,7 +269,7 @@ def render_sidebar() -> AppContext:
             "Showing the default source instead."
         )
     if sources.is_sample:
-        which = "all inputs" if len(sources.sample_inputs) == 6 else ", ".join(sources.sample_inputs)
+        which = "all inputs" if len(sources.sample_inputs) == len(INPUT_NAMES) else ", ".join(sources.sample_inputs)
         sidebar.warning(
             f"**Sample data** ({which}). To use your own: `triage-lens dashboard --data PATH`, or "
             "`TRIAGE_LENS_DATA=PATH`; `~/.opensre` is picked up automatically.",

@@ -22,6 +22,7 @@ from dashboard.charts import band_mix_chart, calibration_chart
 from dashboard.context import current_context, memo, page_title
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
+from dashboard.gateway_view import gateway_section
 from dashboard.guards import require_inputs
 from dashboard.tables import format_percent, format_time, show_table
 from dashboard.urlstate import url_number, url_selectbox
@@ -205,3 +206,4 @@ st.download_button(
     file_name=download_name("confidence", context.now, "csv", range=range_key),
     mime="text/csv",
 )
+gateway_section(context)  # OpenSRE gateway thumbs: the helpful rate per week and platform

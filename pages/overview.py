@@ -24,6 +24,7 @@ from analytics.statuses import UNRESOLVED, is_open
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, accuracy_chart, lifecycle_badge_markdown
 from dashboard.context import AppContext, current_context, memo, page_title
 from dashboard.formatting import escape_markdown
+from dashboard.gateway_view import gateway_overview_block
 from dashboard.incidents_view import filtered_incidents
 from dashboard.misses_view import coverage_for, lifecycle
 from dashboard.registry import PAGES
@@ -289,6 +290,7 @@ if providers is not None:
         st.markdown(f"**Error severity now:** :{SEVERITY_MARKDOWN_COLORS[overall]}[{escape_markdown(header)}]")
         st.caption("Errors in the last 24 hours against each provider's own 7 days — not a trailing average.")
         link("severity", "Open Error severity")
+gateway_overview_block(context, link_params)  # helpful rate of the gateway thumbs in the range
 
 # --- charts ----------------------------------------------------------------------------------------------------
 if misses_loaded or feedback_loaded:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics.policy import Policy
+from analytics.schemas import ALL_INPUTS
 from tests.conftest import write_lines
 from triage_lens.sources.loading import BUNDLED_SAMPLE_DIR, DEFAULT_POLICY_FILE, SourceError, load_all, resolve_sources
 
@@ -30,7 +31,7 @@ def test_default_is_the_bundled_sample_with_its_pinned_now(tmp_path: Path) -> No
     assert sources.paths["error_ledger"] == BUNDLED_SAMPLE_DIR / "error_ledger.csv"
     assert sources.now == datetime(2026, 11, 16, 9, tzinfo=UTC)
     assert sources.now_source == "sample.json"
-    assert sources.is_sample and len(sources.sample_inputs) == 6
+    assert sources.is_sample and len(sources.sample_inputs) == len(ALL_INPUTS)
     assert sources.policy_path == DEFAULT_POLICY_FILE
     assert not sources.write
 

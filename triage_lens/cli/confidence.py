@@ -13,6 +13,7 @@ from analytics.confidence import (
     confidence_results,
     window_text,
 )
+from analytics.gateway import combined, gateway_report, helpful_sentence
 from analytics.misses import UsageError
 from analytics.windows import window
 from triage_lens.cli.common import (
@@ -26,6 +27,7 @@ from triage_lens.cli.common import (
     prepare,
     render_table,
 )
+from triage_lens.sources.gateway import GATEWAY_INPUT_NAMES, gateway_frames
 
 
 @click.group()
@@ -73,7 +75,7 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
         span = window(since, sources.now)  # the dashboard's window: (now − since, now]; none = all results
     except UsageError as exc:
         fail(str(exc))
-    data = load_inputs(sources, policy, ["investigations", "feedback"])
+    data = load_inputs(sources, policy, ["investigations", "feedback", *sorted(GATEWAY_INPUT_NAMES)])
     gate = GateOptions.from_policy(policy.confidence)
     claims_known = data.inputs["investigations"].available and data.inputs["investigations"].rows > 0
     results = confidence_results(
@@ -81,6 +83,7 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
     )
     collected = results.filter(span.contains("timestamp")).collect()
     report = confidence_report(collected, options=gate, claims_known=claims_known)
+    report["gateway"] = gateway_report(combined(gateway_frames(data.frame)), z=gate.wilson_z, window=span)
     if as_json:
         emit_json(report)
         return
@@ -108,3 +111,4 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
             f"(leaked) {audit['passed_not_accurate']}, fired & accurate (over-abstained) {audit['fired_accurate']}, "
             f"fired & not accurate {audit['fired_not_accurate']}"
         )
+    click.echo(f"gateway feedback: {helpful_sentence(report['gateway'])}")

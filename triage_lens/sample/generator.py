@@ -941,6 +941,48 @@ def write_sample_runs(out: Path, *, seed: int = 7, now: datetime = SAMPLE_NOW) -
     return written
 
 
+GATEWAY_USERS = 9  # people who click thumbs in the sample's channels
+
+
+def _gateway_lines(rng: np.random.Generator, platform: str, per_day: float, now: datetime) -> list[str]:
+    """One platform's thumbs up/down over the sample's days, in OpenSRE's gateway layout (OPENSRE-BENCH.md):
+    epoch-seconds ``ts``, a verdict that gets more often ``good`` as the weeks go by (0.55 → 0.8)."""
+    now_s = int(now.timestamp())
+    counts = rng.poisson(per_day, DAYS)
+    lines: list[tuple[float, str]] = []
+    for day_ago, count in zip(range(DAYS, 0, -1), counts, strict=True):
+        p_good = 0.55 + 0.25 * (DAYS - day_ago) / DAYS
+        for _ in range(int(count)):
+            ts = now_s - day_ago * SECONDS_PER_DAY + float(rng.uniform(0, SECONDS_PER_DAY))
+            record: dict[str, object] = {
+                "ts": round(ts, 3),
+                "platform": platform,
+                "user_id": f"U{int(rng.integers(1, GATEWAY_USERS + 1)):04d}",
+                "channel_id": f"C{int(rng.integers(1, 4)):04d}",
+            }
+            if platform == "slack":
+                record["message_ts"] = f"{ts - float(rng.uniform(60, 3600)):.6f}"
+            else:
+                record["message_id"] = str(int(rng.integers(10**17, 10**18)))
+            record["verdict"] = "good" if rng.random() < p_good else "bad"
+            lines.append((ts, json.dumps(record)))
+    return [line for _, line in sorted(lines)]
+
+
+def write_sample_gateway(out: Path, *, seed: int = 7, now: datetime = SAMPLE_NOW) -> int:
+    """Write ``out/gateway/{slack,discord}_feedback.jsonl``: OpenSRE's gateway thumbs. Uses its own random
+    stream, so the other sample files are unchanged by it. Returns the number of clicks written."""
+    rng = np.random.default_rng([seed, 41])
+    folder = out / "gateway"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for platform, per_day in (("slack", 1.6), ("discord", 0.6)):
+        lines = _gateway_lines(rng, platform, per_day, now)
+        (folder / f"{platform}_feedback.jsonl").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        written += len(lines)
+    return written
+
+
 # --- writer ---------------------------------------------------------------------------------------
 
 
@@ -963,6 +1005,7 @@ def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: dateti
     rows["error_ledger.csv"] = ledger.height
     rows["scenarios/ (cases)"] = _scenario_batches(out, now)
     rows["runs/ (results)"] = write_sample_runs(out, seed=seed, now=now)
+    rows["gateway/ (feedback clicks)"] = write_sample_gateway(out, seed=seed, now=now)
     manifest = {"seed": seed, "scale": scale, "now": now.isoformat(), "generator": "triage-lens sample 1"}
     (out / "sample.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return SampleSummary(out, rows)

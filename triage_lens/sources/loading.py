@@ -27,6 +27,7 @@ from analytics.timeparse import parse_cli_time
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.files import read_regular_file
+from triage_lens.sources.gateway import GATEWAY_INPUT_NAMES, quarantine_unusable_rows
 from triage_lens.sources.readers import (
     ReadResult,
     ReportCounts,
@@ -64,6 +65,8 @@ class SourceConfig(BaseModel):
     incidents: str | None = None
     events: str | None = None
     error_ledger: str | None = None
+    slack_feedback: str | None = None
+    discord_feedback: str | None = None
     scenarios_dir: str | None = None
     runs_dir: str | None = None
     policy: str | None = None
@@ -96,7 +99,7 @@ class DataSources:
         if self.origin == "sample":
             return f"bundled sample data ({self.root})"
         if self.origin == "opensre":
-            return f"OpenSRE files in {self.root} (misses, feedback); other inputs from the bundled sample"
+            return f"OpenSRE files in {self.root} (misses, feedback, gateway); other inputs from the bundled sample"
         store = f"; incident store {redact(self.incident_store_uri)}" if self.incident_store_uri else ""
         return redact(f"{self.origin} {self.root}{store}")
 
@@ -221,11 +224,12 @@ def resolve_sources(
     else:
         opensre = home / ".opensre"
         sample_paths = _folder_paths(BUNDLED_SAMPLE_DIR)
-        if (opensre / "misses.jsonl").is_file() or (opensre / "feedback.jsonl").is_file():
+        own = _folder_paths(opensre)
+        mine = ("misses", "feedback", *sorted(GATEWAY_INPUT_NAMES))  # what OpenSRE writes under ~/.opensre
+        if any((found := own[n]) is not None and found.is_file() for n in mine):
             root, origin = opensre, "opensre"
-            own = _folder_paths(opensre)
-            paths = {**sample_paths, "misses": own["misses"], "feedback": own["feedback"]}
-            sample_inputs = tuple(n for n in sample_paths if n not in ("misses", "feedback"))
+            paths = {**sample_paths, **{n: own[n] for n in mine}}
+            sample_inputs = tuple(n for n in sample_paths if n not in mine)
             now_folder = None  # real data: the wall clock
         else:
             root, origin, paths, now_folder = BUNDLED_SAMPLE_DIR, "sample", sample_paths, BUNDLED_SAMPLE_DIR
@@ -662,6 +666,9 @@ def load_all(
             loaded = _load_from_postgres(schema, sources.incident_store_uri)
         else:
             loaded = load_input(schema.name, path, use_cache=use_cache)
+        if schema.name in GATEWAY_INPUT_NAMES and loaded.path is not None:  # verdicts other than good/bad
+            loaded.frame, dropped = quarantine_unusable_rows(loaded.frame, loaded.items, str(loaded.path))
+            loaded.rows -= dropped
         loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
         inputs[schema.name] = loaded
     return LoadedData(sources, inputs)
