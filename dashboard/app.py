@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
+from dashboard.asof_view import asof_notices
 from dashboard.context import render_sidebar
 from dashboard.registry import PAGE_ERROR, PAGES
 
@@ -73,6 +74,7 @@ try:
             if page.visibility != "hidden":
                 st.page_link(page, label=page.title, icon=page.icon, query_params=context.filters.query_params())
         st.divider()
+    asof_notices(context, navigation.title)  # "as of" banner; where the data is when the range is empty
     navigation.run()
 except Exception:  # st.stop / st.rerun are BaseExceptions and pass through
     if os.environ.get("TRIAGE_LENS_DEBUG") == "1":

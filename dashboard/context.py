@@ -25,9 +25,11 @@ from analytics.windows import DEFAULT_RANGE, RANGE_KEYS, Window, range_or_defaul
 from dashboard.formatting import escape_markdown
 from dashboard.urlstate import (
     url_multiselect,
+    url_param,
     url_selectbox,
     url_values,
 )
+from triage_lens.sources.asof import pinned_to
 from triage_lens.sources.config import load_policy, policy_from_yaml
 from triage_lens.sources.loading import (
     BUNDLED_SAMPLE_DIR,
@@ -52,6 +54,7 @@ class Filters:
 
     range_key: str = DEFAULT_RANGE
     services: tuple[str, ...] = ()
+    asof: str | None = None  # "view as of": the URL's asof=<ISO>, pinning now (view state; never chooses files)
 
     def window(self, now: datetime) -> Window:
         """The range as a window ending at ``now`` (:mod:`analytics.windows`: the one definition)."""
@@ -66,6 +69,8 @@ class Filters:
         params: dict[str, str | list[str]] = {"range": self.range_key}
         if self.services:
             params["service"] = list(self.services)
+        if self.asof:
+            params["asof"] = self.asof
         return params
 
 
@@ -220,6 +225,7 @@ def _resolve() -> tuple[DataSources, str | None]:
 def build_context(filters: Filters) -> AppContext:
     """Resolve the start-up sources, load policy and data (cached) and bundle them with the filters."""
     sources, source_error = _resolve()
+    sources = pinned_to(sources, filters.asof)  # asof=<ISO> moves now exactly as --now does
     policy, policy_error, overridden = _policy_for(sources)
     policy_key = hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
     # A fresh wrapper per run (the clock may have moved: wall-clock now) over the shared, lazily loaded inputs.
@@ -252,7 +258,8 @@ def render_sidebar() -> AppContext:
         help="Rows in (now − range, now] on every page; on the misses pages the same cutoff is OpenSRE's "
         "inclusive `--since` (timestamp ≥ now − range). 'all' applies no time filter.",
     )
-    context = build_context(Filters(range_key))
+    asof = url_param("asof")
+    context = build_context(Filters(range_key, asof=asof))
     services = url_multiselect(
         sidebar,
         "Services",
@@ -260,7 +267,7 @@ def render_sidebar() -> AppContext:
         "service",
         help="Empty means every service. Pages whose data has no service say so under their title.",
     )
-    context.filters = Filters(range_key, tuple(services))
+    context.filters = Filters(range_key, tuple(services), asof)
 
     sources = context.sources
     if context.source_error:
@@ -317,7 +324,7 @@ def current_context() -> AppContext:
     context = st.session_state.get(CONTEXT_KEY)
     if isinstance(context, AppContext):
         return context
-    filters = Filters(range_or_default(st.query_params.get("range")), tuple(url_values("service")))
+    filters = Filters(range_or_default(st.query_params.get("range")), tuple(url_values("service")), url_param("asof"))
     return build_context(filters)
 
 

@@ -1,0 +1,97 @@
+""" "View as of the newest record" on every page (DEFINITIONS §2): where the data is when the range is empty, the
+one click that pins now to the newest record (``asof=<ISO>`` in the URL), and the banner while it is pinned.
+
+Rendered by ``app.py`` above each page, for the inputs that page reads (the registry's ``needs``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.asof import InputSpan, empty_range_sentence, iso, newest_record, spans_of, stamp
+from analytics.schemas import INPUTS_BY_NAME
+from dashboard.context import AppContext, memo
+from dashboard.formatting import escape_markdown
+from dashboard.registry import PAGES
+from triage_lens.sources.asof import ASOF_SOURCE, asof_error
+
+# Pages whose content does not follow the range (they list every source and the policy).
+NO_RANGE_PAGES = frozenset({"Data & policy"})
+
+
+def _set_asof(value: str | None) -> None:
+    if value:
+        st.query_params["asof"] = value
+    elif "asof" in st.query_params:
+        del st.query_params["asof"]
+
+
+def page_spans(context: AppContext, names: list[str]) -> list[InputSpan]:
+    """Oldest/newest/in-range of each loaded input in ``names`` (cached per data, clock and range)."""
+
+    def build() -> list[InputSpan]:
+        frames = {
+            n: (context.data.frame(n), field)
+            for n in names
+            if (field := INPUTS_BY_NAME[n].time_field) is not None and context.data.inputs[n].available
+        }
+        return spans_of(frames, context.filters.window(context.now), names)
+
+    return memo(context, "asof-spans", context.filters.range_key, tuple(names), build=build)
+
+
+def newest_of_all(context: AppContext) -> InputSpan | None:
+    """The input holding the newest record over every loaded input (what the click pins now to)."""
+    spans = page_spans(context, list(INPUTS_BY_NAME))
+    newest = newest_record(spans)
+    return next((s for s in spans if s.newest == newest), None) if newest is not None else None
+
+
+def asof_banner(context: AppContext) -> None:
+    """While ``asof`` pins the clock: say so, with the way back to the source's own clock."""
+    error = asof_error(context.filters.asof)
+    if error:
+        st.warning(f"Ignoring the link's `asof`: {escape_markdown(error)}.", icon=":material/schedule:")
+        st.button("Remove it", key="asof_remove", on_click=_set_asof, args=(None,))
+        return
+    if context.sources.now_source != ASOF_SOURCE:
+        return
+    text, back = st.columns([5, 2], vertical_alignment="center")
+    text.info(
+        f"**Viewing as of {stamp(context.now)}** (the newest record): ranges, severity and lifecycle end there, "
+        "as `--now` would make them.",
+        icon=":material/history:",
+    )
+    back.button("Back to the live clock", key="asof_back", on_click=_set_asof, args=(None,))
+
+
+def empty_range_notice(context: AppContext, names: list[str]) -> None:
+    """When the range holds none of ``names`` but they hold data: where the data is, and the one click."""
+    spans = page_spans(context, names)
+    sentence = empty_range_sentence(spans, context.filters.window(context.now))
+    if sentence is None:
+        return
+    newest = newest_of_all(context)
+    with st.container(border=True):
+        st.markdown(f":material/travel_explore: {escape_markdown(sentence)}")
+        if newest is None or newest.newest is None or newest.newest == context.now:
+            st.caption("Widen the time range in the sidebar to see it.")
+            return
+        target = iso(newest.newest)
+        st.button(
+            f"View as of the newest record ({stamp(newest.newest)})",
+            key="asof_go",
+            type="primary",
+            on_click=_set_asof,
+            args=(target,),
+            help=f"Pins now to {target}, as `--now {target}` does on the command line; kept in the URL as asof=.",
+        )
+
+
+def asof_notices(context: AppContext, page_title: str) -> None:
+    """The banner (while pinned) and the empty-range notice of the page titled ``page_title``."""
+    asof_banner(context)
+    spec = next((p for p in PAGES if p.title == page_title), None)
+    if spec is None or page_title in NO_RANGE_PAGES:
+        return
+    empty_range_notice(context, [n for n in spec.needs if n in INPUTS_BY_NAME])
