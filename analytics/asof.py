@@ -94,13 +94,23 @@ def where_the_data_is(spans: list[InputSpan]) -> str:
     return "; ".join(parts)
 
 
-def empty_range_sentence(spans: list[InputSpan], window: Window) -> str | None:
-    """The sentence a page or the CLI shows when the window is empty but the inputs are not; None otherwise."""
+def empty_range_sentence(spans: list[InputSpan], window: Window, period: str | None = None) -> str | None:
+    """The sentence a page or the CLI shows when the window is empty but the inputs are not; None otherwise.
+    ``period`` names the window (default: ``last 30d``)."""
     if not range_is_empty_elsewhere(spans):
         return None
-    return f"Nothing in the {window.label()} (ending {stamp(window.end)}), but the data is elsewhere: " + (
-        where_the_data_is(spans) + "."
-    )
+    named = period or f"{window.label()} (ending {stamp(window.end)})"
+    return f"Nothing in the {named}, but the data is elsewhere: {where_the_data_is(spans)}."
+
+
+def now_hint(spans: list[InputSpan], window: Window, period: str | None = None) -> str | None:
+    """The CLI's note for an empty answer: where the data is and the ``--now`` that reaches it (None when the
+    window is not empty, or nothing is anywhere)."""
+    sentence = empty_range_sentence(spans, window, period)
+    newest = newest_record(spans)
+    if sentence is None or newest is None:
+        return None
+    return f"{sentence} Try --now {iso(newest)} to look as of the newest record."
 
 
 def spans_of(

@@ -206,7 +206,12 @@ def _render(summary: dict[str, Any], flavor: _Flavor, *, max_chars: int) -> str:
         if not zone:
             lines.append("Nothing recurring above the warn thresholds.")
         for entry in zone:
-            name = f"signature {c(entry['prefix'])}" if entry["type"] == "signature" else f"kind {c(entry['key'])}"
+            if entry["type"] != "signature":
+                name = f"kind {c(entry['key'])}"
+            elif entry.get("title"):  # named by its newest incident's title; the prefix to look it up
+                name = f"{p(entry['title'])} (signature {c(entry['prefix'])})"
+            else:
+                name = f"signature {c(entry['prefix'])}"
             advice = f" {p(entry['recommendation'])}" if entry["recommendation"] else ""
             lines.append(f"{li}{b(entry['level'])} — {name}: {entry['count']} incidents.{advice}")
         lines.append("")

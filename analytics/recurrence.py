@@ -1,4 +1,4 @@
-"""Recurrence (RULES.md §5): what keeps coming back, by signature, kind and service, in each window.
+"""Recurrence: what keeps coming back, by signature, kind and service, in each window.
 
 Input: typed incidents with derived ``kind`` and ``signature`` (``started_at``, ``service``).
 Levels are zones: signatures ``high`` at ≥ high, ``warn`` at warn..high−1; kinds likewise with their own
@@ -85,7 +85,10 @@ def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: Re
     def entries(frame: pl.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
         return frame.select(keys).to_dicts()
 
-    sig_entries = entries(signatures, ["key", "count", "level", "prefix"])
+    titles = signature_titles(incidents, now=now, days=days)
+    sig_entries = [
+        {**e, "title": titles.get(e["key"], UNTITLED)} for e in entries(signatures, ["key", "count", "level", "prefix"])
+    ]
     kind_entries = entries(kinds, ["key", "count", "level"])
 
     def zone(level: str) -> list[dict[str, Any]]:
@@ -120,17 +123,25 @@ def level_reason(count: int, level: str | None, *, days: int, warn: int, high: i
     return f"below warn ({warn})"
 
 
+UNTITLED = "(untitled)"
+
+
 def signature_titles(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, str]:
-    """The title people know each signature by: its most frequent title in the window (ties: the newest
-    incident's). In: ``signature``, ``title``, ``started_at``. Out: {signature: title}."""
+    """The title people know each signature by: the title of its newest incident in the window that has one
+    (ties at the same start: the smallest title). In: ``signature``, ``title``, ``started_at``.
+    Out: {signature: title}; a signature whose incidents carry no title is left out."""
     rows = (
         in_window(incidents, now=now, days=days)
-        .filter(pl.col("signature").is_not_null() & (pl.col("signature") != ""))
-        .group_by("signature", pl.col("title").fill_null("(untitled)"))
-        .agg(pl.len().alias("n"), pl.col("started_at").max().alias("latest"))
-        .sort(["signature", "n", "latest", "title"], descending=[False, True, True, False])
+        .filter(
+            pl.col("signature").is_not_null()
+            & (pl.col("signature") != "")
+            & pl.col("title").is_not_null()
+            & (pl.col("title").str.strip_chars() != "")
+        )
+        .sort(["signature", "started_at", "title"], descending=[False, True, False])
         .group_by("signature", maintain_order=True)
         .first()
+        .select("signature", "title")
         .collect()
     )
     return dict(zip(rows["signature"].to_list(), rows["title"].to_list(), strict=True))
@@ -147,11 +158,11 @@ def recurrence_tables(
     (``level``, ``recommendation``, ``applies_to`` — the titles and kinds it is for), high before warn.
     """
     result = recurrence(incidents, now=now, days=days, options=options)
-    titles = signature_titles(incidents, now=now, days=days)
+    titles = {e["key"]: e["title"] for e in result["top_signatures"]}
     signatures = pl.DataFrame(
         [
             {
-                "title": titles.get(e["key"], "(untitled)"),
+                "title": e["title"],
                 "prefix": e["prefix"],
                 "count": e["count"],
                 "level": e["level"],
@@ -184,7 +195,7 @@ def recurrence_tables(
         if not entry["recommendation"]:
             continue
         name = (
-            f"{titles.get(entry['key'], '(untitled)')} ×{entry['count']}"
+            f"{titles.get(entry['key'], UNTITLED)} ×{entry['count']}"
             if entry["type"] == "signature"
             else f"kind {entry['key']} ×{entry['count']}"
         )

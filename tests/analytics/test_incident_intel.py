@@ -42,7 +42,7 @@ def test_signature_levels_at_exact_counts(tmp_path: Path, count: int, level: str
     frame = incidents_frame(tmp_path, many("s", count, signature="abcdef0123456789", kind="disk"))
     result = recurrence(frame, now=NOW, days=7, options=RecurrenceOptions.from_policy(POLICY.recurrence))
     assert result["top_signatures"] == [
-        {"key": "abcdef0123456789", "count": count, "level": level, "prefix": "abcdef01"}
+        {"key": "abcdef0123456789", "count": count, "level": level, "prefix": "abcdef01", "title": "incident s0"}
     ]
 
 

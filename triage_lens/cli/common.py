@@ -15,6 +15,7 @@ import click
 
 if TYPE_CHECKING:  # heavy modules (Polars, pydantic) load only when a command needs them: `--help` stays fast
     from analytics.policy import Policy
+    from analytics.windows import Window
     from triage_lens.sources.loading import DataSources, LoadedData
 
 
@@ -160,3 +161,19 @@ def global_options(command: Any) -> Any:
     for flag, kwargs in reversed(flags):
         command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
     return command
+
+
+def note_if_empty(data: LoadedData, names: Iterable[str], window: Window, period: str | None = None) -> None:
+    """On stderr (never inside JSON): when ``window`` holds none of ``names`` but they hold data, where the data is
+    and the ``--now`` that reaches it."""
+    from analytics.asof import now_hint, spans_of
+    from analytics.schemas import INPUTS_BY_NAME
+
+    frames = {
+        n: (data.frame(n), field)
+        for n in names
+        if (field := INPUTS_BY_NAME[n].time_field) is not None and data.inputs[n].available
+    }
+    hint = now_hint(spans_of(frames, window), window, period)
+    if hint:
+        click.echo(f"note: {hint}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,18 @@ from analytics.digest import (
 )
 from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
-from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
+from analytics.windows import Window
+from triage_lens.cli.common import (
+    GlobalOptions,
+    clean_text,
+    emit_json,
+    fail,
+    global_options,
+    load_data,
+    note_if_empty,
+    prepare,
+    render_table,
+)
 from triage_lens.sources.loading import LoadedData
 from triage_lens.sources.redaction import redact
 from triage_lens.sources.runs import run_summary_of
@@ -51,6 +63,11 @@ def _require_incidents(data: LoadedData) -> pl.LazyFrame:
     if not loaded.available:
         fail("no incident store in this data source (incidents.jsonl or a postgresql:// URI in the config)", 2)
     return data.frame("incidents")
+
+
+def _days_window(now: datetime, days: int) -> Window:
+    """(now − days, now], named as the pages name ranges (``last 7d``)."""
+    return Window(now - timedelta(days=days), now, f"{days}d")
 
 
 @click.group()
@@ -148,13 +165,21 @@ def recurrence_command(options: GlobalOptions, window_days: int, as_json: bool) 
         days=window_days,
         options=RecurrenceOptions.from_policy(policy.recurrence),
     )
+    note_if_empty(
+        data, ["incidents"], Window(sources.now - timedelta(days=window_days), sources.now, f"{window_days}d")
+    )
     if as_json:
         emit_json(payload)
         return
     for title, key in (("signatures", "top_signatures"), ("kinds", "top_kinds"), ("services", "top_services")):
-        rows = [[(e.get("prefix") or e["key"])[:40], str(e["count"]), e["level"] or ""] for e in payload[key]]
+        if key == "top_signatures":  # named by the newest incident's title; the prefix to look it up
+            headers = ["title", "signature", "count", "level"]
+            rows = [[clean_text(e["title"])[:60], e["prefix"], str(e["count"]), e["level"] or ""] for e in payload[key]]
+        else:
+            headers = ["key", "count", "level"]
+            rows = [[clean_text(e["key"])[:40], str(e["count"]), e["level"] or ""] for e in payload[key]]
         click.echo(f"Top {title}, last {window_days} days:")
-        click.echo(render_table(["key", "count", "level"], rows, right={1}) if rows else "  none")
+        click.echo(render_table(headers, rows, right={len(headers) - 2}) if rows else "  none")
         click.echo("")
 
 
@@ -173,6 +198,9 @@ def buckets_command(options: GlobalOptions, service: str | None, window_days: in
         options=BucketOptions.from_policy(policy),
         service=service,
         window_days=window_days,
+    )
+    note_if_empty(
+        data, ["incidents"], Window(sources.now - timedelta(days=window_days), sources.now, f"{window_days}d")
     )
     if as_json:
         emit_json(payload)
@@ -208,6 +236,9 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
         fail(str(exc))
     runs = run_summary_of(sources.runs_dir) if sources.runs_dir is not None else None
     digest = build_digest(_require_incidents(data), week_monday=monday, policy=policy, runs=runs)
+    if not digest.summary["recent_7d_count"]:
+        week_end = monday + timedelta(weeks=1)
+        note_if_empty(data, ["incidents"], Window(monday, week_end), f"week {digest.week}")
     paths: list[str] = []
     if out is not None:
         try:

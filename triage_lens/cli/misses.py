@@ -27,6 +27,7 @@ from analytics.misses import (
 )
 from analytics.scenarios import alert_bytes, build_cases, manifest_bytes
 from analytics.schemas import TAXONOMIES
+from analytics.windows import Window
 from triage_lens.cli.common import (
     GlobalOptions,
     emit_json,
@@ -34,6 +35,7 @@ from triage_lens.cli.common import (
     global_options,
     load_data,
     load_inputs,
+    note_if_empty,
     pct,
     prepare,
     render_table,
@@ -81,11 +83,16 @@ def list_command(
     data = load_inputs(sources, policy, ["misses"])
     rows = list_misses(filter_misses(data.frame("misses"), since=cutoff, taxonomy=chosen), limit=limit)
     if as_json:
-        emit_json([mask_record(record, show) for record in stored_records(rows)])
+        records = [mask_record(record, show) for record in stored_records(rows)]
+        if not records and cutoff is not None:
+            note_if_empty(data, ["misses"], Window(cutoff, sources.now, str(since)))
+        emit_json(records)
         return
     frame = rows.select("timestamp_text", "group_alert", "group_taxonomy", "rating", "root_cause").collect()
     if frame.height == 0:
         click.echo("No misses in this window.")
+        if cutoff is not None:
+            note_if_empty(data, ["misses"], Window(cutoff, sources.now, str(since)))
         return
     table = [[_short(t, 32), _short(a, 40), g, _short(r, 10), _short(c, 60)] for t, a, g, r, c in frame.iter_rows()]
     click.echo(render_table(["timestamp", "alert", "taxonomy", "rating", "root cause"], table))
@@ -102,6 +109,8 @@ def stats_command(options: GlobalOptions, since: str | None, as_json: bool) -> N
     cutoff, _ = _window(since, None, sources.now)
     data = load_inputs(sources, policy, ["misses"])
     stats = miss_stats(filter_misses(data.frame("misses"), since=cutoff))
+    if cutoff is not None and not stats.total:
+        note_if_empty(data, ["misses"], Window(cutoff, sources.now, str(since)))
     if as_json:
         emit_json(stats.to_json())
         return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import click
 
 from analytics.severity import SeverityOptions, backtest_report, severity_report
-from triage_lens.cli.common import GlobalOptions, emit_json, global_options, load_data, render_table
+from analytics.windows import Window
+from triage_lens.cli.common import GlobalOptions, emit_json, global_options, load_data, note_if_empty, render_table
 
 
 def _text_report(report: dict[str, Any]) -> None:
@@ -54,6 +56,7 @@ def severity(ctx: click.Context, exclude_tenants: tuple[str, ...], as_json: bool
         now=sources.now,
         options=SeverityOptions.from_policy(policy.severity, exclude_tenants),
     )
+    note_if_empty(data, ["error_ledger"], Window(sources.now - timedelta(days=7), sources.now, "7 days"))
     if as_json:
         emit_json(report)
     else:

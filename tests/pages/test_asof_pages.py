@@ -1,0 +1,93 @@
+"""AppTest: when the range holds nothing, the page says where the data is and one click views it as of the newest
+record (asof= in the URL, a banner with the way back); asof never chooses files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.registry import PAGES_DIR
+from tests.conftest import REPO, write_lines
+
+APP = str(REPO / "dashboard" / "app.py")
+OLD = [
+    '{"id": "a", "service": "api", "title": "Elevated errors on api", "started_at": "2022-06-30T10:00:00Z",'
+    ' "status": "resolved"}',
+    '{"id": "b", "service": "db", "title": "Replica lag on db", "started_at": "2022-07-01T14:00:00Z",'
+    ' "status": "resolved"}',
+]
+
+
+def old_folder(tmp_path: Path) -> Path:
+    write_lines(tmp_path / "incidents.jsonl", *OLD)
+    return tmp_path
+
+
+def texts(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown] + [i.value for i in app.info] + [c.value for c in app.caption]
+
+
+def open_incidents(app: AppTest) -> AppTest:
+    app.run()
+    return app.switch_page(str(PAGES_DIR / "incidents.py")).run()
+
+
+def test_an_empty_range_says_where_the_data_is_and_one_click_views_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = open_incidents(AppTest.from_file(APP, default_timeout=60))
+    assert not app.exception
+    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    assert "newest incident 2022-07-01 14:00 UTC (2 incidents since 2022-06-30)" in notice
+    assert any("0 incidents started" in t for t in texts(app))
+    button = next(b for b in app.button if b.label.startswith("View as of the newest record"))
+    button.click().run()
+    assert not app.exception
+    assert app.query_params["asof"] in ("2022-07-01T14:00:00Z", ["2022-07-01T14:00:00Z"])
+    assert any("Viewing as of 2022-07-01 14:00 UTC" in i.value for i in app.info)
+    assert any("2 incidents started in the last 30d" in t for t in texts(app))
+    assert not any("the data is elsewhere" in t for t in texts(app))
+    back = next(b for b in app.button if b.label == "Back to the live clock")
+    back.click().run()
+    assert "asof" not in app.query_params
+    assert any("the data is elsewhere" in t for t in texts(app))
+
+
+def test_asof_in_a_link_pins_the_clock_and_a_bad_one_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["asof"] = "2022-07-02T00:00:00Z"
+    open_incidents(app)
+    assert not app.exception
+    assert any("Viewing as of 2022-07-02 00:00 UTC" in i.value for i in app.info)
+    assert any("2 incidents started" in t for t in texts(app))
+    bad = AppTest.from_file(APP, default_timeout=60)
+    bad.query_params["asof"] = "/etc/passwd"
+    open_incidents(bad)
+    assert not bad.exception
+    assert any("Ignoring the link's `asof`" in w.value for w in bad.warning)
+
+
+def test_no_notice_when_the_range_has_data() -> None:
+    from datetime import UTC, datetime
+
+    from analytics.asof import InputSpan, empty_range_sentence, range_is_empty_elsewhere
+    from analytics.windows import window
+
+    now = datetime(2026, 1, 10, tzinfo=UTC)
+    old = datetime(2022, 7, 1, 14, tzinfo=UTC)
+    assert not range_is_empty_elsewhere([InputSpan("incidents", old, now, 3, 1)])
+    assert not range_is_empty_elsewhere([InputSpan("incidents", None, None, 0, 0)])  # no data at all: nothing to find
+    sentence = empty_range_sentence(
+        [InputSpan("incidents", old, old, 1, 0), InputSpan("misses", None, None, 0, 0)], window("7d", now)
+    )
+    assert sentence == (
+        "Nothing in the last 7d (ending 2026-01-10 00:00 UTC), but the data is elsewhere: "
+        "newest incident 2022-07-01 14:00 UTC (1 incident since 2022-07-01)."
+    )
