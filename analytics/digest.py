@@ -69,6 +69,27 @@ def default_week(now: datetime) -> datetime:
     return week_start(now) - timedelta(weeks=1)
 
 
+MIN_PICKER_WEEKS = 12  # the picker offers at least the last 12 complete weeks, data or not
+MAX_PICKER_WEEKS = 1040  # and at most 20 years back
+
+
+def digest_weeks(incidents: pl.LazyFrame, *, now: datetime) -> list[str]:
+    """The weeks a digest can be asked for, newest first: from the last complete week before ``now`` back to the
+    week of the oldest incident (at least :data:`MIN_PICKER_WEEKS`, at most :data:`MAX_PICKER_WEEKS`), so an
+    export that ends years ago still offers every week it covers. In: ``started_at``. Out: ``YYYY-Www`` labels."""
+    last = default_week(now)
+    oldest = incidents.select(pl.col("started_at").min()).collect().item()
+    span = MIN_PICKER_WEEKS
+    if oldest is not None and oldest < last:
+        span = max(span, (last - week_start(oldest)).days // 7 + 1)
+    return [week_label(last - timedelta(weeks=k)) for k in range(min(span, MAX_PICKER_WEEKS))]
+
+
+def week_has_incidents(incidents: pl.LazyFrame, week_monday: datetime) -> bool:
+    """Whether any incident started in the ISO week of ``week_monday``."""
+    return bool(incidents.filter(week_expr(week_monday)).select(pl.len()).collect().item())
+
+
 @dataclass(frozen=True)
 class Digest:
     week: str

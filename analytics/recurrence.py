@@ -205,3 +205,10 @@ def recurrence_tables(
         schema={"level": pl.Utf8, "recommendation": pl.Utf8, "applies_to": pl.List(pl.Utf8)},
     )
     return {"signatures": signatures, "kinds": kinds, "services": services, "advice": advice_frame}
+
+
+def no_signature_recurs(signatures: pl.DataFrame) -> bool:
+    """True when the window has signatures but none comes back (every count is 1): titles that are all
+    different, as in status-page prose, where only the service and the kind can recur.
+    In: :func:`recurrence_tables` ``signatures`` (``count``)."""
+    return signatures.height > 0 and signatures.filter(pl.col("count") > 1).height == 0

@@ -158,10 +158,15 @@ def format_percent(value: float | None, places: int = 0) -> str:
     return "—" if value is None else f"{value * 100:.{places}f}%"
 
 
+MISSING = "—"  # what an empty text cell shows (Streamlit would print "None")
+
+
 def for_display(frame: pl.DataFrame) -> pl.DataFrame:
-    """Fractions scaled to percent (rounded in the view by ``column_config``); everything else unchanged."""
+    """Fractions scaled to percent (rounded in the view by ``column_config``); empty text cells shown as "—"
+    instead of "None"; everything else unchanged."""
     return frame.with_columns(
-        (pl.col(c) * 100).alias(c) for c in frame.columns if c in PERCENT_COLUMNS and frame.schema[c].is_numeric()
+        *[(pl.col(c) * 100).alias(c) for c in frame.columns if c in PERCENT_COLUMNS and frame.schema[c].is_numeric()],
+        *[pl.col(c).fill_null(MISSING) for c, dtype in frame.schema.items() if dtype == pl.Utf8],
     )
 
 

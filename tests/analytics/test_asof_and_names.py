@@ -107,3 +107,31 @@ def test_the_digest_names_recurring_signatures_by_title() -> None:
 
     out = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "incidents", "digest", "--week", "2026-W46"]).stdout
     assert "- **high** — Gateway 5xx error rate above 90% on /v3/orders (signature `f7d4cec0`): 14 incidents." in out
+
+
+def test_no_signature_recurs_when_every_title_is_different() -> None:
+    from analytics.recurrence import no_signature_recurs, recurrence_tables
+
+    unique = incidents(("1", "s1", "A", "2022-07-01T10:00:00+00:00"), ("2", "s2", "B", "2022-07-01T11:00:00+00:00"))
+    tables = recurrence_tables(unique, now=NOW, days=7, options=RecurrenceOptions.from_policy())
+    assert no_signature_recurs(tables["signatures"])
+    assert tables["services"].rows() == [("api", 2)]  # what does recur
+    again = incidents(("1", "s1", "A", "2022-07-01T10:00:00+00:00"), ("2", "s1", "A", "2022-07-01T11:00:00+00:00"))
+    assert not no_signature_recurs(
+        recurrence_tables(again, now=NOW, days=7, options=RecurrenceOptions.from_policy())["signatures"]
+    )
+    assert not no_signature_recurs(
+        recurrence_tables(unique, now=NOW, days=7, options=RecurrenceOptions.from_policy())["kinds"].head(0)
+    )
+
+
+def test_the_digest_week_picker_spans_every_week_in_the_data() -> None:
+    from analytics.digest import digest_weeks
+
+    frame = incidents(("1", "s", "A", "2022-06-30T10:00:00+00:00"))
+    weeks = digest_weeks(frame, now=datetime(2022, 12, 1, tzinfo=UTC))  # a Thursday of 2022-W48
+    assert weeks[0] == "2022-W47" and weeks[-1] == "2022-W26"  # 2022-06-30 is in W26
+    assert len(weeks) == 22
+    short = digest_weeks(frame, now=datetime(2022, 7, 5, tzinfo=UTC))
+    assert short[0] == "2022-W26" and len(short) == 12  # never fewer than 12
+    assert digest_weeks(frame.head(0), now=datetime(2022, 7, 5, tzinfo=UTC))[-1] == "2022-W15"
