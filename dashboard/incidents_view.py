@@ -7,7 +7,13 @@ from typing import Any
 import polars as pl
 
 from analytics.correlation import CorrelationOptions, clusters
+from analytics.statuses import is_open
 from dashboard.context import AppContext
+from dashboard.formatting import code_span, escape_markdown
+from dashboard.tables import duration_text_expr, format_time
+
+# What a person scans first, on a phone too: the title, its status and severity; the id (for links) last.
+INCIDENT_COLUMNS = ("title", "status", "severity", "service", "started_at", "kind", "id")
 
 
 def filtered_incidents(context: AppContext) -> pl.LazyFrame:
@@ -137,3 +143,100 @@ def followup_rows(results: list[dict[str, Any]]) -> pl.DataFrame:
             "due": pl.Utf8,
         },
     )
+
+
+def incidents_verdict(context: AppContext, frame: pl.LazyFrame) -> str:
+    """How many incidents started in the range, how many are still open and the worst of those (by title)."""
+    open_rows = (
+        frame.filter(is_open(context.policy.incidents.open_statuses))
+        .sort(["severity", "started_at"], nulls_last=True)
+        .select("id", "severity", "title")
+        .collect()
+    )
+    in_range = frame.select(pl.len()).collect().item()
+    period = escape_markdown(context.filters.window(context.now).label())
+    if not open_rows.height:
+        return f"**{in_range:,} incidents started in the {period}; none is still open.**"
+    worst = open_rows.row(0, named=True)
+    return (
+        f"**{in_range:,} incidents started in the {period}; {open_rows.height:,} still open**, the worst "
+        f"{escape_markdown(worst['severity'] or 'without severity')}: {escape_markdown(worst['title'] or 'untitled')} "
+        f"({escape_markdown(worst['id'])})."
+    )
+
+
+def incident_table(frame: pl.LazyFrame, status: pl.Expr | None) -> pl.DataFrame:
+    """The incident list, newest first, title first. In: typed incidents. Out: :data:`INCIDENT_COLUMNS`."""
+    if status is not None:
+        frame = frame.filter(status)
+    return (
+        frame.sort(["started_at", "id"], descending=[True, False], nulls_last=True).select(INCIDENT_COLUMNS).collect()
+    )
+
+
+def incident_row(context: AppContext, incident_id: str) -> dict[str, Any]:
+    """The first stored record of one incident (the drill-down's header)."""
+    frame = context.data.frame("incidents").filter(pl.col("id") == incident_id).sort("_line").head(1)
+    return frame.collect().row(0, named=True)
+
+
+def incident_header(target: dict[str, Any]) -> str:
+    """One line under the drill-down's title: which incident, service, kind, severity, status, start."""
+    return (
+        f"Related to {code_span(target['id'])} · {escape_markdown(target['service'] or '?')} · "
+        f"{escape_markdown(target['kind'] or '?')} · "
+        f"{escape_markdown(target['severity'] or 'no severity')} · {escape_markdown(target['status'] or 'no status')}"
+        f" · started {format_time(target['started_at'])}"
+    )
+
+
+def related_table(related: pl.DataFrame) -> pl.DataFrame:
+    """Related incidents as people read them: title, score, how far apart (minutes, hours or days), status.
+    In: :func:`analytics.correlation.related_incidents`."""
+    return related.select(
+        "title",
+        "score",
+        duration_text_expr(pl.col("delta_minutes")).alias("apart"),
+        "status",
+        "severity",
+        "service",
+        "kind",
+        "started_at",
+        "id",
+    )
+
+
+def timeline_points(target: dict[str, Any], related: pl.DataFrame) -> pl.DataFrame:
+    """The timeline chart's points: the chosen incident (role ``target``) and its related ones."""
+    return pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "id": [target["id"]],
+                    "service": [target["service"]],
+                    "started_at": [target["started_at"]],
+                    "score": [max(related["score"].max() or 0, 1)],
+                    "role": ["target"],
+                    "severity": [target["severity"]],
+                }
+            ),
+            related.select("id", "service", "started_at", "score", pl.lit("related").alias("role"), "severity"),
+        ],
+        how="vertical_relaxed",
+    )
+
+
+def cluster_members(context: AppContext, incident_ids: list[str]) -> pl.DataFrame:
+    """The incidents of one cluster, oldest first, title first."""
+    return (
+        context.data.frame("incidents")
+        .filter(pl.col("id").is_in(incident_ids))
+        .sort(["started_at", "id"], nulls_last=True)
+        .select(INCIDENT_COLUMNS)
+        .collect()
+    )
+
+
+def related_payload(payload: dict[str, Any]) -> pl.DataFrame:
+    """``correlate --json``'s related list as a frame (the JSON download holds what the CLI prints)."""
+    return pl.DataFrame(payload["related"])

@@ -87,7 +87,8 @@ COLUMN_LABELS: dict[str, str] = {
     "status": "Status",
     "title": "Title",
     "signature": "Signature",
-    "delta_minutes": "Minutes apart",
+    "delta_minutes": "Apart",
+    "apart": "Apart",
     # recurrence and buckets
     "key": "Key",
     "level": "Level",
@@ -219,4 +220,21 @@ def show_table(
         column_config=config,
         column_order=[c for c in shown.columns if c not in hidden],
         **kwargs,
+    )
+
+
+def duration_text_expr(minutes: pl.Expr) -> pl.Expr:
+    """Minutes as people say them: ``45 min``, ``3.5 h`` (under two days), ``29 days`` ("—" when unknown)."""
+    hours = minutes / 60
+    days = minutes / 1440
+    return (
+        pl.when(minutes.is_null())
+        .then(pl.lit(MISSING))
+        .when(minutes < 60)
+        .then(minutes.round(0).cast(pl.Int64).cast(pl.Utf8) + " min")
+        .when(hours < 48)
+        .then(hours.round(1).cast(pl.Utf8) + " h")
+        .when(days < 10)
+        .then(days.round(1).cast(pl.Utf8) + " days")
+        .otherwise(days.round(0).cast(pl.Int64).cast(pl.Utf8) + " days")
     )

@@ -3,19 +3,31 @@ of the related incidents around it and its cluster; append a note in write mode.
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from analytics.correlation import cluster_of, correlate_json, related_incidents, rule_names
-from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, is_open, status_filter
+from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, status_filter
 from analytics.timeparse import format_utc
 from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
-from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
-from dashboard.tables import format_time, show_table
+from dashboard.incidents_view import (
+    all_clusters,
+    cluster_members,
+    correlation_options,
+    filtered_incidents,
+    incident_header,
+    incident_row,
+    incident_table,
+    incidents_verdict,
+    related_payload,
+    related_table,
+    resolution_section,
+    timeline_points,
+)
+from dashboard.tables import show_table
 from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
@@ -25,24 +37,7 @@ require_inputs(context, "incidents", purpose="no incidents to list, correlate or
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses
-# The verdict first: how many incidents in the range, how many still open and the worst of those.
-open_rows = (
-    frame.filter(is_open(open_statuses))
-    .sort(["severity", "started_at"], nulls_last=True)
-    .select("id", "severity", "title")
-    .collect()
-)
-in_range = frame.select(pl.len()).collect().item()
-period = context.filters.window(context.now).label()
-if open_rows.height:
-    worst = open_rows.row(0, named=True)
-    st.markdown(
-        f"**{in_range:,} incidents started in the {escape_markdown(period)}; {open_rows.height:,} still open**, the "
-        f"worst {escape_markdown(worst['severity'] or 'without severity')}: {escape_markdown(worst['id'])} "
-        f"({escape_markdown(worst['title'] or 'untitled')})."
-    )
-else:
-    st.markdown(f"**{in_range:,} incidents started in the {escape_markdown(period)}; none is still open.**")
+st.markdown(incidents_verdict(context, frame))  # the verdict first: in range, still open, the worst of those
 status = url_selectbox(
     st,
     "Status",
@@ -51,25 +46,13 @@ status = url_selectbox(
     "all",
     format_func=lambda s: f"unresolved ({', '.join(open_statuses)})" if s == UNRESOLVED else s,
 )
-chosen_status = status_filter(status, open_statuses)
-if chosen_status is not None:
-    frame = frame.filter(chosen_status)
-table = (
-    frame.sort(["started_at", "id"], descending=[True, False], nulls_last=True)
-    .select("id", "started_at", "service", "kind", "severity", "status", "title")
-    .collect()
-)
+table = incident_table(frame, status_filter(status, open_statuses))
 st.caption(
     f"{table.height:,} incidents ({context.filters.range_key}"
     + (f", services: {escape_markdown(', '.join(context.filters.services))}" if context.filters.services else "")
     + "). Kind is derived from the title when the store leaves it empty. Select a row to correlate it."
 )
-selection = show_table(
-    table.head(5000),
-    on_select="rerun",
-    selection_mode="single-row",
-    key="incident_table",
-)
+selection = show_table(table.head(5000), on_select="rerun", selection_mode="single-row", key="incident_table")
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
 chosen = url_selection("incident", table.head(5000)["id"][rows[0]] if rows else None)
 if not chosen:
@@ -82,15 +65,9 @@ if related is None:
     st.warning(f"Incident {escape_markdown(chosen)} is not in this store.")
     resolution_section(context)
     st.stop()
-target = (
-    context.data.frame("incidents").filter(pl.col("id") == chosen).sort("_line").head(1).collect().row(0, named=True)
-)
-st.subheader(f"Related to {escape_markdown(target['id'])}")
-st.markdown(
-    f"**{escape_markdown(target['title'] or '')}** · {escape_markdown(target['service'] or '?')} · "
-    f"{escape_markdown(target['kind'] or '?')} · {escape_markdown(target['severity'] or 'no severity')} · "
-    f"{escape_markdown(target['status'] or 'no status')} · started {format_time(target['started_at'])}"
-)
+target = incident_row(context, chosen)
+st.subheader(escape_markdown(target["title"] or "Untitled incident"))  # the drill-down leads with the title
+st.markdown(incident_header(target))
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
     st.info("Nothing scores at least the minimum within the lookback window.")
@@ -101,28 +78,9 @@ else:
         f"Score = sum of the weights of the rules that hold; kept when ≥ {options.min_score}, "
         f"best {options.max_related}, candidates within ±{options.lookback_days} days."
     )
-    points = pl.concat(
-        [
-            pl.DataFrame(
-                {
-                    "id": [target["id"]],
-                    "service": [target["service"]],
-                    "started_at": [target["started_at"]],
-                    "score": [max(related["score"].max() or 0, 1)],
-                    "role": ["target"],
-                    "severity": [target["severity"]],
-                }
-            ),
-            related.select("id", "service", "started_at", "score", pl.lit("related").alias("role"), "severity"),
-        ],
-        how="vertical_relaxed",
-    )
-    right.altair_chart(timeline_chart(points), width="stretch")
+    right.altair_chart(timeline_chart(timeline_points(target, related)), width="stretch")
     right.caption("One lane per service; the red diamond is this incident, dots are related ones (size: score).")
-    show_table(
-        related.select("id", "score", "delta_minutes", "service", "kind", "severity", "status", "started_at", "title"),
-        extra_config={"delta_minutes": st.column_config.NumberColumn("Minutes apart", format="%.0f")},
-    )
+    show_table(related_table(related))
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download related (CSV)",
@@ -132,7 +90,7 @@ else:
     )
     c2.download_button(
         "Download related (JSON)",
-        data=json_bytes(pl.DataFrame(payload["related"])),
+        data=json_bytes(related_payload(payload)),
         file_name=download_name("related", context.now, "json", incident=chosen),
         mime="application/json",
     )
@@ -147,13 +105,7 @@ else:
         f"kinds {escape_markdown(', '.join(cluster['kinds']))}; "
         f"{cluster['first_started']:%Y-%m-%d} → {cluster['last_started']:%Y-%m-%d}."
     )
-    members = (
-        context.data.frame("incidents")
-        .filter(pl.col("id").is_in(cluster["incident_ids"]))
-        .sort(["started_at", "id"], nulls_last=True)
-        .select("id", "started_at", "service", "kind", "severity", "status", "title")
-        .collect()
-    )
+    members = cluster_members(context, cluster["incident_ids"])
     show_table(members, height=min(400, 38 + 35 * members.height))
 
 st.subheader("Notes")

@@ -67,3 +67,22 @@ def test_miss_rows_export_states_as_words_not_badges() -> None:
     assert text.splitlines()[1].startswith("2026-11-16T09:00:00Z,x,x,x,x,x,x,x,0.5,1,")
     for badge in LIFECYCLE_BADGES.values():
         assert badge.split(" ")[0] not in text
+
+
+def test_durations_read_in_minutes_hours_or_days() -> None:
+    import polars as pl
+
+    from dashboard.tables import duration_text_expr
+
+    minutes = pl.DataFrame({"m": [None, 12.4, 59.0, 60.0, 210.0, 2879.0, 2880.0, 41634.0]}, schema={"m": pl.Float64})
+    shown = minutes.select(duration_text_expr(pl.col("m")).alias("t"))["t"].to_list()
+    assert shown == ["—", "12 min", "59 min", "1.0 h", "3.5 h", "48.0 h", "2.0 days", "29 days"]
+
+
+def test_empty_text_cells_are_shown_as_a_dash() -> None:
+    import polars as pl
+
+    from dashboard.tables import for_display
+
+    frame = pl.DataFrame({"title": ["a", None], "n": [1, None]})
+    assert for_display(frame).rows() == [("a", 1), ("—", None)]

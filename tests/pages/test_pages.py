@@ -317,7 +317,8 @@ def test_incidents_page_drills_into_one_incident_from_the_url(monkeypatch: pytes
     app.run()
     app.switch_page(str(PAGES_DIR / "incidents.py")).run()
     assert not app.exception
-    assert any(f"Related to {target}" in h.value for h in app.subheader)
+    assert any(f"Related to `{target}`" in m.value for m in app.markdown)
+    assert app.subheader[0].value.startswith("Gateway 5xx")  # the drill-down leads with the incident's title
     related = next(d.value for d in app.dataframe if "score" in d.value.columns)  # after the resolution tables
     assert list(related["id"]) == [r["incident_id"] for r in expected["related"]]
     assert list(related["score"]) == [r["score"] for r in expected["related"]]
