@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import polars as pl
 import streamlit as st
 
 from analytics.policy import PolicyError
 from dashboard.context import POLICY_OVERRIDE_KEY, current_context, page_title, relative_path
+from dashboard.data_view import (
+    report_counts_line,
+    report_files,
+    report_of_file,
+    report_table,
+    shown_report,
+    sources_table,
+)
 from dashboard.exports import csv_bytes, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.import_view import import_section
 from dashboard.tables import format_time, show_table
 from triage_lens.sources.config import policy_from_yaml, policy_to_yaml
 from triage_lens.sources.loading import summarise_sources
-from triage_lens.sources.redaction import PERSONAL_FIELDS, redact, report_records
+from triage_lens.sources.redaction import redact
 
 REPORT_ROWS_SHOWN = 5_000
 
@@ -35,22 +40,7 @@ st.caption(
 # --- sources ----------------------------------------------------------------------------------------
 st.subheader("Sources")
 summaries = summarise_sources(context.data)
-source_rows = pl.DataFrame(
-    {
-        "input": [s.input for s in summaries],
-        "status": [s.status for s in summaries],
-        "rows": [s.rows for s in summaries],
-        "quarantined": [s.quarantined for s in summaries],
-        "flagged": [s.flagged for s in summaries],
-        "blank_lines": [s.blank_lines for s in summaries],
-        "first": [s.first for s in summaries],
-        "last": [s.last for s in summaries],
-        "file": [
-            relative_path(Path(s.path)) if s.path and "://" not in s.path else redact(s.path or "—") for s in summaries
-        ],
-    },
-    schema_overrides={"first": pl.Datetime("us", "UTC"), "last": pl.Datetime("us", "UTC")},
-)
+source_rows = sources_table(summaries)
 show_table(
     source_rows,
     labels={"first": "First record", "last": "Last record"},
@@ -80,24 +70,17 @@ else:
         value=False,
         help="Masked as *** by default, on screen and in the CSV.",
     )
-    report = pl.DataFrame(
-        report_records(items, PERSONAL_FIELDS if show_personal else ()),
-        schema={"file": pl.Utf8, "line": pl.Int64, "reason": pl.Utf8, "excerpt": pl.Utf8, "action": pl.Utf8},
-    ).select("file", "line", "reason", "excerpt", "action")
-    counts = report.group_by("action").len().sort("action")
+    report = report_table(items, show_personal)
     st.write(
-        " · ".join(f"**{n:,}** {a}" for a, n in counts.iter_rows())
+        report_counts_line(report)
         + " — quarantined lines are left out, flagged fields are null in the analytics; the files are never changed."
     )
-    files = sorted(report["file"].unique().to_list())
-    chosen = st.selectbox("File", ["all files", *files])
-    shown = report if chosen == "all files" else report.filter(pl.col("file") == chosen)
+    chosen = st.selectbox("File", ["all files", *report_files(report)])
+    shown = report_of_file(report, None if chosen == "all files" else chosen)
     if shown.height > REPORT_ROWS_SHOWN:
         st.caption(f"Showing the first {REPORT_ROWS_SHOWN:,} of {shown.height:,} items; the download has them all.")
     show_table(
-        shown.head(REPORT_ROWS_SHOWN).with_columns(
-            pl.col("file").map_elements(lambda f: relative_path(Path(f)), return_dtype=pl.Utf8).alias("file")
-        ),
+        shown_report(shown, REPORT_ROWS_SHOWN),
         help={
             "action": "quarantined: the line is left out; flagged: the row is kept, the field reads as null.",
             "excerpt": "The start of the line as stored.",

@@ -3,7 +3,6 @@ as the headline, spikes, trends, samples, and the backtest of the legacy 7-day-a
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from analytics.severity import (
@@ -11,7 +10,6 @@ from analytics.severity import (
     backtest_frame,
     backtest_totals,
     header_text,
-    samples_by_provider,
     severity_frame,
 )
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
@@ -19,11 +17,11 @@ from dashboard.context import current_context, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
+from dashboard.severity_view import listed_providers, provider_table, samples_as_text
 from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_param, url_select_slider, url_text, url_toggle
 
 BACKTEST_CHOICES = [7, 14, 30, 60]
-SAMPLE_DTYPE = pl.List(pl.Struct({"error_type": pl.Utf8, "count": pl.Int64, "message": pl.Utf8}))
 
 context = current_context()
 page_title(
@@ -58,28 +56,13 @@ with st.expander("Exclude tenants"):
         st.rerun()
 
 show_nominal = url_toggle(st, "Show nominal providers too", "nominal")
-listed = frame if show_nominal else frame.filter(pl.col("status") != "nominal")
-samples = samples_by_provider(ledger, now=context.now, options=options, providers=listed["provider"].to_list())
-table = listed.select(
-    "provider",
-    "severity",
-    "status",
-    pl.col("c24").alias("last_24h"),
-    pl.col("c7").alias("last_7d"),
-    "trend",
-    "spike",
-    "daily",
-    pl.Series("samples", [samples.get(p, []) for p in listed["provider"].to_list()], dtype=SAMPLE_DTYPE),
-)
+listed = listed_providers(frame, show_nominal)
+table = provider_table(listed, ledger, now=context.now, options=options)
 if table.height == 0:
     st.success("No provider needs attention: every provider is nominal.")
 else:
     show_table(
-        table.with_columns(
-            pl.col("samples").list.eval(
-                pl.format("{} ({}): {}", *(pl.element().struct.field(f) for f in ("error_type", "count", "message")))
-            )
-        ),
+        samples_as_text(table),
         extra_config={
             "daily": st.column_config.BarChartColumn("7 × 24 h (oldest → now)", y_min=0),
             "samples": st.column_config.ListColumn(

@@ -132,8 +132,10 @@ def test_data_page_on_the_sample_lists_sources_and_the_effective_policy(
         "incidents",
         "events",
         "error_ledger",
+        "slack_feedback",
+        "discord_feedback",
     ]
-    assert list(sources["rows"]) == [1000, 2500, 2500, 200, 301, 10000]
+    assert list(sources["rows"]) == [1000, 2500, 2500, 200, 301, 10000, 122, 51]
     assert any("Nothing quarantined" in s.value for s in app.success)
     assert "critical_24h: 10" in app.code[0].value
 
