@@ -29,7 +29,15 @@ from analytics.clock import ClockRangeError, check_now
 from analytics.learning import week_label, week_start
 from analytics.markdown import code_span, escape_markdown, escape_slack, slack_code
 from analytics.policy import Policy
-from analytics.recurrence import SIGNATURE_PREFIX, RecurrenceOptions, in_window, level_expr, recurrence, top_counts
+from analytics.recurrence import (
+    SIGNATURE_PREFIX,
+    RecurrenceOptions,
+    in_window,
+    level_expr,
+    recurrence,
+    signature_titles,
+    top_counts,
+)
 from analytics.runs import weekly_pass_rate, weekly_pass_rate_line
 from analytics.schemas import SEVERITIES
 from analytics.statuses import INCIDENT_STATUSES, is_open
@@ -436,9 +444,12 @@ def recurrence_watch(
     result["high_kinds"] = high_kinds[: watch.max_listed]
     severe = result["max_severity_seen"] in watch.fail_on_severity_in
     if result["has_high_recurrence"]:
+        titles = signature_titles(own, now=now, days=max(watch.windows_days))
+        by_prefix = {key[:SIGNATURE_PREFIX]: title for key, title in titles.items()}
+        named = [f"{by_prefix[p]!r} ({p})" if p in by_prefix else p for p in result["high_signatures"]]
         result["messages"].append(
-            f"high recurrence for {service}: signatures {result['high_signatures'] or '—'}, "
-            f"kinds {result['high_kinds'] or '—'}"
+            f"high recurrence for {service}: signatures {', '.join(named) or '—'}; "
+            f"kinds {', '.join(result['high_kinds']) or '—'}"
         )
     elif result["has_warn_recurrence"]:
         result["messages"].append(f"recurrence at warn level for {service}")

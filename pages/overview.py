@@ -199,7 +199,7 @@ if misses_loaded or feedback_loaded:
             f"Pair fix rate, {period}",
             "—" if rate is None else f"{rate:.0%}",
             help="Of the (alert, taxonomy) pairs missed in the range before, the share with no miss in this range "
-            "(RULES §2's weekly definition applied to the chosen range).",
+            "(the weekly definition applied to the chosen range).",
         )
         if fix is None:
             st.caption("Needs a bounded range (not 'all') and misses.jsonl.")
@@ -279,7 +279,7 @@ if incidents_loaded and open_incidents is not None and buckets is not None:
         st.metric(
             "High recurrence, last 7 days",
             f"{len(rec['high_recurrence'])}",
-            help="Signatures and kinds in the high zone of RULES §5 over the last 7 days (the chosen services).",
+            help="Signatures and kinds at or above the policy's high threshold over the last 7 days (the chosen services).",
         )
         shown = escape_markdown(", ".join(high_buckets[:4])) if high_buckets else "none"
         st.caption("High buckets: " + shown + (" …" if len(high_buckets) > 4 else ""))
