@@ -224,7 +224,7 @@ def backtest_chart(days: pl.DataFrame) -> alt.Chart:
                 scale=alt.Scale(
                     domain=["legacy 7-day average", "current state (24h vs 7d)"], range=["#9D9D9D", "#E45756"]
                 ),
-                legend=bottom_legend(None, 2),
+                legend=bottom_legend(None, 1),  # one a line: two long labels overflow a phone
             ),
             tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("rule:N"), alt.Tooltip("pages:Q")],
         )

@@ -23,6 +23,12 @@ from dashboard.runs_view import run_summary_for
 from dashboard.urlstate import url_selectbox
 
 
+def demoted(markdown: str, levels: int = 2) -> str:
+    """The digest's headings ``levels`` deeper, so it reads as a section of the page (on a phone its own "#" title
+    took the whole screen). Only lines that start with "#" change; the downloads keep the original."""
+    return "\n".join("#" * levels + line if line.startswith("#") else line for line in markdown.split("\n"))
+
+
 def digest_section(context: AppContext) -> None:
     """The week picker (every week of the data), the downloads and the digest itself as Markdown."""
     st.subheader("Weekly digest")
@@ -68,7 +74,7 @@ def digest_section(context: AppContext) -> None:
     if not week_has_incidents(incidents, monday):
         st.caption(f"No incident started in {digest.week}; pick another week above.")
     with st.container(border=True):  # the whole digest as text: no inner scroll box (phones showed headings only)
-        st.markdown(digest.markdown)  # ids in code spans, every other user-supplied text escaped
+        st.markdown(demoted(digest.markdown))  # ids in code spans, every other user-supplied text escaped
 
 
 def gate_section(context: AppContext) -> None:

@@ -61,6 +61,7 @@ def _signatures_table(tables: dict[str, pl.DataFrame]) -> None:
     show_table(
         tables["signatures"].select("title", "count", "why"),
         labels={"title": "Signature (newest title)", "why": "Level"},
+        extra_config={"title": st.column_config.TextColumn("Signature (newest title)", width="medium")},
         help={"why": "The count against the warn and high thresholds in this window."},
     )
 

@@ -31,6 +31,8 @@ from dashboard.tables import show_table
 from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.store import StoreError, append_events, events_target, note_event
 
+# A title column of medium width leaves the status in view on a phone (a long title would push it off).
+TITLE = {"title": st.column_config.TextColumn("Title", width="medium")}
 context = current_context()
 page_title("Incidents", context)
 require_inputs(context, "incidents", purpose="no incidents to list, correlate or cluster")
@@ -52,7 +54,9 @@ st.caption(
     + (f", services: {escape_markdown(', '.join(context.filters.services))}" if context.filters.services else "")
     + "). Kind is derived from the title when the store leaves it empty. Select a row to correlate it."
 )
-selection = show_table(table.head(5000), on_select="rerun", selection_mode="single-row", key="incident_table")
+selection = show_table(
+    table.head(5000), on_select="rerun", selection_mode="single-row", key="incident_table", extra_config=TITLE
+)
 rows = selection.selection.rows if selection is not None and hasattr(selection, "selection") else []
 chosen = url_selection("incident", table.head(5000)["id"][rows[0]] if rows else None)
 if not chosen:
@@ -80,7 +84,7 @@ else:
     )
     right.altair_chart(timeline_chart(timeline_points(target, related)), width="stretch")
     right.caption("One lane per service; the red diamond is this incident, dots are related ones (size: score).")
-    show_table(related_table(related))
+    show_table(related_table(related), extra_config=TITLE)
     c1, c2 = st.columns(2)
     c1.download_button(
         "Download related (CSV)",
@@ -106,7 +110,7 @@ else:
         f"{cluster['first_started']:%Y-%m-%d} → {cluster['last_started']:%Y-%m-%d}."
     )
     members = cluster_members(context, cluster["incident_ids"])
-    show_table(members, height=min(400, 38 + 35 * members.height))
+    show_table(members, height=min(400, 38 + 35 * members.height), extra_config=TITLE)
 
 st.subheader("Notes")
 if not context.sources.write:

@@ -279,7 +279,7 @@ if incidents_loaded and open_incidents is not None and buckets is not None:
         st.metric(
             "High recurrence, last 7 days",
             f"{len(rec['high_recurrence'])}",
-            help="Signatures and kinds at or above the policy's high threshold over the last 7 days (the chosen services).",
+            help="Signatures and kinds at the policy's high threshold or above, last 7 days (the chosen services).",
         )
         shown = escape_markdown(", ".join(high_buckets[:4])) if high_buckets else "none"
         st.caption("High buckets: " + shown + (" …" if len(high_buckets) > 4 else ""))
