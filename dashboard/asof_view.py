@@ -13,7 +13,7 @@ from analytics.schemas import INPUTS_BY_NAME
 from dashboard.context import AppContext, memo
 from dashboard.formatting import escape_markdown
 from dashboard.registry import PAGES
-from triage_lens.sources.asof import ASOF_SOURCE, asof_error
+from triage_lens.sources.asof import asof_error, clock_before, is_pinned
 
 # Pages whose content does not follow the range (they list every source and the policy).
 NO_RANGE_PAGES = frozenset({"Data & policy"})
@@ -54,15 +54,17 @@ def asof_banner(context: AppContext) -> None:
         st.warning(f"Ignoring the link's `asof`: {escape_markdown(error)}.", icon=":material/schedule:")
         st.button("Remove it", key="asof_remove", on_click=_set_asof, args=(None,))
         return
-    if context.sources.now_source != ASOF_SOURCE:
+    if not is_pinned(context.sources):
         return
+    before = clock_before(context.sources)
+    back_label = "Back to the live clock" if before == "wall clock" else f"Back to the usual now ({before})"
     text, back = st.columns([5, 2], vertical_alignment="center")
     text.info(
         f"**Viewing as of {stamp(context.now)}** (the newest record): ranges, severity and lifecycle end there, "
         "as `--now` would make them.",
         icon=":material/history:",
     )
-    back.button("Back to the live clock", key="asof_back", on_click=_set_asof, args=(None,))
+    back.button(back_label, key="asof_back", on_click=_set_asof, args=(None,))
 
 
 def empty_range_notice(context: AppContext, names: list[str]) -> None:

@@ -8,8 +8,8 @@ import json
 import polars as pl
 import streamlit as st
 
+import analytics.digest as digest_rules  # build_digest looked up per call, so a test can replace it
 from analytics.digest import (
-    build_digest,
     digest_weeks,
     is_cut,
     parse_week,
@@ -44,7 +44,9 @@ def digest_section(context: AppContext) -> None:
         "as of the Monday 00:00 UTC after the week, so it never changes later.",
     )
     monday = parse_week(chosen)
-    digest = build_digest(incidents, week_monday=monday, policy=context.policy, runs=run_summary_for(context))
+    digest = digest_rules.build_digest(
+        incidents, week_monday=monday, policy=context.policy, runs=run_summary_for(context)
+    )
     max_chars = context.policy.digest.markdown_max_chars
     left, middle, right = st.columns(3)
     left.download_button(

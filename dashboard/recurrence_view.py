@@ -7,8 +7,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+import analytics.digest as digest_rules  # build_digest looked up per call, so a test can replace it
 from analytics.buckets import BucketOptions, advice_by_recommendation, bucket_frame, high_reason_expr, shown_buckets
-from analytics.digest import build_digest, default_week, plan_followups
+from analytics.digest import default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurrence_tables
 from dashboard.context import AppContext
 from dashboard.exports import buckets_csv, download_name
@@ -156,7 +157,9 @@ def buckets_section(context: AppContext) -> None:
 def followups_section(context: AppContext) -> None:
     """The follow-ups of the last complete week's high buckets: a preview, created only in write mode."""
     st.subheader("Follow-ups")
-    digest = build_digest(context.data.frame("incidents"), week_monday=default_week(context.now), policy=context.policy)
+    digest = digest_rules.build_digest(
+        context.data.frame("incidents"), week_monday=default_week(context.now), policy=context.policy
+    )
     results, events = plan_followups(
         context.data.frame("incidents"),
         digest,

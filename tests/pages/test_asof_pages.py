@@ -51,7 +51,7 @@ def test_an_empty_range_says_where_the_data_is_and_one_click_views_it(
     assert any("Viewing as of 2022-07-01 14:00 UTC" in i.value for i in app.info)
     assert any("2 incidents started in the last 30d" in t for t in texts(app))
     assert not any("the data is elsewhere" in t for t in texts(app))
-    back = next(b for b in app.button if b.label == "Back to the live clock")
+    back = next(b for b in app.button if b.label == "Back to the usual now (--now)")
     back.click().run()
     assert "asof" not in app.query_params
     assert any("the data is elsewhere" in t for t in texts(app))
@@ -91,3 +91,16 @@ def test_no_notice_when_the_range_has_data() -> None:
         "Nothing in the last 7d (ending 2026-01-10 00:00 UTC), but the data is elsewhere: "
         "newest incident 2022-07-01 14:00 UTC (1 incident since 2022-07-01)."
     )
+
+
+def test_the_digest_week_picker_reaches_the_weeks_of_old_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page(str(PAGES_DIR / "digest_gate.py")).run()
+    assert not app.exception
+    week = next(s for s in app.selectbox if s.label == "Week")
+    assert week.options[0] == "2026-W48" and week.options[-1] == "2022-W26"
+    week.select("2022-W26").run()
+    assert any("Weekly Incident Digest — 2022-W26" in m.value and "**2** incidents" in m.value for m in app.markdown)

@@ -12,7 +12,7 @@ from analytics.clock import ClockRangeError, check_now
 from analytics.timeparse import parse_cli_time
 from triage_lens.sources.loading import DataSources
 
-ASOF_SOURCE = "asof in the URL"  # ``now_source`` of sources pinned by asof=
+ASOF_SOURCE = "asof in the URL"  # ``now_source`` of sources pinned by asof= starts with this
 
 
 def asof_error(text: str | None) -> str | None:
@@ -31,4 +31,15 @@ def pinned_to(sources: DataSources, text: str | None) -> DataSources:
     (:func:`asof_error` says why)."""
     if not text or asof_error(text) is not None:
         return sources
-    return replace(sources, now=parse_cli_time(text, "asof"), now_source=ASOF_SOURCE)
+    pinned = parse_cli_time(text, "asof")
+    return replace(sources, now=pinned, now_source=f"{ASOF_SOURCE}, instead of {sources.now_source}")
+
+
+def is_pinned(sources: DataSources) -> bool:
+    """Whether ``asof`` pinned the clock of ``sources``."""
+    return sources.now_source.startswith(ASOF_SOURCE)
+
+
+def clock_before(sources: DataSources) -> str:
+    """What the clock was before ``asof`` pinned it (``wall clock``, ``--now``, ``sample.json``, ``config``)."""
+    return sources.now_source.removeprefix(f"{ASOF_SOURCE}, instead of ") if is_pinned(sources) else sources.now_source
