@@ -23,6 +23,7 @@ from triage_lens.cli.common import (
     fail,
     global_options,
     load_inputs,
+    note_if_empty,
     pct,
     prepare,
     render_table,
@@ -82,6 +83,8 @@ def report_command(options: GlobalOptions, since: str | None, as_json: bool) -> 
         data.frame("investigations") if claims_known else None, data.frame("feedback"), options=gate
     )
     collected = results.filter(span.contains("timestamp")).collect()
+    if collected.height == 0:
+        note_if_empty(data, ["investigations", "feedback"], span)
     report = confidence_report(collected, options=gate, claims_known=claims_known)
     report["gateway"] = gateway_report(combined(gateway_frames(data.frame)), z=gate.wilson_z, window=span)
     if as_json:
