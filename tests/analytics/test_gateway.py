@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.gateway import combined, gateway_report, helpful_sentence, weekly
 from analytics.policy import Policy
@@ -126,3 +128,27 @@ def test_opensre_home_gateway_is_read(tmp_path: Path) -> None:
     assert sources.origin == "opensre"
     assert sources.paths["slack_feedback"] == tmp_path / ".opensre" / "gateway" / "slack_feedback.jsonl"
     assert sources.paths["misses"] is None and "slack_feedback" not in sources.sample_inputs
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["slack", "discord"]), st.integers(0, 60 * 86_400), st.sampled_from(["good", "bad"])),
+        max_size=40,
+    )
+)
+def test_weekly_counts_match_a_plain_python_count(clicks_: list[tuple[str, int, str]]) -> None:
+    base = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    frames = {
+        platform: clicks(*[(base + offset, verdict) for p, offset, verdict in clicks_ if p == platform])
+        for platform in ("slack", "discord")
+    }
+    report = gateway_report(combined(frames), z=Z)
+    expected: dict[str, list[int]] = {}
+    for _, offset, verdict in clicks_:
+        year, week, _ = datetime.fromtimestamp(base + offset, tz=UTC).isocalendar()
+        counts = expected.setdefault(f"{year}-W{week:02d}", [0, 0])
+        counts[0 if verdict == "good" else 1] += 1
+    assert {w["week"]: [w["good"], w["bad"]] for w in report["by_week"]} == expected
+    assert report["n"] == len(clicks_)
+    assert sum(v["n"] for v in report["by_platform"].values()) == len(clicks_)
