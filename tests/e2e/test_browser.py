@@ -121,7 +121,8 @@ def test_confidence_page_shows_calibration_in_a_browser(streamlit_server: str, p
     wait_for_app(tab)
     assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
     expect(tab.get_by_text("Overconfident:").first).to_be_visible()  # type: ignore[attr-defined]
-    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2, timeout=30_000)  # type: ignore[attr-defined]
+    # band mix, calibration and the gateway helpful rate per week
+    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(3, timeout=30_000)  # type: ignore[attr-defined]
 
 
 def test_digest_download_and_incident_drill_down(streamlit_server: str, page: object) -> None:
