@@ -94,6 +94,6 @@ def test_unreachable_store_is_a_clear_error(tmp_path: Path) -> None:
     config.write_text("incidents: postgresql://nobody:secret@127.0.0.1:1/none\n")
     result = CliRunner().invoke(cli, ["--data", str(config), "check"])
     assert result.exit_code == 1
-    assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/none" in result.output
+    assert "cannot connect to postgresql://***@127.0.0.1:1/none" in result.output
     assert "secret" not in result.output
     assert T0.year == 2026

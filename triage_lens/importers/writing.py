@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from triage_lens.importers.mapping import ImportFailure
-from triage_lens.sources.redaction import redact
+from triage_lens.sources.redaction import redact, redact_error
 from triage_lens.sources.store import CREATE_TABLES, INCIDENT_COLUMNS, is_postgres_uri
 
 INCIDENTS_FILE = "incidents.jsonl"
@@ -149,7 +149,8 @@ def write_jsonl(folder: Path, records: Sequence[dict[str, Any]], *, dry_run: boo
 
 def _pg_error(uri: str, what: str, exc: Exception) -> ImportFailure:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ImportFailure(f"{redact(uri)}: {what}: {first}; nothing changed")
+    # the driver quotes pieces of a malformed DSN ("failed to resolve host 'tPW@127.0.0.1'"): redact_error masks them
+    return ImportFailure(redact_error(f"{uri}: {what}: {first}; nothing changed", [uri]))
 
 
 def write_postgres(uri: str, records: Sequence[dict[str, Any]], *, dry_run: bool = False) -> WriteResult:
