@@ -44,5 +44,14 @@ def json_safe(text: str) -> str:
 
 _JSON_TABLE: dict[int, str] = {c: f"\\u{c:04x}" for c in (*_DEL_C1, *_BIDI)}
 
+NAME_WIDTH = 120  # names printed in tables (CLI and dashboard) are cut here, DEFINITIONS.md §5
+ELLIPSIS = "…"
 
-__all__ = ["UNSAFE_CODEPOINTS", "json_safe", "safe_text"]
+
+def cut_name(text: str, width: int = NAME_WIDTH) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when anything was cut (a 50 MB JUnit test
+    name prints as 120 characters, not 200 MB of padded table)."""
+    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+
+
+__all__ = ["ELLIPSIS", "NAME_WIDTH", "UNSAFE_CODEPOINTS", "cut_name", "json_safe", "safe_text"]

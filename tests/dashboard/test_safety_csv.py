@@ -56,7 +56,7 @@ def test_a_misses_or_quarantine_csv_writes_no_cell_a_spreadsheet_runs() -> None:
     frame = pl.DataFrame({"alert_name": VARIANTS, "line": list(range(len(VARIANTS)))})
     cells = _cells(csv_bytes(frame))
     assert cells[:2] == ["alert_name", "line"]
-    assert [c for c in cells[2::2]] == ["'" + v for v in VARIANTS]
+    assert cells[2::2] == ["'" + v for v in VARIANTS]
 
 
 def test_buckets_csv_neutralises_a_full_width_or_space_led_bucket_key(tmp_path: Path) -> None:

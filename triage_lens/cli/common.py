@@ -163,8 +163,12 @@ def pct(value: Any) -> str:
 
 
 def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
+    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns. Every cell is
+    one line (newlines and tabs as spaces) cut at :data:`analytics.textsafe.NAME_WIDTH` characters with "…"."""
+    from analytics.textsafe import cut_name
+
     right = right or set()
+    rows = [[cut_name(c.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
