@@ -107,9 +107,9 @@ def tolerant_output() -> None:
             with contextlib.suppress(ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
     if sys.stdout is not None and not isinstance(sys.stdout, SafeTextStream):
-        sys.stdout = SafeTextStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = SafeTextStream(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, SafeTextStream):
-        sys.stderr = SafeTextStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = SafeTextStream(sys.stderr)
 
 
 def resolve(options: GlobalOptions) -> DataSources:

@@ -23,7 +23,8 @@ from analytics.scenarios import (
 )
 from analytics.textsafe import json_safe, safe_text
 from analytics.timeparse import parse_timestamp
-from triage_lens.sources.files import RefusedPathError, read_regular_file, write_tree
+from triage_lens.sources.atomic import write_tree
+from triage_lens.sources.files import RefusedPathError, read_regular_file
 
 ALERT_MAX_BYTES = 1024 * 1024  # one alert.json (OpenSRE's are a few KB)
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024
