@@ -122,7 +122,9 @@ def test_a_failed_tree_write_changes_nothing(tmp_path: Path, monkeypatch: pytest
 EXPORT = ["--data", str(SAMPLE_DIR), "misses", "export", "--since", "", "--top", "3"]
 
 
-def test_misses_export_on_a_full_disk_leaves_no_empty_alert_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_misses_export_on_a_full_disk_leaves_no_empty_alert_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     disk_full(monkeypatch, 100, lambda path: str(tmp_path) in path)
     result = _run(*EXPORT, "--out", str(out))
@@ -130,7 +132,9 @@ def test_misses_export_on_a_full_disk_leaves_no_empty_alert_json(tmp_path: Path,
     assert not out.exists() and _temps(tmp_path) == []
 
 
-def test_misses_export_over_a_good_export_keeps_it_on_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_misses_export_over_a_good_export_keeps_it_on_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
     assert _run(*EXPORT, "--out", str(out)).exit_code == 0
     before = _snapshot(out)
