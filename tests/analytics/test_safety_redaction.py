@@ -143,3 +143,15 @@ def test_import_to_a_malformed_dsn_never_prints_any_part_of_its_credentials(tmp_
         for piece in ("tPW", "S3cr", "alice"):
             assert piece not in result.output
         assert "postgresql://***@127.0.0.1:1/db" in result.output
+
+
+def test_every_cli_text_write_is_redacted_at_the_output_choke_point() -> None:
+    import io
+
+    from triage_lens.cli.common import SafeTextStream
+
+    inner = io.StringIO()
+    stream = SafeTextStream(inner)
+    stream.write("wrote 3 → postgresql://alice:S3cr@tPW@db/x\n")
+    stream.write("host=db password=hunter22\n")
+    assert inner.getvalue() == "wrote 3 → postgresql://***@db/x\nhost=db password=***\n"

@@ -61,7 +61,8 @@ def clean_text(value: str) -> str:
 
 class SafeTextStream:
     """A text stream that writes everything through :func:`analytics.textsafe.safe_text` (terminal controls and
-    bidi controls from the data shown as visible escapes) to the stream it wraps. Bytes written to ``.buffer``
+    bidi controls from the data shown as visible escapes) and :func:`triage_lens.sources.redaction.redact` (nothing
+    between ``://`` and the last ``@`` of a connection string) to the stream it wraps. Bytes written to ``.buffer``
     (``misses convert``: the alert.json bytes, identical to OpenSRE's) pass unchanged."""
 
     def __init__(self, inner: Any) -> None:
@@ -84,10 +85,12 @@ class SafeTextStream:
 
     def write(self, text: str) -> int:
         from analytics.textsafe import safe_text
+        from triage_lens.sources.redaction import redact
 
         if not isinstance(text, str):  # click probes for a binary stream with write(b"")
             raise TypeError("write() argument must be str")
-        self._inner.write(safe_text(text))
+        # and no connection-string credentials, whichever command printed them (import's "→ postgresql://…")
+        self._inner.write(redact(safe_text(text)))
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
