@@ -247,3 +247,23 @@ def killed_pid(name: str) -> int | None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     return pid
+
+
+def test_a_case_folder_created_meanwhile_by_another_export_is_merged_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    real_rename = os.rename
+
+    def other_export_wins(src: Any, dst: Any, **kwargs: Any) -> None:
+        if str(dst) == "case" and not (tree / "case").exists():
+            (tree / "case").mkdir()
+            (tree / "case" / "alert.json").write_bytes(b"theirs")
+            (tree / "case" / "notes.md").write_bytes(b"kept")
+        real_rename(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "rename", other_export_wins)
+    write_tree(tree, [("case/alert.json", b"ours"), ("manifest.json", b"m")])
+    assert _snapshot(tree) == {"case/alert.json": b"ours", "case/notes.md": b"kept", "manifest.json": b"m"}
+    assert _temps(tmp_path) == []

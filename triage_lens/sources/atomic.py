@@ -257,7 +257,8 @@ def _write_new_tree(dir_fd: int, members: list[tuple[list[str], bytes]], shown: 
 class _Staged:
     """What a tree write has put on disk under temp names, committed (renamed into place) or discarded together."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.items: list[tuple[str, int, str, str]] = []  # (kind, dir fd we own, temp name, final name)
 
     def add(self, kind: str, dir_fd: int, temp: str, final: str) -> None:
@@ -267,8 +268,7 @@ class _Staged:
         while self.items:
             kind, fd, temp, final = self.items[0]
             if kind == "dir":
-                os.rename(temp, final, src_dir_fd=fd, dst_dir_fd=fd)
-                os.fsync(fd)
+                _rename_folder(fd, temp, final, self.root)
             else:
                 _commit_file_at(fd, temp, final)
             self.items.pop(0)
@@ -298,7 +298,7 @@ def write_tree(root: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
         else:
             top_files.append((first, data))
     root_fd, created = _open_root(root)
-    staged = _Staged()
+    staged = _Staged(root)
     try:
         remove_stale_temps(dir_fd=root_fd)
         try:
@@ -375,8 +375,7 @@ def staged_folder(out: Path) -> Iterator[Path]:
             yield staging
             _fsync_tree(staging)
             if _kind(out.name, parent_fd) == "missing":
-                os.rename(temp, out.name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
-                os.fsync(parent_fd)
+                _rename_folder(parent_fd, temp, out.name, out.parent)
             else:
                 _merge_into(staging, out)
                 shutil.rmtree(temp, dir_fd=parent_fd)
@@ -386,6 +385,19 @@ def staged_folder(out: Path) -> Iterator[Path]:
             raise
     finally:
         os.close(parent_fd)
+
+
+def _rename_folder(dir_fd: int, temp: str, final: str, parent: Path) -> None:
+    """Rename the staged folder ``temp`` to ``final``; when another writer created ``final`` meanwhile (two
+    exports at once), rename each staged file over its namesake inside it instead."""
+    try:
+        os.rename(temp, final, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        _merge_into(parent / temp, parent / final)
+        shutil.rmtree(temp, dir_fd=dir_fd)
+    os.fsync(dir_fd)
 
 
 def _fsync_tree(folder: Path) -> None:
