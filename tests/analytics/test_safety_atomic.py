@@ -267,3 +267,15 @@ def test_a_case_folder_created_meanwhile_by_another_export_is_merged_not_lost(
     write_tree(tree, [("case/alert.json", b"ours"), ("manifest.json", b"m")])
     assert _snapshot(tree) == {"case/alert.json": b"ours", "case/notes.md": b"kept", "manifest.json": b"m"}
     assert _temps(tmp_path) == []
+
+
+def test_coverage_never_reads_a_case_folder_that_is_still_a_temp(tmp_path: Path) -> None:
+    from triage_lens.sources.scenario_files import read_scenarios
+
+    meta = b'{"_meta": {"miss_id": "m1", "taxonomy": "retrieval_gap"}, "alert_name": "A"}'
+    write_tree(tmp_path, [("0001_a/alert.json", meta)])
+    staged = tmp_path / temp_name("0002_a")
+    staged.mkdir()
+    (staged / "alert.json").write_bytes(meta)
+    found, problems = read_scenarios(tmp_path)
+    assert [s.path for s in found] == [tmp_path / "0001_a" / "alert.json"] and problems == []

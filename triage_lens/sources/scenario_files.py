@@ -23,7 +23,7 @@ from analytics.scenarios import (
 )
 from analytics.textsafe import json_safe, safe_text
 from analytics.timeparse import parse_timestamp
-from triage_lens.sources.atomic import write_tree
+from triage_lens.sources.atomic import temp_owner, write_tree
 from triage_lens.sources.files import RefusedPathError, read_regular_file
 
 ALERT_MAX_BYTES = 1024 * 1024  # one alert.json (OpenSRE's are a few KB)
@@ -75,6 +75,9 @@ def _walk(folder: Path, problems: list[str]) -> tuple[list[Path], list[Path]]:
     for current, dirnames, filenames in os.walk(folder, onerror=onerror, followlinks=False):
         base = Path(current)
         for name in list(dirnames):
+            if temp_owner(name) is not None:  # a case folder still being written (or left by a killed export)
+                dirnames.remove(name)
+                continue
             if (base / name).is_symlink():
                 problems.append(f"{base / name}: skipped, a symbolic link (not followed)")
                 dirnames.remove(name)
