@@ -10,7 +10,7 @@ from analytics.correlation import CorrelationOptions, clusters
 from analytics.statuses import is_open
 from dashboard.context import AppContext
 from dashboard.formatting import code_span, escape_markdown
-from dashboard.tables import duration_text_expr, format_time
+from dashboard.tables import cut_names, duration_text_expr, format_time
 
 # What a person scans first, on a phone too: the title, its status and severity; the id (for links) last.
 INCIDENT_COLUMNS = ("title", "status", "severity", "service", "started_at", "kind", "id")
@@ -95,7 +95,9 @@ def resolution_section(context: AppContext) -> None:
                 f"Incidents started in the last {context.filters.range_key}; Δ = this period − the "
                 f"{context.filters.range_key} before it (empty when that period had none)."
             )
-        st.dataframe(_hours_table(services, "service"), hide_index=True, width="stretch", column_config=column_config)
+        st.dataframe(
+            cut_names(_hours_table(services, "service")), hide_index=True, width="stretch", column_config=column_config
+        )
     with per_week:
         weeks = by_week(lazy, metric, start=since, end=context.now).collect()
         st.caption("By the Monday of the incident's start (UTC); Δ = this week − the week before.")
