@@ -87,9 +87,7 @@ def _pair_runs(grid: pl.DataFrame) -> pl.DataFrame:
 
 def _run_facts(grid: pl.DataFrame, runs: pl.DataFrame, releases: pl.DataFrame | None) -> pl.LazyFrame:
     """Per pair: ``fixed_at``, ``fixed_in``, ``last_pass_at``, ``latest_passed`` from the runs."""
-    per_run = (
-        _pair_runs(grid).join(run_versions(runs, releases), on="run_id", how="left").sort("started_at", "run_id")
-    )
+    per_run = _pair_runs(grid).join(run_versions(runs, releases), on="run_id", how="left").sort("started_at", "run_id")
     passed = pl.col("passed")
     return (
         per_run.lazy()
@@ -136,7 +134,7 @@ def fix_table(
         if basis == BASIS_RUNS
         else pl.LazyFrame(
             schema={
-                **{k: pl.Utf8 for k in KEY},
+                **dict.fromkeys(KEY, pl.Utf8),
                 "fixed_at": UTC_DATETIME,
                 "fixed_in": pl.Utf8,
                 "last_pass_at": UTC_DATETIME,
@@ -252,9 +250,10 @@ def with_fixes(pairs: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
     joined = pairs.drop([c for c in FIX_SCHEMA if c not in KEY and c in pairs.columns]).join(
         fixes, on=KEY, how="left", maintain_order="left"
     )
-    texts = [fixed_back_text(r) for r in joined.select("fixed_at", "fixed_in", "regressed_at", "regressed_in").rows(
-        named=True
-    )]
+    texts = [
+        fixed_back_text(r)
+        for r in joined.select("fixed_at", "fixed_in", "regressed_at", "regressed_in").rows(named=True)
+    ]
     return joined.with_columns(pl.Series("fixed_back", texts, dtype=pl.Utf8))
 
 
