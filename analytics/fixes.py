@@ -236,13 +236,18 @@ def fix_held_summary(fixes: pl.DataFrame, *, basis: str | None = None) -> FixHel
 
 
 def fixed_back_text(row: dict[str, Any]) -> str:
-    """``fixed in v1.4 (Oct 28), back in v1.5 (Nov 02)`` for one :func:`fix_table` row; "" when never fixed."""
+    """``fixed in v1.4 (Oct 28), back in v1.5 (Nov 02)`` for one :func:`fix_table` row (``fixed Oct 28`` when the
+    version is unknown); "" when never fixed."""
     if row.get("fixed_at") is None:
         return ""
-    fixed = f"fixed in {row['fixed_in'] or 'an unknown version'} ({row['fixed_at']:%b %d})"
+
+    def part(word: str, version: str | None, moment: datetime) -> str:
+        return f"{word} in {version} ({moment:%b %d})" if version else f"{word} {moment:%b %d}"
+
+    fixed = part("fixed", row.get("fixed_in"), row["fixed_at"])
     if row.get("regressed_at") is None:
         return fixed
-    return f"{fixed}, back in {row['regressed_in'] or 'an unknown version'} ({row['regressed_at']:%b %d})"
+    return f"{fixed}, {part('back', row.get('regressed_in'), row['regressed_at'])}"
 
 
 def with_fixes(pairs: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
