@@ -264,3 +264,33 @@ def with_fixes(pairs: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else format_utc(value)
+
+
+def fix_funnel(pairs_missed: int, fixes: pl.DataFrame) -> pl.DataFrame:
+    """The fix funnel as stages: pairs missed → covered by a scenario → fixed (runs: passed in a run; coverage:
+    judged, a week after coverage) → fix held. Out: ``stage``, ``pairs`` in order."""
+    summary = fix_held_summary(fixes)
+    covered = int(fixes["covered_at"].is_not_null().sum())
+    middle = (
+        "fixed (passed in a benchmark run)"
+        if summary.basis == BASIS_RUNS
+        else f"judged (≥ {HELD_AFTER_DAYS} days since coverage)"
+    )
+    return pl.DataFrame(
+        {
+            "stage": ["pairs missed", "covered by a scenario", middle, "fix held"],
+            "pairs": [pairs_missed, covered, summary.judged, summary.held],
+        },
+        schema={"stage": pl.Utf8, "pairs": pl.Int64},
+    )
+
+
+def benchmark_pairs_held(pairs: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
+    """:func:`analytics.runs.pair_benchmark` rows with ``fix_held`` replaced by this module's verdict (false where
+    it is null), so the Benchmark runs funnel counts the same held pairs as every other surface."""
+    held = fixes.select(*KEY, pl.col("fix_held").fill_null(False).alias("_held"))
+    return (
+        pairs.join(held, on=KEY, how="left", maintain_order="left")
+        .with_columns(pl.col("_held").fill_null(False).alias("fix_held"))
+        .drop("_held")
+    )
