@@ -17,7 +17,8 @@ from dashboard.guards import require_inputs
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
 from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection
-from triage_lens.sources.store import StoreError, append_events, events_target, note_event
+from triage_lens.sources.events import write_events
+from triage_lens.sources.store import StoreError, note_event
 
 context = current_context()
 page_title("Incidents", context)
@@ -163,11 +164,8 @@ else:
     st.warning("Write mode is on: a note is appended to the incident store.", icon=":material/edit:")
     text = st.text_input("Note for this incident")
     if st.button("Append note", disabled=not text.strip()):
-        uri, path = events_target(context.sources)
         try:
-            written = append_events(
-                events=[note_event(chosen, text.strip(), format_utc(context.now))], uri=uri, events_path=path
-            )
+            written = write_events(context.sources, [note_event(chosen, text.strip(), format_utc(context.now))])
         except StoreError as exc:
             st.error(escape_markdown(exc))
         else:

@@ -59,6 +59,8 @@ def read_fix_inputs(
             problems.append(f"{scenarios_dir}: not a folder")
     benchmark = None
     if runs_dir is not None and runs_dir.is_dir():
-        benchmark = load_benchmark(runs_dir, scenarios_dir if scenarios_dir and scenarios_dir.is_dir() else None, misses)
+        benchmark = load_benchmark(
+            runs_dir, scenarios_dir if scenarios_dir and scenarios_dir.is_dir() else None, misses
+        )
     releases = read_releases(releases_path(root, paths))
     return FixInputs(coverage, benchmark, releases, problems)
