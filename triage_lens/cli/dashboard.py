@@ -26,9 +26,10 @@ STREAMLIT_OPTIONS: dict[str, str] = {
 @click.option(
     "--address", default="127.0.0.1", show_default=True, help="Listen address; anything else exposes the app."
 )
+@click.option("--me", metavar="NAME", help='Who "mine" is in the owner filter (else me: in the config).')
 @global_options
 @click.pass_obj
-def dashboard(options: GlobalOptions, port: int, address: str) -> None:
+def dashboard(options: GlobalOptions, port: int, address: str, me: str | None) -> None:
     """Run the Streamlit dashboard on the same data, policy and now."""
     sources = resolve(options)
     policy_for(sources)  # fail early, with one line, on a bad policy
@@ -41,6 +42,8 @@ def dashboard(options: GlobalOptions, port: int, address: str) -> None:
         env["TRIAGE_LENS_NOW"] = options.now
     if options.write:
         env["TRIAGE_LENS_WRITE"] = "1"
+    if me:
+        env["TRIAGE_LENS_ME"] = me
     command = [
         sys.executable,
         "-m",
