@@ -992,7 +992,11 @@ def _investigation_extras(investigations: pl.DataFrame, seed: int) -> pl.DataFra
     n = investigations.height
     model = _labels(list(MODELS), _codes(rng, len(MODELS), n, [0.6, 0.4]))
     with_scores = rng.random(n) < 0.6
-    scores = np.round(rng.beta(2.2, 2.0, (n, len(EVIDENCE_SOURCES))), 2)
+    scores = rng.beta(2.2, 2.0, (n, len(EVIDENCE_SOURCES)))
+    # Low-scored investigations lean on thin log evidence: their logs contribution is mostly weak.
+    low = (investigations["validity_score"].fill_null(0.0).to_numpy() < 0.4)
+    scores[:, EVIDENCE_SOURCES.index("logs")] *= np.where(low, 0.35, 1.0)
+    scores = np.round(scores, 2)
     cited = [
         sorted({k.split(":", 1)[0] for claim in claims for k in (claim["evidence_keys"] or [])})
         for claims in investigations["validated_claims"].to_list()
