@@ -133,3 +133,8 @@ def version_choices(frame: pl.LazyFrame | pl.DataFrame, column: str = "version")
         return []
     values = lazy.select(pl.col(column).drop_nulls().unique()).collect().to_series().to_list()
     return sorted(str(v) for v in values)
+
+
+def filter_version(frame: pl.LazyFrame, version: str | None) -> pl.LazyFrame:
+    """The rows of one ``version`` (None: every row). In: a frame with ``version`` (:func:`with_version`)."""
+    return frame if version is None else frame.filter(pl.col("version") == version)

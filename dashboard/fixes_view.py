@@ -61,3 +61,32 @@ def fix_held_for(context: AppContext, pairs: pl.DataFrame | None = None) -> FixH
     if pairs is not None:
         fixes = fixes.join(pairs.select("group_alert", "group_taxonomy"), on=["group_alert", "group_taxonomy"])
     return fix_held_summary(fixes, basis=str(fixes_for(context)["basis"][0]) if fixes_for(context).height else None)
+
+
+def pair_detail_lines(context: AppContext, alert: str, taxonomy: str, owners: pl.DataFrame) -> list[str]:
+    """What the Misses page says about one chosen pair: its fix ("fixed in X, back in Y"), its owner and last
+    time. Plain text (escape before Markdown)."""
+    from analytics.fixes import BASIS_TEXT, fixed_back_text
+    from analytics.last_time import pair_last_time, pair_times
+
+    fixes = fixes_for(context)
+    rows = fixes.filter((pl.col("group_alert") == alert) & (pl.col("group_taxonomy") == taxonomy))
+    lines = []
+    row = rows.row(0, named=True) if rows.height else None
+    if row is not None:
+        back = fixed_back_text(row)
+        lines.append(f"Fix: {row['status']}" + (f" — {back}" if back else "") + f" ({BASIS_TEXT[row['basis']]}).")
+    owner = owners.filter((pl.col("kind") == "pair") & (pl.col("target") == f"{alert}::{taxonomy}"))
+    if owner.height:
+        o = owner.row(0, named=True)
+        due = f", due {o['due_date']}" + (f" ({o['days_overdue']} days overdue)" if o["overdue"] else "")
+        lines.append(f"Owner: {o['owner'] or '—'}" + (f" ({o['team']})" if o["team"] else "") + due + ".")
+    last = pair_last_time(
+        pair_times(context.data.frame("misses"), alert, taxonomy, now=context.now),
+        gap_days=context.policy.misses.regression_gap_days,
+        covered_at=None if row is None else row["covered_at"],
+        fixed_at=None if row is None else row["fixed_at"],
+        fixed_in=None if row is None else row["fixed_in"],
+    )
+    lines.append(last.text() if last is not None else "Last time: this is the pair's first occurrence.")
+    return lines

@@ -33,6 +33,15 @@ def week_marks(releases: pl.DataFrame | None, *, labels: list[str], now: datetim
     return frame.group_by("x", maintain_order=True).agg(pl.col("version").str.join(", "))
 
 
+def _layered(chart: Any, *layers: Any) -> Any:
+    """``chart`` with ``layers`` on top; the chart's autosize moves to the layer (Vega-Lite allows it only there)."""
+    inner = chart.copy()
+    autosize = inner.autosize
+    inner.autosize = alt.Undefined
+    layered = alt.layer(inner, *layers)
+    return layered if autosize is alt.Undefined else layered.properties(autosize=autosize)
+
+
 def with_week_markers(chart: Any, marks: pl.DataFrame, *, field: str, sort: list[str]) -> Any:
     """``chart`` with a dashed rule and the version name at each release week (unchanged when there are none)."""
     if marks.height == 0:
@@ -44,7 +53,7 @@ def with_week_markers(chart: Any, marks: pl.DataFrame, *, field: str, sort: list
     text = base.mark_text(color=MARK_COLOR, align="left", dx=3, dy=-4, baseline="top", fontSize=10).encode(
         text="version:N", y=alt.value(0)
     )
-    return alt.layer(chart, rules, text)
+    return _layered(chart, rules, text)
 
 
 def with_time_markers(chart: Any, releases: pl.DataFrame | None, *, start: datetime | None, end: datetime) -> Any:
@@ -58,11 +67,38 @@ def with_time_markers(chart: Any, releases: pl.DataFrame | None, *, start: datet
     text = base.mark_text(color=MARK_COLOR, align="left", dx=3, baseline="top", fontSize=10).encode(
         text="version:N", y=alt.value(0)
     )
-    return alt.layer(chart, rules, text)
+    return _layered(chart, rules, text)
 
 
 def marker_caption(marks: pl.DataFrame) -> str:
-    """"Dashed lines: releases v1.2, v1.3 (releases.yml)." or ""."""
+    """ "Dashed lines: releases v1.2, v1.3 (releases.yml)." or ""."""
     if marks.height == 0:
         return ""
     return f"Dashed lines: releases {', '.join(marks['version'].to_list())} (releases.yml)."
+
+
+def taxonomy_chart_with_releases(
+    counts: pl.DataFrame, releases: pl.DataFrame | None, *, now: datetime
+) -> tuple[Any, str]:
+    """The weekly taxonomy chart with release markers, and the caption naming them."""
+    from dashboard.charts import weekly_taxonomy_chart
+
+    chart = weekly_taxonomy_chart(counts)
+    axis = [str(v) for v in chart.data["week"].unique(maintain_order=True).to_list()]
+    marks = week_marks(releases, labels=axis, now=now)
+    return with_week_markers(chart, marks, field="week", sort=axis), marker_caption(marks)
+
+
+def accuracy_chart_with_releases(
+    weekly: pl.DataFrame, releases: pl.DataFrame | None, *, now: datetime
+) -> tuple[Any, str]:
+    """The weekly accuracy chart with release markers (weekly: :func:`analytics.learning.weekly_accuracy`)."""
+    from dashboard.charts import accuracy_chart, week_labels
+
+    chart = accuracy_chart(weekly)
+    shown = week_labels(
+        weekly.filter(pl.col("accuracy").is_not_null()).with_columns(pl.col("current").alias("partial"))
+    )
+    axis = [str(v) for v in shown["week"].to_list()]
+    marks = week_marks(releases, labels=axis, now=now)
+    return with_week_markers(chart, marks, field="label", sort=axis), marker_caption(marks)
