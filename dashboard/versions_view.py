@@ -102,3 +102,13 @@ def accuracy_chart_with_releases(
     axis = [str(v) for v in shown["week"].to_list()]
     marks = week_marks(releases, labels=axis, now=now)
     return with_week_markers(chart, marks, field="label", sort=axis), marker_caption(marks)
+
+
+def pass_rate_with_releases(chart: Any, runs: pl.DataFrame, releases: pl.DataFrame | None) -> Any:
+    """The pass-rate chart (x ``started``) with the releases shipped between the first and the newest run."""
+    if runs.height == 0:
+        return chart
+    started = runs["started_at"].drop_nulls()
+    if started.len() == 0:
+        return chart
+    return with_time_markers(chart, releases, start=started.min(), end=started.max())  # type: ignore[arg-type]
