@@ -57,3 +57,11 @@ def exclusion_caption(context: AppContext) -> None:
     note = excluded_note(excluded_incidents(context.data.inputs["incidents"]))
     if note:
         st.caption(note)
+
+
+def incident_last_time_line(context: AppContext, incident_id: str) -> str:
+    """"Last time (signature): inc_… on Oct 01, resolved, …; follow-up “…” (ana, due …, done)." for one incident."""
+    from analytics.last_time import incident_last_time, incident_last_time_text
+
+    followups = board_for(context).filter(pl.col("kind") == "followup")
+    return incident_last_time_text(incident_last_time(context.data.frame("incidents"), incident_id, followups))

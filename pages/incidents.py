@@ -15,6 +15,7 @@ from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
+from dashboard.owners_view import incident_last_time_line
 from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.events import write_events
@@ -92,6 +93,7 @@ st.markdown(
     f"{escape_markdown(target['kind'] or '?')} · {escape_markdown(target['severity'] or 'no severity')} · "
     f"{escape_markdown(target['status'] or 'no status')} · started {format_time(target['started_at'])}"
 )
+st.caption(escape_markdown(incident_last_time_line(context, chosen)))
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
     st.info("Nothing scores at least the minimum within the lookback window.")
