@@ -181,3 +181,20 @@ def rated_bands(calibrated: pl.DataFrame) -> pl.DataFrame:
 def rated_count(frame: pl.DataFrame) -> int:
     """How many results a human rated (noise left out)."""
     return int(frame["rated"].sum())
+
+
+def results_in_window(results: pl.LazyFrame, span: Any, releases: pl.DataFrame | None) -> SlicedResults:
+    """The results whose timestamp is in the sidebar window, with versions and the slice choices."""
+    return sliced(results.filter(span.contains("timestamp")).collect(), releases)
+
+
+def unrated_bands(calibrated: pl.DataFrame) -> list[str]:
+    """The bands with no rated result."""
+    return [str(b) for b, n in calibrated.select("band", "n").iter_rows() if n == 0]
+
+
+def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """What the results download holds (:data:`analytics.confidence.RESULT_EXPORT_COLUMNS`)."""
+    from analytics.confidence import RESULT_EXPORT_COLUMNS
+
+    return frame.select(RESULT_EXPORT_COLUMNS)

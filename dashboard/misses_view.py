@@ -303,3 +303,8 @@ def download_buttons(rows_plan: pl.LazyFrame, n_rows: int, *, now: datetime, nam
         file_name=download_name("misses", now, "json", **name),
         mime="application/json",
     )
+
+
+def table_for_display(table: pl.DataFrame) -> pl.DataFrame:
+    """The miss rows with the UTC time first."""
+    return table.select("timestamp_utc", *[c for c in table.columns if c != "timestamp_utc"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.confidence import (
-    RESULT_EXPORT_COLUMNS,
     GateOptions,
     calibration,
     confidence_results,
@@ -20,6 +19,7 @@ from analytics.confidence import (
 from dashboard.charts import band_mix_chart, calibration_chart
 from dashboard.confidence_view import (
     SlicedResults,
+    export_frame,
     gate_section,
     investigation_detail,
     low_confidence_section,
@@ -27,9 +27,10 @@ from dashboard.confidence_view import (
     rated_bands,
     rated_count,
     recent_run_ids,
+    results_in_window,
     row_of,
     single_source_table,
-    sliced,
+    unrated_bands,
     verdict_box,
 )
 from dashboard.context import current_context, memo, page_title
@@ -55,7 +56,7 @@ def build_results() -> SlicedResults:
     results = confidence_results(
         context.data.frame("investigations") if claims_known else None, context.data.frame("feedback"), options=options
     )
-    return sliced(results.filter(span.contains("timestamp")).collect(), releases_for(context)[0])
+    return results_in_window(results, span, releases_for(context)[0])
 
 
 all_results, versions, models = memo(context, "confidence-results", range_key, build=build_results)
@@ -91,7 +92,7 @@ with right:
     st.altair_chart(calibration_chart(calibrated), width="stretch")
     st.caption("Dots: accuracy (accurate / rated); bars: 95% Wilson interval; shaded: the band's nominal range.")
 show_table(rated_bands(calibrated))
-unrated = [b for b, n in calibrated.select("band", "n").iter_rows() if n == 0]
+unrated = unrated_bands(calibrated)
 if unrated:
     st.caption(f"No rated results {window} in: {', '.join(unrated)}.")
 false_rate = false_confidence_rate(frame)
@@ -133,7 +134,7 @@ chosen = (
 if chosen:
     investigation_detail(row_of(frame, chosen), claims_known=claims_known)
 
-export = frame.select(RESULT_EXPORT_COLUMNS)
+export = export_frame(frame)
 st.download_button(
     f"Download {export.height:,} results (CSV)",
     data=lambda: csv_bytes(export),

@@ -30,6 +30,7 @@ from dashboard.misses_view import (
     range_since,
     show_miss_detail,
     shown_lines,
+    table_for_display,
     weeks_for_range,
 )
 from dashboard.owners_view import board_for
@@ -114,7 +115,7 @@ n_rows = stats.total
 if n_rows > TABLE_ROWS_SHOWN:
     st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {n_rows:,} rows; the downloads hold all of them.")
 selection = show_table(
-    table.select("timestamp_utc", *[c for c in table.columns if c != "timestamp_utc"]),
+    table_for_display(table),
     hide=("timestamp_as_stored", "line"),
     on_select="rerun",
     selection_mode="single-row",
