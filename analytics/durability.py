@@ -162,9 +162,19 @@ def durability(fixes: pl.DataFrame, *, now: datetime, since: datetime | None, z:
 
 
 def curve_frame(result: dict[str, Any]) -> pl.DataFrame:
-    """The overall and per-taxonomy curves long (``group``, ``days``, ``surviving``, ``at_risk``) for a chart."""
+    """The overall and per-taxonomy curves long (``group``, ``days``, ``surviving``, ``at_risk``) for a chart; each
+    curve is carried on flat to its longest follow-up (the last censored pair), so a curve that ends in pairs still
+    holding shows how long they have held."""
+    longest: dict[str, float] = {}
+    for pair in result["pairs"]:
+        for group in ("all fixed pairs", pair["taxonomy"]):
+            longest[group] = max(longest.get(group, 0.0), float(pair["days"]))
     parts = [("all fixed pairs", result["curve"])] + [(t, v["curve"]) for t, v in result["by_taxonomy"].items()]
-    rows = [{"group": g, **point} for g, curve in parts for point in curve]
+    rows: list[dict[str, Any]] = []
+    for group, curve in parts:
+        rows.extend({"group": group, **point} for point in curve)
+        if curve and longest.get(group, 0.0) > curve[-1]["days"]:
+            rows.append({**curve[-1], "group": group, "days": longest[group], "at_risk": None})
     return pl.DataFrame(
         rows, schema={"group": pl.Utf8, "days": pl.Float64, "surviving": pl.Float64, "at_risk": pl.Int64}
     )

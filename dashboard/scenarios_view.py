@@ -92,3 +92,8 @@ def durability_by_taxonomy(result: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(
         rows, schema={"taxonomy": pl.Utf8, "pairs": pl.Int64, "came_back": pl.Int64, "median_days": pl.Float64}
     )
+
+
+def covered_count(lifecycle: pl.DataFrame) -> int:
+    """How many pairs a scenario covers."""
+    return int(lifecycle["covered"].sum()) if lifecycle.height else 0

@@ -71,7 +71,7 @@ st.altair_chart(chart, width="stretch")
 st.caption(
     "Misses per ISO week (Monday 00:00 UTC) by taxonomy; the current week is counted up to now. "
     + " · ".join(f"**{t}**: {TAXONOMY_LABELS[t].split(' — ')[-1]}" for t in TAXONOMIES[:4])
-    + f" {markers}"
+    + (f" · {markers}" if markers else "")
 )
 
 # --- recurring pairs ---------------------------------------------------------------------------------

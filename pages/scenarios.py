@@ -22,6 +22,7 @@ from dashboard.misses_view import coverage_for, lifecycle
 from dashboard.scenarios_view import (
     cases_table,
     coverage_table,
+    covered_count,
     durability_by_taxonomy,
     durability_chart,
     durability_line,
@@ -95,13 +96,14 @@ left, right = st.columns([3, 2])
 left.altair_chart(coverage_funnel_chart(fix_funnel(pairs.height, fixes)), width="stretch")
 left.caption(summary.line())
 median_days = median_days_to_coverage(pairs)
-right.metric("Covered pairs (all time)", f"{int(pairs['covered'].sum()):,} of {pairs.height:,}")
+right.metric("Covered pairs (all time)", f"{covered_count(pairs):,} of {pairs.height:,}")
 right.metric(
     "Fix held",
     "—" if summary.rate is None else f"{format_percent(summary.rate)} ({summary.held} of {summary.judged})",
     help=FIX_HELD_HELP,
 )
-right.caption(f"n = {summary.judged:,} judged · {summary.fixed - summary.judged + summary.too_early:,} not judged yet")
+covered = covered_count(pairs)
+right.caption(f"n = {summary.judged:,} judged · {covered - summary.judged:,} covered, not judged yet")
 right.metric(
     "Median time to coverage",
     "—" if median_days is None else f"{median_days:.1f} days",

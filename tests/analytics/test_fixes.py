@@ -276,3 +276,15 @@ def test_durations_skip_pairs_never_fixed() -> None:
     }
     before_any_run = fix_table(MISSES, now=NOW - timedelta(days=30), grid=GRID, runs=RUNS)
     assert before_any_run.filter(pl.col("group_alert") == "A").height == 1  # the runs still name the pair
+
+
+def test_curve_frame_carries_each_curve_to_its_longest_follow_up() -> None:
+    from analytics.durability import curve_frame
+
+    fixes = fix_table(MISSES, now=at(20, 12), grid=GRID, runs=RUNS, releases=RELEASES)
+    frame = curve_frame(durability(fixes, now=at(20, 12), since=None, z=1.96))
+    overall = frame.filter(pl.col("group") == "all fixed pairs")
+    # steps at 0, 4, 7, then flat to B's 15.5 days (censored)
+    assert overall.select("days", "surviving").rows() == [(0.0, 1.0), (4.0, 0.6667), (7.0, 0.3333), (15.5, 0.3333)]
+    tool = frame.filter(pl.col("group") == "tool_failure")
+    assert tool.select("days", "surviving").rows() == [(0.0, 1.0), (15.5, 1.0)]
