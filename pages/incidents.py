@@ -15,7 +15,7 @@ from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
-from dashboard.owners_view import incident_last_time_line
+from dashboard.owners_view import exclusion_caption, incident_last_time_line
 from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection
 from triage_lens.sources.events import write_events
@@ -24,6 +24,7 @@ from triage_lens.sources.store import StoreError, note_event
 context = current_context()
 page_title("Incidents", context)
 require_inputs(context, "incidents", purpose="no incidents to list, correlate or cluster")
+exclusion_caption(context)  # drills and maintenance are left out of every figure (issue 23)
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses

@@ -77,3 +77,22 @@ def test_bad_releases_file_is_a_warning_not_a_traceback(tmp_path: Path, monkeypa
     (tmp_path / "releases.yml").write_text("- version: v1\n  shipped_at: someday\n")
     app = open_page("misses.py", tmp_path, monkeypatch)
     assert any("release 1 (v1): 'shipped_at' 'someday' is not an ISO-8601 timestamp" in w.value for w in app.warning)
+
+
+def test_mine_from_the_config_filters_needs_attention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "triage-lens.yaml"
+    config.write_text(f"data_dir: {SAMPLE_DIR}\nnow: '2026-11-16T09:00:00+00:00'\nme: chen\nteam: payments\n")
+    everyone = open_page("overview.py", config, monkeypatch, range="7d")
+    assert "Owner" in [s.label for s in everyone.selectbox]
+    first = lambda app: next(m.value for m in app.markdown if " — " in m.value)  # noqa: E731
+    assert "bo (payments), due 2026-10-15 — 32 days overdue" in first(everyone)  # the most overdue of all
+    chen = open_page("overview.py", config, monkeypatch, range="7d", mine="me")
+    assert "chen (data)" in first(chen) and "18 days overdue" in first(chen)
+    team = open_page("overview.py", config, monkeypatch, range="7d", mine="team")
+    assert "bo (payments)" in first(team)
+
+
+def test_incident_pages_say_drills_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    for script in ("incidents.py", "recurrence.py"):
+        app = open_page(script, SAMPLE_DIR, monkeypatch)
+        assert any("6 drill or maintenance incidents are left out" in c.value for c in app.caption)
