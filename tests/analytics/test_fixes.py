@@ -288,3 +288,82 @@ def test_curve_frame_carries_each_curve_to_its_longest_follow_up() -> None:
     assert overall.select("days", "surviving").rows() == [(0.0, 1.0), (4.0, 0.6667), (7.0, 0.3333), (15.5, 0.3333)]
     tool = frame.filter(pl.col("group") == "tool_failure")
     assert tool.select("days", "surviving").rows() == [(0.0, 1.0), (15.5, 1.0)]
+
+
+def fix_reference(
+    runs: list[tuple[str, int]], results: dict[tuple[str, str], str], misses: dict[str, list[float]], now: int
+) -> dict[str, tuple[int | None, float | None, bool | None]]:
+    """Plain Python, one pair at a time: (fixed_at, regressed_at, fix_held) in days, by the runs basis."""
+    out: dict[str, tuple[int | None, float | None, bool | None]] = {}
+    # a pair only ever skipped (and never missed) tells nothing: it is not listed
+    for pair in sorted({p for (_, p), status in results.items() if status != "skipped"} | set(misses)):
+        judged = sorted(
+            (start, results[(run, pair)]) for run, start in runs if results.get((run, pair), "skipped") != "skipped"
+        )
+        passes = [start for start, status in judged if status == "passed"]
+        seen = [t for t in misses.get(pair, []) if t <= now]
+        fixed = min(passes) if passes else None
+        back = min((t for t in seen if fixed is not None and t > fixed), default=None)
+        held = None
+        if fixed is not None:
+            held = judged[-1][1] == "passed" and not any(t > max(passes) for t in seen)
+        out[pair] = (fixed, back, held)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    starts=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=4, unique=True),
+    statuses=st.lists(st.sampled_from(["passed", "failed", "skipped"]), min_size=8, max_size=8),
+    miss_days=st.lists(st.tuples(st.sampled_from(["P", "Q"]), st.integers(min_value=0, max_value=25)), max_size=8),
+)
+def test_fix_table_matches_the_plain_python_reference(
+    starts: list[int], statuses: list[str], miss_days: list[tuple[str, int]]
+) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    runs = [(f"r{i}", day) for i, day in enumerate(starts)]
+    results = {(run, pair): statuses[2 * i + j] for i, (run, _) in enumerate(runs) for j, pair in enumerate("PQ")}
+    misses: dict[str, list[int]] = {}
+    for pair, day in miss_days:
+        misses.setdefault(pair, []).append(day)
+    now = 22
+    grid = pl.DataFrame(
+        {
+            "run_id": [run for (run, _pair) in results],
+            "started_at": [base + timedelta(days=dict(runs)[run]) for (run, _pair) in results],
+            "scenario": [pair for (_run, pair) in results],
+            "status": list(results.values()),
+            "exported": [True] * len(results),
+            "group_alert": [pair for (_run, pair) in results],
+            "group_taxonomy": ["tool_failure"] * len(results),
+        },
+        schema_overrides={"started_at": UTC_DATETIME},
+    )
+    run_frame = pl.DataFrame(
+        {"run_id": [r for r, _ in runs], "started_at": [base + timedelta(days=d) for _, d in runs]},
+        schema_overrides={"started_at": UTC_DATETIME},
+    )
+    # misses at noon so they never tie with a run's midnight start
+    miss_frame = pl.DataFrame(
+        {
+            "timestamp": [base + timedelta(days=d, hours=12) for _, d in miss_days],
+            "group_alert": [p for p, _ in miss_days],
+            "group_taxonomy": ["tool_failure"] * len(miss_days),
+        },
+        schema={"timestamp": UTC_DATETIME, "group_alert": pl.Utf8, "group_taxonomy": pl.Utf8},
+    ).lazy()
+    table = fix_table(miss_frame, now=base + timedelta(days=now), grid=grid, runs=run_frame)
+
+    def day(value: datetime | None, noon: bool = False) -> int | None:
+        return None if value is None else (value - base - timedelta(hours=12 if noon else 0)).days
+
+    got = {
+        r["group_alert"]: (day(r["fixed_at"]), day(r["regressed_at"], noon=True), r["fix_held"])
+        for r in table.iter_rows(named=True)
+    }
+    # misses are at noon, runs at midnight: a miss on the day of a run comes after it
+    noon = {p: [d + 0.5 for d in ds] for p, ds in misses.items()}
+    expected = {
+        p: (f, None if b is None else int(b), h) for p, (f, b, h) in fix_reference(runs, results, noon, now).items()
+    }
+    assert got == expected
