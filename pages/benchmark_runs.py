@@ -42,6 +42,7 @@ from dashboard.runs_view import (
     run_labels,
     when,
 )
+from dashboard.tables import cut_names
 from dashboard.versions_view import pass_rate_with_releases
 from triage_lens.sources.runs import runs_report_lines
 
@@ -148,7 +149,7 @@ counts = {c: int((comparison["change"] == c).sum()) for c in CHANGES}
 for column, change in zip(st.columns(len(CHANGES)), CHANGES, strict=True):
     column.metric(CHANGE_LABELS[change], counts[change])
 st.dataframe(
-    comparison.select(
+    cut_names(comparison).select(
         pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.Utf8),
         "scenario",
         pl.col("alert_name").alias("alert"),
@@ -219,7 +220,7 @@ left.altair_chart(funnel_chart(stages), width="stretch")
 right.metric("Fix held", f"{held.held} of {held.judged} fixed pairs", help=FIX_HELD_HELP)
 right.caption(held.line())
 st.dataframe(
-    per_pair.select(
+    cut_names(per_pair).select(
         pl.col("group_alert").alias("alert"),
         pl.col("group_taxonomy").alias("taxonomy"),
         pl.col("misses").alias("misses (all time)"),
