@@ -279,7 +279,10 @@ def pairs_command(options: GlobalOptions, since: str, scenarios_dir: Path | None
         emit_json(pairs_json(pairs))
         return
     if pairs.height == 0:
-        click.echo("No misses in this window." + ("" if since == "" else " Widen --since, or pin --now."))
+        if not data.inputs["misses"].available:
+            click.echo("No misses.jsonl in this data source, so there are no pairs.")
+        else:
+            click.echo("No misses in this window." + ("" if since == "" else " Widen --since, or pin --now."))
         return
     rows = [
         [
