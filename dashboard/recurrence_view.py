@@ -16,7 +16,8 @@ from dashboard.exports import buckets_csv, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import followup_rows
 from dashboard.tables import show_table
-from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
+from triage_lens.sources.events import write_events
+from triage_lens.sources.store import StoreError, existing_dedupe_keys
 
 
 def service_incidents(context: AppContext) -> pl.LazyFrame:
@@ -181,9 +182,8 @@ def followups_section(context: AppContext) -> None:
     elif events:
         st.warning("Write mode is on: applying appends follow-up events to the incident store.", icon=":material/edit:")
         if st.button(f"Create {len(events)} follow-up(s)", type="primary"):
-            uri, path = events_target(context.sources)
             try:
-                written = append_events(events=events, uri=uri, events_path=path)  # re-checked under a lock
+                written = write_events(context.sources, events)  # re-checked under a lock
             except StoreError as exc:
                 st.error(escape_markdown(exc))
             else:

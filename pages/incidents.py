@@ -27,15 +27,18 @@ from dashboard.incidents_view import (
     resolution_section,
     timeline_points,
 )
+from dashboard.owners_view import exclusion_caption, incident_last_time_line
 from dashboard.tables import show_table
 from dashboard.urlstate import url_selectbox, url_selection
-from triage_lens.sources.store import StoreError, append_events, events_target, note_event
+from triage_lens.sources.events import write_events
+from triage_lens.sources.store import StoreError, note_event
 
 # A title column of medium width leaves the status in view on a phone (a long title would push it off).
 TITLE = {"title": st.column_config.TextColumn("Title", width="medium")}
 context = current_context()
 page_title("Incidents", context)
 require_inputs(context, "incidents", purpose="no incidents to list, correlate or cluster")
+exclusion_caption(context)  # drills and maintenance are left out of every figure (issue 23)
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses
@@ -72,6 +75,7 @@ if related is None:
 target = incident_row(context, chosen)
 st.subheader(escape_markdown(target["title"] or "Untitled incident"))  # the drill-down leads with the title
 st.markdown(incident_header(target))
+st.caption(escape_markdown(incident_last_time_line(context, chosen)))
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
     st.info("Nothing scores at least the minimum within the lookback window.")
@@ -119,11 +123,8 @@ else:
     st.warning("Write mode is on: a note is appended to the incident store.", icon=":material/edit:")
     text = st.text_input("Note for this incident")
     if st.button("Append note", disabled=not text.strip()):
-        uri, path = events_target(context.sources)
         try:
-            written = append_events(
-                events=[note_event(chosen, text.strip(), format_utc(context.now))], uri=uri, events_path=path
-            )
+            written = write_events(context.sources, [note_event(chosen, text.strip(), format_utc(context.now))])
         except StoreError as exc:
             st.error(escape_markdown(exc))
         else:
