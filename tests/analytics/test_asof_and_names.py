@@ -135,3 +135,18 @@ def test_the_digest_week_picker_spans_every_week_in_the_data() -> None:
     short = digest_weeks(frame, now=datetime(2022, 7, 5, tzinfo=UTC))
     assert short[0] == "2022-W26" and len(short) == 12  # never fewer than 12
     assert digest_weeks(frame.head(0), now=datetime(2022, 7, 5, tzinfo=UTC))[-1] == "2022-W15"
+
+
+def test_cli_recurrence_leads_with_kinds_when_every_title_differs(tmp_path: Path) -> None:
+    write_lines(
+        tmp_path / "incidents.jsonl",
+        '{"id": "a", "service": "api", "title": "Elevated errors on checkout", "started_at": "2022-07-01T14:00:00Z"}',
+        '{"id": "b", "service": "api", "title": "Slow responses for some users", "started_at": "2022-07-01T15:00:00Z"}',
+    )
+    out = (
+        CliRunner()
+        .invoke(cli, ["--data", str(tmp_path), "--now", "2022-07-02T00:00:00Z", "incidents", "recurrence"])
+        .stdout
+    )
+    assert out.startswith("No signature recurs in the last 7 days (every title differs)")
+    assert out.index("Top kinds") < out.index("Top services") < out.index("Top signatures")

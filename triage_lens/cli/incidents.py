@@ -167,7 +167,14 @@ def recurrence_command(options: GlobalOptions, window_days: int, as_json: bool) 
     if as_json:
         emit_json(payload)
         return
-    for title, key in (("signatures", "top_signatures"), ("kinds", "top_kinds"), ("services", "top_services")):
+    order = [("signatures", "top_signatures"), ("kinds", "top_kinds"), ("services", "top_services")]
+    signatures = payload["top_signatures"]
+    if signatures and max(e["count"] for e in signatures) <= 1:  # titles all differ: lead with what does recur
+        click.echo(
+            f"No signature recurs in the last {window_days} days (every title differs); kinds and services do.\n"
+        )
+        order = order[1:] + order[:1]
+    for title, key in order:
         if key == "top_signatures":  # named by the newest incident's title; the prefix to look it up
             headers = ["title", "signature", "count", "level"]
             rows = [[clean_text(e["title"])[:60], e["prefix"], str(e["count"]), e["level"] or ""] for e in payload[key]]
