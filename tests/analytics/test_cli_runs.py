@@ -69,7 +69,16 @@ def data(tmp_path: Path) -> Path:
 def test_list_is_newest_first_and_names_the_files_it_skipped(data: Path) -> None:
     result = CliRunner().invoke(cli, ["--data", str(data), "runs", "list", "--json"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == [
+    rows = json.loads(result.stdout)
+    old = ("run_id", "started_at", "tests", "passed", "failed", "errors", "skipped", "pass_rate")
+    assert [(r["format"], r["benchmark"], r["aborted"], r["control_lift"]) for r in rows] == [
+        ("junit", "default", False, None),
+        ("jsonl", "default", False, None),
+        ("junit", "default", False, None),
+    ]
+    # one arm each, scored per scenario: e.xml passed 2 of 3 scenarios
+    assert [(a["arm"], a["scenarios"], a["cases"], a["score"]) for a in rows[0]["arms"]] == [("default", 3, 3, 0.6667)]
+    assert [{k: r[k] for k in old} for r in rows] == [
         {
             "run_id": R3,
             "started_at": "2026-11-15T02:00:00+00:00",

@@ -197,7 +197,7 @@ def test_a_fifo_is_never_opened_for_reading_and_a_big_file_is_skipped(
     assert read.frame.height == 0
 
 
-def test_hidden_entries_other_suffixes_and_symlinked_folders_are_left_alone(tmp_path: Path) -> None:
+def test_hidden_files_other_suffixes_and_symlinked_folders_are_left_alone_hidden_folders_walked(tmp_path: Path) -> None:
     write(tmp_path / "runs" / "2026-11" / "a.XML", JUNIT)
     write(tmp_path / "runs" / "b.ndjson", "")
     write(tmp_path / "runs" / ".hidden.xml", JUNIT)
@@ -207,6 +207,7 @@ def test_hidden_entries_other_suffixes_and_symlinked_folders_are_left_alone(tmp_
     (tmp_path / "runs" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     assert [p.relative_to(tmp_path / "runs").as_posix() for p in run_files(tmp_path / "runs")] == [
         "b.ndjson",
+        ".cache/c.xml",  # hidden folders are walked (OpenSRE writes .bench-results/)
         "2026-11/a.XML",
     ]
 
