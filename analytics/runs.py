@@ -646,7 +646,8 @@ _FILL: dict[str, pl.Expr] = {
 
 def fill_arms(results: pl.LazyFrame) -> pl.LazyFrame:
     """Results with every arm column (defaults where an older or hand-built frame lacks one), ``format`` from
-    ``source`` when absent, and ``scenario_key``: the matched ``scenario`` when present, else the name."""
+    ``source`` when absent, and ``scenario_key``: a framework cell's ``case_id`` (its name), else the matched
+    ``scenario`` when present, else the name."""
     names = results.collect_schema().names()
     frame = results.with_columns(expr.alias(name) for name, expr in _FILL.items() if name not in names)
     if "format" not in names:
@@ -654,13 +655,14 @@ def fill_arms(results: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("source").alias("format") if "source" in names else pl.lit("jsonl").alias("format")
         )
     key = pl.coalesce("scenario", "name") if "scenario" in names else pl.col("name")
-    return frame.with_columns(
+    frame = frame.with_columns(
         (pl.coalesce("format", "source") if "source" in names else pl.col("format")).fill_null("jsonl"),
         pl.col("benchmark").fill_null(DEFAULT_BENCHMARK),
         pl.col("arm").fill_null(DEFAULT_ARM),
         pl.col("control").fill_null(False),
-        key.alias("scenario_key"),
     )
+    framework = pl.col("format") == FRAMEWORK_FORMAT
+    return frame.with_columns(pl.when(framework).then(pl.col("name")).otherwise(key).alias("scenario_key"))
 
 
 def main_arms(results: pl.LazyFrame) -> pl.LazyFrame:
