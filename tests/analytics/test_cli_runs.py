@@ -212,6 +212,8 @@ def test_gate_json_and_the_cases_without_enough_runs(data: Path, tmp_path: Path)
         "min_pass_rate": 0.9,
         "runs": 3,
         "min_runs": 1,
+        "aborted": False,
+        "benchmark": "default",
     }
     empty = tmp_path / "empty-runs"
     empty.mkdir()
@@ -250,7 +252,11 @@ def test_compare_defaults_to_the_newest_against_the_one_before(data: Path) -> No
         "reasoning_gap": {**zero, "unchanged": 1},
         "retrieval_gap": {**zero, "regressed": 1},
     }
-    assert set(payload) == {"baseline", "run", "scenarios", "by_taxonomy"}
+    assert set(payload) == {"baseline", "run", "scenarios", "by_taxonomy", "delta", "warnings"}
+    assert payload["delta"] is None  # JUnit / JSONL runs compare statuses, not scores
+    assert payload["warnings"] == [
+        "the scenario sets differ (1 only in the run, 1 only in the baseline): the delta pairs the scenarios in both"
+    ]
 
 
 def test_compare_chosen_runs_and_errors(data: Path, tmp_path: Path) -> None:
@@ -268,7 +274,7 @@ def test_compare_chosen_runs_and_errors(data: Path, tmp_path: Path) -> None:
     result = run("--data", str(data), "runs", "compare", "--run", R1)
     assert result.exit_code == 2
     assert (
-        result.stderr.splitlines()[-1] == f"error: run '{R1}' has no earlier run to compare with: pass --baseline RUN"
+        result.stderr.splitlines()[-1] == f"error: run '{R1}' has no earlier completed run of its benchmark to compare with: pass --baseline RUN"
     )
     text = run("--data", str(data), "runs", "compare").stdout.splitlines()
     assert text[0] == f"{R3} (66.7%) against {R2} (100.0%): 1 regressed, 0 improved, 1 new, 1 gone, 1 unchanged"

@@ -137,41 +137,43 @@ def list_command(
     rows = [run_json(r, benchmark.arms) for r in summary.iter_rows(named=True)]
     if _answered(benchmark, rows, as_json):
         return
+    click.echo(render_table(*_list_table(rows, summary)))
+    if any(r["format"] == FRAMEWORK_FORMAT for r in rows):
+        click.echo(
+            "\nFramework runs: tests and passed count the main arm's cells (passed = a1 of 1); the score is the mean "
+            "over scenarios of each scenario's mean a1, with a 95% bootstrap interval over scenarios."
+        )
+
+
+def _list_table(rows: list[dict[str, Any]], summary: pl.DataFrame) -> tuple[list[str], list[list[str]], set[int]]:
+    """The ``runs list`` table: today's columns, plus benchmark, interval, lift, version, cost and state only
+    when some run has them (a JUnit-only folder reads as before)."""
+    framework = any(r["format"] == FRAMEWORK_FORMAT for r in rows)
+    optional: list[tuple[str, bool, Callable[[dict[str, Any]], str]]] = [
+        ("benchmark", len({r["benchmark"] for r in rows}) > 1 or framework, lambda r: r["benchmark"]),
+        ("95% CI", framework, lambda r: _interval(_main_arm(r))),
+        ("vs control", framework, lambda r: _lift(r["control_lift"])),
+        ("version", any(r["version"] or r["opensre_sha"] for r in rows), _version),
+        ("cost", any(r["total_cost_usd"] is not None for r in rows), _cost),
+        ("state", any(r["aborted"] for r in rows), lambda r: f"aborted: {r['abort_reason']}" if r["aborted"] else ""),
+    ]
+    shown = [(title, get) for title, wanted, get in optional if wanted]
+    headers = ["run", "started (UTC)", "tests", "passed", "failed", "errors", "skipped", "pass rate"]
     table = [
         [
             r["run_id"],
-            r["benchmark"],
             _when(raw["started_at"]),
-            str(r["tests"]),
-            str(r["passed"]),
+            *(str(r[k]) for k in ("tests", "passed", "failed", "errors", "skipped")),
             pct(r["pass_rate"]),
-            _interval(_main_arm(r)),
-            _lift(r["control_lift"]),
-            r["version"] or (r["opensre_sha"] or "—")[:12],
-            _cost(r),
-            f"aborted: {r['abort_reason']}" if r["aborted"] else "",
+            *(get(r) for _, get in shown),
         ]
         for r, raw in zip(rows, summary.iter_rows(named=True), strict=True)
     ]
-    headers = [
-        "run",
-        "benchmark",
-        "started (UTC)",
-        "cases",
-        "passed",
-        "score",
-        "95% CI",
-        "vs control",
-        "version",
-        "cost",
-        "state",
-    ]
-    click.echo(render_table(headers, table, right={3, 4, 5}))
-    if any(r["format"] == FRAMEWORK_FORMAT for r in rows):
-        click.echo(
-            "\nFramework runs: cases and passed count the main arm's cells (passed = a1 of 1); score = mean over "
-            "scenarios of each scenario's mean a1; the interval is a 95% bootstrap over scenarios."
-        )
+    return headers + [t for t, _ in shown], table, {2, 3, 4, 5, 6, 7}
+
+
+def _version(row: dict[str, Any]) -> str:
+    return str(row["version"] or (row["opensre_sha"] or "—")[:12])
 
 
 def _main_arm(row: dict[str, Any]) -> dict[str, Any] | None:
