@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from analytics.learning import KEY, scenario_keys, week_label
-from analytics.stats import wilson_exprs
+from analytics.stats import wilson_exprs, wilson_interval
 from analytics.timeparse import UTC_DATETIME, format_utc
 
 STATUSES: tuple[str, ...] = ("passed", "failed", "error", "skipped")
@@ -595,14 +595,15 @@ def verdict(runs: pl.DataFrame, comparison: pl.DataFrame | None, delta: dict[str
         return aborted + "No run completed."
     newest = results.row(0, named=True)
     framework = newest.get("format") == FRAMEWORK_FORMAT
+    which = "The newest completed run" if aborted else "The newest run"
     if framework:
         head = (
-            f"The newest run ({newest['started_at']:%Y-%m-%d %H:%M} UTC) scored {_pct(newest['pass_rate'])} "
+            f"{which} ({newest['started_at']:%Y-%m-%d %H:%M} UTC) scored {_pct(newest['pass_rate'])} "
             f"({newest['passed']} of {newest['tests']} cases correct)"
         )
     else:
         head = (
-            f"The newest run ({newest['started_at']:%Y-%m-%d %H:%M} UTC) passed "
+            f"{which} ({newest['started_at']:%Y-%m-%d %H:%M} UTC) passed "
             f"{newest['passed']} of {newest['tests'] - newest['skipped']} tests ({_pct(newest['pass_rate'])})"
         )
     if results.height == 1:
@@ -859,18 +860,27 @@ def control_lift(scores: pl.DataFrame, arms: pl.DataFrame, run_id: str) -> dict[
     return {**summary, "arm": main["arm"][0], "control": CONTROL_ARM, "llm": main_llm}
 
 
-def run_arms(results: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def run_arms(results: pl.DataFrame, runs: pl.DataFrame | None = None, *, z: float = 1.959964) -> dict[str, Any]:
     """``{run_id: {"arms": [...], "control_lift": ...}}`` for ``runs list --json`` and the page.
 
     An arm: ``{"arm", "llm", "control", "main", "scenarios", "cases", "score", "ci": [lo, hi], "by_category"}``,
-    the main arm first. ``control_lift``: :func:`control_lift` (null without a control). In: results.
+    the main arm first. ``control_lift``: :func:`control_lift` (null without a control). A JUnit / JSONL run's one
+    arm keeps today's numbers when ``runs`` (:func:`run_summary`) is given: ``score`` = its pass rate and ``ci``
+    its Wilson interval (``z``), as the page's chart draws them. In: results.
     """
     scores = scenario_scores(results)
     arms = arm_table(results)
     categories = by_category(scores)
+    plain = (
+        {} if runs is None else {r["run_id"]: r for r in runs.iter_rows(named=True) if r["format"] != FRAMEWORK_FORMAT}
+    )
     found: dict[str, dict[str, Any]] = {}
     for row in arms.iter_rows(named=True):
         entry = found.setdefault(row["run_id"], {"arms": [], "control_lift": None})
+        summary = plain.get(row["run_id"])
+        if summary is not None:
+            low, high = wilson_interval(summary["passed"], summary["tests"] - summary["skipped"], z)
+            row = {**row, "score": summary["pass_rate"], "ci_low": low, "ci_high": high}
         entry["arms"].append(
             {
                 "arm": row["arm"],

@@ -111,9 +111,19 @@ def _fingerprint(*folders: Path | None) -> tuple[tuple[str, int, int], ...]:
 
 @st.cache_resource(max_entries=4, show_spinner="Reading benchmark runs…")
 def _load(
-    runs_dir: str, scenarios_dir: str | None, fingerprint: tuple[Any, ...], data_key: str, _context: AppContext
+    runs_dir: str,
+    scenarios_dir: str | None,
+    fingerprint: tuple[Any, ...],
+    data_key: str,
+    z: float,
+    _context: AppContext,
 ) -> Benchmark:
-    return load_benchmark(Path(runs_dir), Path(scenarios_dir) if scenarios_dir else None, _context.data.frame("misses"))
+    return load_benchmark(
+        Path(runs_dir),
+        Path(scenarios_dir) if scenarios_dir else None,
+        _context.data.frame("misses"),
+        z=z,
+    )
 
 
 def benchmark_for(context: AppContext) -> Benchmark | None:
@@ -123,7 +133,10 @@ def benchmark_for(context: AppContext) -> Benchmark | None:
     if runs_dir is None:
         return None
     fingerprint = _fingerprint(runs_dir, scenarios_dir)
-    return _load(str(runs_dir), str(scenarios_dir) if scenarios_dir else None, fingerprint, context.data_key, context)
+    z = context.policy.confidence.wilson_z
+    return _load(
+        str(runs_dir), str(scenarios_dir) if scenarios_dir else None, fingerprint, context.data_key, z, context
+    )
 
 
 def run_summary_for(context: AppContext) -> pl.DataFrame | None:
@@ -603,7 +616,7 @@ def run_detail(benchmark: Benchmark, run_id: str) -> RunDetail:
     if row["total_cost_usd"] is not None:
         parts.append(f"cost {_money(row['total_cost_usd'])} ({_money(row['cost_per_correct'])} per correct case)")
     if row["config_hash"]:
-        parts.append(f"config {row['config_hash'][:12]}")
+        parts.append(f"config {row['config_hash'][:19]}")
     provenance = " · ".join(parts) + "."
     if row["format"] != FRAMEWORK_FORMAT:
         return RunDetail("", None, None, provenance)

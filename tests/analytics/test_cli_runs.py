@@ -274,7 +274,8 @@ def test_compare_chosen_runs_and_errors(data: Path, tmp_path: Path) -> None:
     result = run("--data", str(data), "runs", "compare", "--run", R1)
     assert result.exit_code == 2
     assert (
-        result.stderr.splitlines()[-1] == f"error: run '{R1}' has no earlier completed run of its benchmark to compare with: pass --baseline RUN"
+        result.stderr.splitlines()[-1]
+        == f"error: run '{R1}' has no earlier completed run of its benchmark to compare with: pass --baseline RUN"
     )
     text = run("--data", str(data), "runs", "compare").stdout.splitlines()
     assert text[0] == f"{R3} (66.7%) against {R2} (100.0%): 1 regressed, 0 improved, 1 new, 1 gone, 1 unchanged"
@@ -297,7 +298,13 @@ def test_runs_dir_and_scenarios_dir_from_the_config(data: Path, tmp_path: Path) 
 
 
 def test_the_sample_story_and_its_digest_line() -> None:
-    runs = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--json").stdout)
+    every = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--json").stdout)
+    assert [(r["benchmark"], r["aborted"]) for r in every if r["format"] == "opensre-bench"] == [
+        ("rca-core", True),  # the framework sample: one aborted run and two results, older than the newest JUnit
+        ("rca-core", False),
+        ("rca-core", False),
+    ]
+    runs = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--benchmark", "default", "--json").stdout)
     assert [(r["tests"], r["passed"], r["skipped"], r["errors"]) for r in runs] == [
         (14, 5, 0, 0),
         (14, 5, 1, 0),
@@ -313,7 +320,9 @@ def test_the_sample_story_and_its_digest_line() -> None:
         ("0002_gatewayupstream5xx_retrieval_gap", "improved"),
         ("0005_gatewayupstream5xx_retrieval_gap", "improved"),
     ]
-    scenarios = json.loads(run("--data", str(SAMPLE_DIR), "runs", "scenarios", "--json").stdout)
+    scenarios = json.loads(
+        run("--data", str(SAMPLE_DIR), "runs", "scenarios", "--benchmark", "default", "--json").stdout
+    )
     assert [s["scenario"] for s in scenarios if not s["exported"]] == ["dns_failover_canary"]
     digest = json.loads(run("--data", str(SAMPLE_DIR), "incidents", "digest", "--week", "2026-W46", "--json").stdout)
     assert digest["json_summary"]["benchmark"] == {

@@ -107,7 +107,7 @@ def _load(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: Path | N
     if scenarios_dir is not None and not scenarios_dir.is_dir():
         fail(f"--scenarios: {scenarios_dir} is not a folder")
     data = load_inputs(sources, policy, ["misses"])
-    benchmark = load_benchmark(folder, scenarios, data.frame("misses"))
+    benchmark = load_benchmark(folder, scenarios, data.frame("misses"), z=policy.confidence.wilson_z)
     for line in runs_report_lines(benchmark.read):
         click.echo(f"warning: {line}", err=True)
     for problem in benchmark.scenario_problems:
@@ -201,11 +201,16 @@ def _cost(row: dict[str, Any]) -> str:
 
 
 @runs.command("scenarios")
+@_benchmark_filter
 @_benchmark_options("[{scenario, exported, runs, passed, last_status, ...}]")
-def scenarios_command(options: GlobalOptions, runs_dir: Path | None, scenarios_dir: Path | None, as_json: bool) -> None:
-    """Per scenario: exported or not, runs, passes, latest status, first pass and the pair it came from."""
+def scenarios_command(
+    options: GlobalOptions, benchmark_name: str | None, runs_dir: Path | None, scenarios_dir: Path | None, as_json: bool
+) -> None:
+    """Per scenario: exported or not, runs, passes, latest status, first pass and the pair it came from (a
+    framework run: its main arm, passing when every repetition passes)."""
     benchmark = _load(options, runs_dir, scenarios_dir)
-    summary = scenario_summary(benchmark.grid)
+    wanted = _only(benchmark, benchmark_name)["run_id"].to_list()
+    summary = scenario_summary(benchmark.grid.filter(pl.col("run_id").is_in(wanted)))
     rows: list[dict[str, Any]] = [
         {**r, "first_passed_at": None if r["first_passed_at"] is None else format_utc(r["first_passed_at"])}
         for r in summary.iter_rows(named=True)

@@ -404,10 +404,13 @@ class Benchmark:
         return self.runs.height > 0
 
 
-def load_benchmark(runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFrame) -> Benchmark:
+def load_benchmark(
+    runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFrame, *, z: float = 1.959964
+) -> Benchmark:
     """Read the runs folder and the exported scenarios, match them and derive runs and the grid.
 
-    In: misses with the grouping key (``_line``, ``miss_id``, ``timestamp``, ``group_alert``, ``group_taxonomy``).
+    In: misses with the grouping key (``_line``, ``miss_id``, ``timestamp``, ``group_alert``, ``group_taxonomy``);
+    ``z`` of the policy for the Wilson interval of a JUnit / JSONL run's pass rate.
     """
     read = read_runs(runs_dir)
     problems: list[str] = []
@@ -422,7 +425,8 @@ def load_benchmark(runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFr
     main = with_main_arm(fill_arms(matched.lazy())).filter(pl.col("_main")).drop("_main", "scenario_key")
     grid = scenario_grid(main, runs)
     scores, arm_rows = scenario_scores(matched), arm_table(matched)
-    return Benchmark(runs_dir, read, index, matched, runs, grid, problems, scores, arm_rows, run_arms(matched))
+    arms = run_arms(matched, runs, z=z)
+    return Benchmark(runs_dir, read, index, matched, runs, grid, problems, scores, arm_rows, arms)
 
 
 def run_summary_of(runs_dir: Path) -> pl.DataFrame:
