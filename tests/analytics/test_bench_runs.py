@@ -283,3 +283,21 @@ def test_framework_cases_join_the_funnel_only_when_they_name_an_exported_folder(
         ("k8s/crashloop-api", False),  # benchmark-only
         ("net/latency", False),
     ]
+
+
+def test_the_verdict_names_the_aborted_run_and_reads_a_change_inside_the_interval_as_none(data: Path) -> None:
+    from analytics.runs import score_delta, verdict
+
+    read = read_runs(data / "runs")
+    runs = run_summary(read.frame.lazy(), read.meta)
+    scores, arms = scenario_scores(read.frame), arm_table(read.frame)
+    delta = score_delta(scores, arms, baseline=A, run=B)
+    assert delta is not None and delta["verdict"] == "no change"  # +33 points, interval [0, 0.5] holds 0
+    assert verdict(runs, None, delta) == (
+        "The newest run (2026-11-12 03:00 UTC) was aborted (cost budget exceeded): it is incomplete evidence, not a "
+        "result. The newest completed run (2026-11-09 02:00 UTC) scored 50% (3 of 6 cases correct), no significant "
+        "change from 17% in the run before (the difference is inside its 95% interval); no scenario regressed."
+    )
+    assert verdict(runs, None, None).endswith(
+        "scored 50% (3 of 6 cases correct), up from 17% in the run before; no scenario regressed."
+    )

@@ -66,7 +66,7 @@ def import_openrca(
         f"{unchanged} unchanged → {folder}"
     )
     for run in runs:
-        rate = "—" if run.exact_match_rate is None else f"{run.exact_match_rate * 100:.1f}%"
+        rate = f"{run.passed / run.cases * 100:.1f}%"  # from the counts: no double rounding
         click.echo(
             f"  {run.run_id}: {run.cases} cases, {run.passed} exact matches ({rate}), mean partial score "
             f"{run.mean_score:.3f}, started_at {run.started_at:%Y-%m-%d %H:%M} UTC"
