@@ -171,13 +171,16 @@ def fix_held_line(context: AppContext, lifecycle: pl.DataFrame) -> str:
 
 
 def run_labels(runs: pl.DataFrame) -> dict[str, str]:
-    """run_id -> a short unique label for columns and axes: ``MM-DD HH:MM`` (with the id when two share it)."""
+    """run_id -> a short unique label for columns and axes: ``MM-DD HH:MM`` (with the id when two share it, and
+    `` aborted`` after an aborted run's)."""
     labels: dict[str, str] = {}
     seen: dict[str, int] = {}
-    for run_id, started in runs.select("run_id", "started_at").iter_rows():
+    aborted = runs["aborted"].to_list() if "aborted" in runs.columns else [False] * runs.height
+    for (run_id, started), stopped in zip(runs.select("run_id", "started_at").iter_rows(), aborted, strict=True):
         label = f"{started:%m-%d %H:%M}"
         seen[label] = seen.get(label, 0) + 1
-        labels[run_id] = label if seen[label] == 1 else f"{label} ({run_id})"
+        label = label if seen[label] == 1 else f"{label} ({run_id})"
+        labels[run_id] = label + (" aborted" if stopped else "")  # evidence, not a result: say so in the column
     return labels
 
 
@@ -479,8 +482,9 @@ def comparison_view(benchmark: Benchmark, context: AppContext, name: str) -> Com
             delta = score_delta(benchmark.scores, benchmark.arm_rows, baseline=baseline, run=newest)
     aborted = runs.filter(pl.col("aborted"))
     lines = [
-        f"Aborted run {labels} — {reason}: shown as evidence, never a default, baseline or point of the trend."
-        for labels, reason in zip(
+        f"Aborted run {label.removesuffix(' · aborted')} — {reason}: shown as evidence, never a default, baseline "
+        "or point of the trend."
+        for label, reason in zip(
             run_choice_labels(aborted).values(), aborted["abort_reason"].fill_null("no reason recorded"), strict=True
         )
     ]
@@ -557,10 +561,9 @@ def compare_view(benchmark: Benchmark, runs: pl.DataFrame, *, baseline: str, run
     scores = compare_scores(benchmark.scores, baseline=baseline, run=run)
     if main.height:
         scores = scores.filter((pl.col("arm") == main["arm"][0]) & pl.col("llm").eq_missing(main["llm"][0]))
-    table = scores.select(
+    table = scores.select(  # the main arm only (named in the delta line): change, scenario, before, after
         pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.Utf8),
         "scenario",
-        pl.col("arm"),
         *(
             ((pl.col(c) * 100).round(0).cast(pl.Int64).cast(pl.Utf8) + "%").fill_null(DASH).alias(f"{c} (mean a1)")
             for c in ("before", "after")

@@ -63,7 +63,7 @@ labels = view.labels
 st.markdown(f"**{view.verdict}**")
 st.caption(view.caption)
 for line in view.aborted_lines:
-    st.warning(line, icon="⛔")
+    st.warning(line, icon=":material/block:")
 
 st.subheader(view.trend_title)
 st.altair_chart(trend_chart(view.runs, benchmark.arm_rows, z=context.policy.confidence.wilson_z), width="stretch")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from triage_lens.cli.common import emit_json, fail
+from triage_lens.cli.common import emit_json, fail, pct
 
 
 def is_openrca(inputs: Sequence[tuple[str, bytes]]) -> bool:
@@ -66,7 +66,7 @@ def import_openrca(
         f"{unchanged} unchanged → {folder}"
     )
     for run in runs:
-        rate = f"{run.passed / run.cases * 100:.1f}%"  # from the counts: no double rounding
+        rate = pct(run.exact_match_rate)  # the same figure (and rounding) as `runs list`
         click.echo(
             f"  {run.run_id}: {run.cases} cases, {run.passed} exact matches ({rate}), mean partial score "
             f"{run.mean_score:.3f}, started_at {run.started_at:%Y-%m-%d %H:%M} UTC"

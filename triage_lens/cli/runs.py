@@ -269,6 +269,13 @@ def gate_command(
     summary = _only(benchmark, benchmark_name)
     recorded = summary.height
     newest = summary.row(0, named=True) if recorded else None
+    names = sorted(set(summary["benchmark"].to_list()))
+    if benchmark_name is None and len(names) > 1 and newest is not None:
+        click.echo(
+            f"warning: {len(names)} benchmarks in the runs folder; the gate looks at the newest run overall (of "
+            f"{newest['benchmark']}): pass --benchmark NAME to gate one of {', '.join(names)}",
+            err=True,
+        )
     rate = None if newest is None else newest["pass_rate"]
     if newest is not None and newest["aborted"]:
         passed = False
