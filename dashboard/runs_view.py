@@ -456,6 +456,11 @@ class ComparisonView:
     taxonomies: list[str] = field(default_factory=list)
 
     @property
+    def comparable(self) -> bool:
+        """Two runs or more: a comparison means something."""
+        return self.runs.height > 1
+
+    @property
     def run_ids(self) -> list[str]:
         return list(self.runs["run_id"].to_list())
 
@@ -600,6 +605,10 @@ class RunDetail:
     provenance: str
 
 
+def _number(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else DASH
+
+
 def _money(value: float | None) -> str:
     return DASH if value is None else f"${value:,.2f}"
 
@@ -620,9 +629,17 @@ def run_detail(benchmark: Benchmark, run_id: str) -> RunDetail:
         parts.append(f"cost {_money(row['total_cost_usd'])} ({_money(row['cost_per_correct'])} per correct case)")
     if row["config_hash"]:
         parts.append(f"config {row['config_hash'][:19]}")
+    if row["format"] == "openrca":
+        partial = benchmark.matched.filter(pl.col("run_id") == run_id)["score"].mean()
+        parts.append(f"exact match {pct(row['pass_rate'])}, mean partial score {_number(partial)}")
     provenance = " · ".join(parts) + "."
     if row["format"] != FRAMEWORK_FORMAT:
-        return RunDetail("", None, None, provenance)
+        arm = entry["arms"][0] if entry["arms"] else {"by_category": {}}
+        rates = arm["by_category"]
+        what = "task" if row["format"] == "openrca" else "category"
+        column = "exact match" if row["format"] == "openrca" else "passed"
+        table = pl.DataFrame([{what: c, column: pct(v)} for c, v in rates.items()]) if rates else None
+        return RunDetail("", None, table, provenance)
     arms = pl.DataFrame(
         [
             {
@@ -686,6 +703,7 @@ class FunnelView:
     held: str
     table: pl.DataFrame
     caption: str
+    empty: bool = False  # no recurring pair at all (no misses): the caption says so instead of an empty chart
 
 
 def funnel_view(benchmark: Benchmark, context: AppContext) -> FunnelView:
@@ -709,4 +727,39 @@ def funnel_view(benchmark: Benchmark, context: AppContext) -> FunnelView:
         f"`{escape_markdown(relative_path(benchmark.runs_dir))}` ({len(benchmark.read.files)} files or run folders); "
         f"newest completed run {newest} UTC."
     )
-    return FunnelView(stages, f"{stages['pairs'][3]} of {stages['pairs'][1]} exported pairs", table, caption)
+    if per_pair.height == 0:
+        caption = (
+            "No recurring miss in this data source (none missed twice), so the funnel from a miss to a fix that "
+            "held has nothing to follow: it needs `misses.jsonl` and exported scenarios."
+        )
+    held = f"{stages['pairs'][3]} of {stages['pairs'][1]} exported pairs"
+    return FunnelView(stages, held, table, caption, per_pair.height == 0)
+
+
+def render_detail(detail: RunDetail) -> None:
+    """The chosen run's lift line, arms and categories (when it has them) and its provenance caption."""
+    if detail.headline:
+        st.markdown(f"**{detail.headline}**")
+    for frame in (detail.arms, detail.categories):
+        if frame is not None:
+            st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(detail.provenance)
+
+
+def render_comparison(compared: Compared, *, same: bool) -> set[str]:
+    """Warnings, the delta line, the change counts, the table and the per-taxonomy counts; returns the scenarios
+    that changed (for the grid's "changed" filter)."""
+    if same:
+        st.info("Pick a different baseline: a run compared with itself changes nothing.")
+    for warning in compared.warnings:
+        st.warning(warning)
+    if compared.delta_line:
+        st.markdown(compared.delta_line)
+    for column, change in zip(st.columns(len(CHANGE_LABELS)), CHANGE_LABELS, strict=True):
+        column.metric(CHANGE_LABELS[change], compared.counts[change])
+    st.dataframe(compared.table, hide_index=True, width="stretch")
+    if compared.by_taxonomy is not None:
+        st.markdown("**Changes per taxonomy**")
+        st.dataframe(compared.by_taxonomy, hide_index=True, width="stretch")
+    st.caption(compared.caption)
+    return compared.changed

@@ -9,7 +9,6 @@ import streamlit as st
 from dashboard.context import current_context, page_title, relative_path
 from dashboard.formatting import escape_markdown
 from dashboard.runs_view import (
-    CHANGE_LABELS,
     FUNNEL_HELP,
     GRID_CAPTION,
     NO_RUNS_HELP,
@@ -23,6 +22,8 @@ from dashboard.runs_view import (
     grid_display,
     grid_file_name,
     grid_view,
+    render_comparison,
+    render_detail,
     run_detail,
     trend_chart,
     url_choice,
@@ -69,7 +70,7 @@ st.subheader(view.trend_title)
 st.altair_chart(trend_chart(view.runs, benchmark.arm_rows, z=context.policy.confidence.wilson_z), width="stretch")
 st.caption(view.trend_caption)
 
-st.subheader("Compare two runs")
+st.subheader("Compare two runs" if view.comparable else "The run")
 pick_run, pick_base = st.columns(2)
 chosen_run = url_choice(
     pick_run,
@@ -81,37 +82,23 @@ chosen_run = url_choice(
     help="The run to look at (default: the newest run that was not aborted).",
     scope=chosen_benchmark,
 )
-chosen_base = url_choice(
-    pick_base,
-    "Baseline",
-    view.run_ids,
-    "baseline",
-    view.baseline_for(chosen_run),
-    format_func=lambda r: labels[r],
-    help="The run to compare against (default: the completed run before the chosen one).",
-    scope=chosen_run,
-)
-detail = run_detail(benchmark, chosen_run)
-if detail.arms is not None:
-    st.markdown(f"**{detail.headline}**")
-    st.dataframe(detail.arms, hide_index=True, width="stretch")
-    if detail.categories is not None:
-        st.dataframe(detail.categories, hide_index=True, width="stretch")
-st.caption(detail.provenance)
-compared = view.compare(chosen_base, chosen_run)
-if chosen_base == chosen_run:
-    st.info("Pick a different baseline: a run compared with itself changes nothing.")
-for warning in compared.warnings:
-    st.warning(warning)
-if compared.delta_line:
-    st.markdown(compared.delta_line)
-for column, change in zip(st.columns(len(CHANGE_LABELS)), CHANGE_LABELS, strict=True):
-    column.metric(CHANGE_LABELS[change], compared.counts[change])
-st.dataframe(compared.table, hide_index=True, width="stretch")
-if compared.by_taxonomy is not None:
-    st.markdown("**Changes per taxonomy**")
-    st.dataframe(compared.by_taxonomy, hide_index=True, width="stretch")
-st.caption(compared.caption)
+changed: set[str] = set()
+if view.comparable:
+    chosen_base = url_choice(
+        pick_base,
+        "Baseline",
+        view.run_ids,
+        "baseline",
+        view.baseline_for(chosen_run),
+        format_func=lambda r: labels[r],
+        help="The run to compare against (default: the completed run before the chosen one).",
+        scope=chosen_run,
+    )
+render_detail(run_detail(benchmark, chosen_run))
+if view.comparable:
+    changed = render_comparison(view.compare(chosen_base, chosen_run), same=chosen_base == chosen_run)
+else:
+    st.caption("This benchmark has one run: nothing to compare it with yet.")
 
 st.subheader("Scenario × run grid")
 col_taxonomy, col_show = st.columns(2)
@@ -124,7 +111,7 @@ taxonomy = url_choice(
     format_func=lambda t: "all taxonomies" if t == "all" else t,
 )
 show = url_choice(col_show, "Show", list(SHOW_CHOICES), "show", "all", format_func=lambda s: SHOW_CHOICES[s])
-wide = grid_view(benchmark, view.runs, taxonomy=taxonomy, show=show, changed=compared.changed)
+wide = grid_view(benchmark, view.runs, taxonomy=taxonomy, show=show, changed=changed)
 if wide.height == 0:
     st.info("No scenario matches these filters.")
 else:
@@ -139,6 +126,9 @@ st.caption(GRID_CAPTION)
 
 st.subheader("From a recurring miss to a fix that held")
 funnel = funnel_view(benchmark, context)
+if funnel.empty:
+    st.info(funnel.caption)
+    st.stop()
 left, right = st.columns([3, 2])
 left.altair_chart(funnel_chart(funnel.stages), width="stretch")
 right.metric("Fix held", funnel.held)

@@ -140,3 +140,28 @@ def test_the_framework_benchmark_shows_arms_lift_categories_and_keeps_the_aborte
     assert provenance and "OpenSRE 9d81be03c5aa" in provenance[0] and "$0.60 per correct case" in provenance[0]
     for frame in app.dataframe:
         assert "None" not in frame.value.astype(str).to_numpy().tolist().__str__()
+
+
+def test_imported_openrca_systems_are_separate_benchmarks_with_their_task_rates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from tests.importers.test_openrca import ROWS, csv_bytes
+    from triage_lens.cli.main import cli
+
+    for system in ("Bank", "Telecom"):
+        (tmp_path / f"agent-{system}.csv").write_bytes(csv_bytes(ROWS))
+    files = [str(tmp_path / "agent-Bank.csv"), str(tmp_path / "agent-Telecom.csv")]
+    result = CliRunner().invoke(cli, ["import", "openrca", *files, "--out", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    app = open_page("benchmark_runs.py", tmp_path / "data", monkeypatch, benchmark="openrca-Telecom", range="all")
+    assert app.selectbox[0].options == [
+        "openrca-Bank · 1 run · newest " + app.selectbox[0].options[0].rsplit(" ", 1)[1],
+        "openrca-Telecom · 1 run · newest " + app.selectbox[0].options[1].rsplit(" ", 1)[1],
+    ]
+    assert app.selectbox[0].value == "openrca-Telecom"
+    assert app.markdown[0].value.endswith("passed 1 of 3 tests (33%); there is no earlier run to compare with.**")
+    assert app.dataframe[0].value.values.tolist() == [["task_3", "100%"], ["task_4", "0%"], ["task_7", "0%"]]
+    assert "This benchmark has one run: nothing to compare it with yet." in [c.value for c in app.caption]
+    assert app.info[-1].value.startswith("No recurring miss in this data source")
