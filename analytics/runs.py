@@ -200,11 +200,14 @@ def match_results(results: pl.LazyFrame, index: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
-def run_summary(matched: pl.LazyFrame, meta: pl.DataFrame | None = None) -> pl.DataFrame:
+def run_summary(
+    matched: pl.LazyFrame, meta: pl.DataFrame | None = None, arm_rows: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per run, newest first (ties by run id).
 
     In: results (:data:`RESULT_SCHEMA`; ``run_id``, ``started_at``, ``status`` at least) and the framework runs'
-    :data:`META_SCHEMA` rows. Out: :data:`RUN_COLUMNS` plus ``scenarios`` (of the main arm): ``started_at``
+    :data:`META_SCHEMA` rows (``arm_rows``: :func:`arm_table` of the same results, when already computed). Out:
+    :data:`RUN_COLUMNS` plus ``scenarios`` (of the main arm): ``started_at``
     (earliest of the run), ``tests``, ``passed``, ``failed``, ``errors``, ``skipped`` (the main arm's cells, not
     scenarios), ``pass_rate`` (4 places; passed / (tests - skipped), null when that is 0; a framework run: the
     main arm's score), ``format``, ``benchmark``, ``aborted``, ``abort_reason``, ``version``, ``opensre_sha``,
@@ -213,7 +216,8 @@ def run_summary(matched: pl.LazyFrame, meta: pl.DataFrame | None = None) -> pl.D
     status = pl.col("status")
     cells = with_main_arm(fill_arms(matched))
     correct = cells.group_by("run_id").agg((status == "passed").sum().cast(pl.Int64).alias("_correct"))
-    main_scores = arm_table(cells.collect()).filter(pl.col("main")).select("run_id", pl.col("score").alias("_score"))
+    arms = arm_rows if arm_rows is not None else arm_table(cells.collect())
+    main_scores = arms.filter(pl.col("main")).select("run_id", pl.col("score").alias("_score"))
     meta_frame = (meta if meta is not None else pl.DataFrame(schema=META_SCHEMA)).drop("ended_at", "path")
     summary = (
         cells.filter(pl.col("_main"))
@@ -860,16 +864,24 @@ def control_lift(scores: pl.DataFrame, arms: pl.DataFrame, run_id: str) -> dict[
     return {**summary, "arm": main["arm"][0], "control": CONTROL_ARM, "llm": main_llm}
 
 
-def run_arms(results: pl.DataFrame, runs: pl.DataFrame | None = None, *, z: float = 1.959964) -> dict[str, Any]:
+def run_arms(
+    results: pl.DataFrame,
+    runs: pl.DataFrame | None = None,
+    *,
+    z: float = 1.959964,
+    scores: pl.DataFrame | None = None,
+    arms: pl.DataFrame | None = None,
+) -> dict[str, Any]:
     """``{run_id: {"arms": [...], "control_lift": ...}}`` for ``runs list --json`` and the page.
 
     An arm: ``{"arm", "llm", "control", "main", "scenarios", "cases", "score", "ci": [lo, hi], "by_category"}``,
     the main arm first. ``control_lift``: :func:`control_lift` (null without a control). A JUnit / JSONL run's one
     arm keeps today's numbers when ``runs`` (:func:`run_summary`) is given: ``score`` = its pass rate and ``ci``
-    its Wilson interval (``z``), as the page's chart draws them. In: results.
+    its Wilson interval (``z``), as the page's chart draws them. In: results (and their :func:`scenario_scores`
+    and :func:`arm_table` when already computed).
     """
-    scores = scenario_scores(results)
-    arms = arm_table(results)
+    scores = scenario_scores(results) if scores is None else scores
+    arms = arm_table(results) if arms is None else arms
     categories = by_category(scores)
     plain = (
         {} if runs is None else {r["run_id"]: r for r in runs.iter_rows(named=True) if r["format"] != FRAMEWORK_FORMAT}
@@ -909,12 +921,13 @@ SCORE_CHANGE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def compare_scores(scores: pl.DataFrame, *, baseline: str, run: str) -> pl.DataFrame:
+def compare_scores(scores: pl.DataFrame, *, baseline: str, run: str, main: str | None = None) -> pl.DataFrame:
     """Per arm and scenario of either run: the scenario's mean (of a1 for framework runs) before and after.
 
     ``change``: ``new`` / ``gone`` (in one run only), ``regressed`` (after < before), ``improved`` (after >
     before), else ``unchanged``. In: :func:`scenario_scores`. Out: :data:`SCORE_CHANGE_SCHEMA` columns (values
-    rounded to 4 places) — by arm, then regressions first (order of :data:`CHANGES`), then scenario.
+    rounded to 4 places) — the ``main`` arm (mode) first, then by arm, then regressions first (order of
+    :data:`CHANGES`), then scenario.
     """
     keys = ["arm", "llm", "scenario"]
     before = scores.filter(pl.col("run_id") == baseline).select(*keys, pl.col("value").alias("before"))
@@ -934,8 +947,11 @@ def compare_scores(scores: pl.DataFrame, *, baseline: str, run: str) -> pl.DataF
     )
     return (
         joined.with_columns(change.alias("change"), b.round(4), a.round(4))
-        .with_columns(pl.col("change").replace_strict({c: i for i, c in enumerate(CHANGES)}).alias("_order"))
-        .sort("arm", "llm", "_order", "scenario", nulls_last=False)
+        .with_columns(
+            pl.col("change").replace_strict({c: i for i, c in enumerate(CHANGES)}).alias("_order"),
+            (pl.col("arm") != main).alias("_later"),
+        )
+        .sort("_later", "arm", "llm", "_order", "scenario", nulls_last=False)
         .select(list(SCORE_CHANGE_SCHEMA))
         .cast(SCORE_CHANGE_SCHEMA)  # type: ignore[arg-type]
     )

@@ -366,9 +366,11 @@ def compare_command(
     }
     scores = None
     if framework:
-        scores = compare_scores(benchmark.scores, baseline=baseline, run=run)
+        delta = score_delta(benchmark.scores, benchmark.arm_rows, baseline=baseline, run=run)
+        main = None if delta is None else delta["arm"]
+        scores = compare_scores(benchmark.scores, baseline=baseline, run=run, main=main)
         payload["scenarios"] = scores.to_dicts()
-        payload["delta"] = score_delta(benchmark.scores, benchmark.arm_rows, baseline=baseline, run=run)
+        payload["delta"] = delta
     for line in warnings:
         click.echo(f"warning: {line}", err=True)
     if as_json:
@@ -376,9 +378,12 @@ def compare_command(
         return
     before, after = payload["baseline"], payload["run"]
     shown = comparison if scores is None else scores
+    counted = shown if payload["delta"] is None else shown.filter(pl.col("arm") == payload["delta"]["arm"])
+    arm_note = "" if payload["delta"] is None else f" ({payload['delta']['arm']} scenarios)"
     click.echo(
         f"{after['run_id']} ({pct(after['pass_rate'])}) against {before['run_id']} ({pct(before['pass_rate'])}): "
-        + ", ".join(f"{int((shown['change'] == c).sum())} {c}" for c in CHANGES)
+        + ", ".join(f"{int((counted['change'] == c).sum())} {c}" for c in CHANGES)
+        + arm_note
     )
     delta = payload["delta"]
     if delta is not None:

@@ -24,7 +24,7 @@ from analytics.timeparse import parse_timestamp
 from triage_lens.sources.readers import ReportItem
 
 MAX_CASE_FILES = 200_000  # a run of 5,000 cases x 2 arms x 5 repetitions is 50,000 files
-REPETITION = re.compile(r"__(\d+)\.json$", re.IGNORECASE)
+REPETITION = re.compile(r"__(\d{1,9})\.json$", re.IGNORECASE)  # bounded: an index, not a number to overflow on
 
 
 class FrameworkUnreadable(Exception):
@@ -148,7 +148,9 @@ def read_framework_run(
     items: list[ReportItem] = []
     cells: list[dict[str, Any]] = []
     names = sorted(
-        p for p in (folder / "cases").iterdir() if p.suffix.lower() == ".json" and not p.name.startswith(".")
+        p
+        for p in (folder / "cases").iterdir()
+        if p.suffix.lower() == ".json" and not p.name.startswith(".") and not p.is_symlink()  # never read elsewhere
     )
     if len(names) > MAX_CASE_FILES:
         items.append(

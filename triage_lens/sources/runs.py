@@ -420,12 +420,12 @@ def load_benchmark(
     else:
         index = pl.DataFrame(schema=INDEX_SCHEMA)
     matched = match_results(read.frame.lazy(), index).collect()
-    runs = run_summary(matched.lazy(), read.meta)
+    scores, arm_rows = scenario_scores(matched), arm_table(matched)  # the bootstrap runs once per arm
+    runs = run_summary(matched.lazy(), read.meta, arm_rows)
     # The grid, the funnel and "fix held" look at the main arm only (a control arm is no fix of the agent).
     main = with_main_arm(fill_arms(matched.lazy())).filter(pl.col("_main")).drop("_main", "scenario_key")
     grid = scenario_grid(main, runs)
-    scores, arm_rows = scenario_scores(matched), arm_table(matched)
-    arms = run_arms(matched, runs, z=z)
+    arms = run_arms(matched, runs, z=z, scores=scores, arms=arm_rows)
     return Benchmark(runs_dir, read, index, matched, runs, grid, problems, scores, arm_rows, arms)
 
 
