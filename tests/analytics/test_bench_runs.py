@@ -301,3 +301,39 @@ def test_the_verdict_names_the_aborted_run_and_reads_a_change_inside_the_interva
     assert verdict(runs, None, None).endswith(
         "scored 50% (3 of 6 cases correct), up from 17% in the run before; no scenario regressed."
     )
+
+
+def test_hostile_case_files_are_reported_never_a_traceback(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    folder = write_run(runs, "r1", "2026-11-01T00:00:00Z", {("net/latency", "opensre+llm"): [1]})
+    cases = folder / "cases"
+    odd = {
+        "list.json": "[1, 2]",
+        "types__opensre+llm__m__99999999999999999999.json": json.dumps(
+            {
+                "case": {"case_id": "x", "metadata": "not a dict"},
+                "run": {"mode": "opensre+llm", "llm": 5, "latency_ms": "slow"},
+                "score": {"metrics": {"a1": True}},
+            }
+        ),
+        "deep.json": "[" * 100_000,
+        "nan.json": '{"case": {"case_id": "y"}, "run": {"mode": "opensre+llm"}, "score": {"metrics": {"a1": NaN}}}',
+    }
+    for name, text in odd.items():
+        (cases / name).write_text(text, encoding="utf-8")
+    read = read_runs(runs)
+    got = {Path(i.file).name: i.action for i in read.items}
+    assert got == {
+        "deep.json": "quarantined",
+        "list.json": "quarantined",
+        "nan.json": "quarantined",  # NaN is not JSON
+        "types__opensre+llm__m__99999999999999999999.json": "flagged",  # a1 true is no number: a loss
+    }
+    row = read.frame.filter(pl.col("name") == "x").row(0, named=True)
+    assert (row["llm"], row["repetition"], row["category"], row["duration_s"], row["score"]) == (
+        None,
+        0,
+        None,
+        None,
+        0.0,
+    )
