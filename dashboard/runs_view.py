@@ -406,7 +406,7 @@ def benchmark_view(benchmark: Benchmark) -> tuple[list[str], dict[str, str]]:
     labels = {}
     for name in names:
         runs = of_benchmark(benchmark.runs, name)
-        shown = "exported scenarios (JUnit / JSONL)" if name == "default" else name
+        shown = "exported scenarios" if name == "default" else name  # short: it must fit a phone
         labels[name] = (
             f"{shown} · {runs.height} run{'' if runs.height == 1 else 's'} · newest {runs['started_at'][0]:%Y-%m-%d}"
         )

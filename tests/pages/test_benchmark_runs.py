@@ -52,7 +52,7 @@ def test_the_sample_opens_with_the_verdict_and_the_newest_run_against_the_one_be
         "Fix held": "3 of 11 exported pairs",
     }
     assert [s.value for s in app.selectbox][:5] == ["default", NEWEST, PREVIOUS, "all", "all"]
-    assert app.selectbox[0].options[0].startswith("exported scenarios (JUnit / JSONL) · 5 runs · newest 2026-11-16")
+    assert app.selectbox[0].options[0].startswith("exported scenarios · 5 runs · newest 2026-11-16")
     assert app.selectbox[1].options[0] == "exported scenarios · 2026-11-16 02:00"  # benchmark and date, not the id
     comparison = app.dataframe[0].value
     assert comparison["change"].tolist()[:4] == ["↓ regressed", "↓ regressed", "↑ improved", "↑ improved"]
