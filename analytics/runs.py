@@ -949,7 +949,7 @@ def compare_scores(scores: pl.DataFrame, *, baseline: str, run: str, main: str |
         joined.with_columns(change.alias("change"), b.round(4), a.round(4))
         .with_columns(
             pl.col("change").replace_strict({c: i for i, c in enumerate(CHANGES)}).alias("_order"),
-            (pl.col("arm") != main).alias("_later"),
+            pl.col("arm").ne_missing(pl.lit(main, dtype=pl.Utf8)).alias("_later"),
         )
         .sort("_later", "arm", "llm", "_order", "scenario", nulls_last=False)
         .select(list(SCORE_CHANGE_SCHEMA))
