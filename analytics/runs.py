@@ -608,7 +608,8 @@ def verdict(runs: pl.DataFrame, comparison: pl.DataFrame | None, delta: dict[str
     else:
         head = (
             f"{which} ({newest['started_at']:%Y-%m-%d %H:%M} UTC) passed "
-            f"{newest['passed']} of {newest['tests'] - newest['skipped']} tests ({_pct(newest['pass_rate'])})"
+            f"{newest['passed']} of {newest['tests'] - newest['skipped']} "
+            f"{'cases' if newest.get('format') == 'openrca' else 'tests'} ({_pct(newest['pass_rate'])})"
         )
     if results.height == 1:
         return aborted + head + "; there is no earlier run to compare with."

@@ -161,7 +161,7 @@ def test_imported_openrca_systems_are_separate_benchmarks_with_their_task_rates(
         "openrca-Telecom · 1 run · newest " + app.selectbox[0].options[1].rsplit(" ", 1)[1],
     ]
     assert app.selectbox[0].value == "openrca-Telecom"
-    assert app.markdown[0].value.endswith("passed 1 of 3 tests (33%); there is no earlier run to compare with.**")
+    assert app.markdown[0].value.endswith("passed 1 of 3 cases (33%); there is no earlier run to compare with.**")
     assert app.dataframe[0].value.values.tolist() == [["task_3", "100%"], ["task_4", "0%"], ["task_7", "0%"]]
     assert "This benchmark has one run: nothing to compare it with yet." in [c.value for c in app.caption]
     assert app.info[-1].value.startswith("No recurring miss in this data source")
