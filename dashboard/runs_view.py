@@ -45,6 +45,7 @@ from dashboard.context import AppContext, relative_path
 from dashboard.exports import csv_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import range_since
+from dashboard.tables import cut_names
 from triage_lens.sources.runs import MAX_FILES, Benchmark, load_benchmark
 
 NO_RUNS_HELP = (
@@ -329,7 +330,7 @@ def grid_display(wide: pl.DataFrame) -> Any:
     """The wide grid for ``st.dataframe``: scenario, taxonomy (which says "(not exported)" too) and the runs, statuses
     with symbols, "—" where the scenario was not in the run, cells tinted by status (a pandas Styler)."""
     run_columns = wide.columns[4:]
-    shown = wide.select(
+    shown = cut_names(wide).select(
         "scenario",
         "taxonomy",
         *(
@@ -542,7 +543,7 @@ def compare_view(benchmark: Benchmark, runs: pl.DataFrame, *, baseline: str, run
     ]
     statuses = compare_runs(benchmark.grid, baseline=baseline, run=run)
     if not framework:
-        table = statuses.select(
+        table = cut_names(statuses).select(
             pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.Utf8),
             "scenario",
             pl.col("alert_name").fill_null(DASH).alias("alert"),
@@ -566,7 +567,7 @@ def compare_view(benchmark: Benchmark, runs: pl.DataFrame, *, baseline: str, run
     scores = compare_scores(benchmark.scores, baseline=baseline, run=run)
     if main.height:
         scores = scores.filter((pl.col("arm") == main["arm"][0]) & pl.col("llm").eq_missing(main["llm"][0]))
-    table = scores.select(  # the main arm only (named in the delta line): change, scenario, before, after
+    table = cut_names(scores).select(  # the main arm only (named in the delta line): change, scenario, before, after
         pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.Utf8),
         "scenario",
         *(
@@ -675,7 +676,7 @@ def run_detail(benchmark: Benchmark, run_id: str) -> RunDetail:
         )
     if row["aborted"]:
         headline = f"Aborted ({row['abort_reason']}): incomplete evidence. " + headline
-    return RunDetail(headline, arms, by_category, provenance)
+    return RunDetail(headline, cut_names(arms), None if by_category is None else cut_names(by_category), provenance)
 
 
 def grid_file_name(context: AppContext, taxonomy: str, show: str) -> str:
@@ -711,7 +712,7 @@ def funnel_view(benchmark: Benchmark, context: AppContext) -> FunnelView:
     misses = context.data.frame("misses")
     pairs = pair_benchmark(benchmark.grid, benchmark.runs, misses)
     stages, per_pair = pair_funnel(misses, benchmark.index, pairs)
-    table = per_pair.select(
+    table = cut_names(per_pair).select(
         pl.col("group_alert").alias("alert"),
         pl.col("group_taxonomy").alias("taxonomy"),
         pl.col("misses").alias("misses (all time)"),
