@@ -151,3 +151,14 @@ def test_the_published_results_give_each_systems_exact_match_rate(tmp_path: Path
         "openrca-Market-cloudbed-2": (78, 3),
         "openrca-Telecom": (51, 12),
     }
+
+
+def test_the_system_comes_from_the_file_name_and_is_safe_as_a_file_name() -> None:
+    from triage_lens.importers.openrca import system_of
+
+    assert [system_of(n) for n in ("dl/agent-Bank.csv", "agent-Market-cloudbed-1.csv", "agent-..a b.csv", "x.csv")] == [
+        "Bank",
+        "Market-cloudbed-1",
+        "a-b",
+        "x",
+    ]

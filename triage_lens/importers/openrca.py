@@ -15,9 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from triage_lens.importers.mapping import ImportFailure
+from triage_lens.sources.atomic import write_file
 
 NAME = "openrca"
 COLUMNS: tuple[str, ...] = (
@@ -88,7 +87,9 @@ def system_of(name: str) -> str:
     """``agent-Bank.csv`` -> ``Bank``; another name keeps its stem (without a leading ``agent-``)."""
     base = Path(name).name
     found = FILE_NAME.match(base)
-    return found.group("system") if found else re.sub(r"^agent-", "", Path(base).stem)
+    system = found.group("system") if found else re.sub(r"^agent-", "", Path(base).stem)
+    # the run id names a file in runs/: letters, digits, "-", "_" and "." only, never a hidden name
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", system).lstrip(".") or "unnamed"
 
 
 def _score(text: str, where: str) -> float:
@@ -203,7 +204,8 @@ def refuse_store(target: str) -> None:
 
 
 def write_runs(target: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]:
-    """Write each run to ``target/runs/<run_id>.jsonl`` (temp file + rename, so a reader never sees half a file).
+    """Write each run to ``target/runs/<run_id>.jsonl`` (:func:`triage_lens.sources.atomic.write_file`: a reader
+    never sees half a file).
     Returns (written, unchanged): a file whose bytes are already there is left untouched."""
     folder = target.expanduser() / "runs"
     if folder.is_symlink():
@@ -217,15 +219,9 @@ def write_runs(target: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]:
         if path.is_file() and path.read_bytes() == run.payload:
             unchanged += 1
             continue
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(run.payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(temp).replace(path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+            write_file(path, run.payload)  # whole or not at all (temp file, fsync, rename), symlinks refused
+        except OSError as exc:
+            raise ImportFailure(f"{path}: cannot write ({exc})") from exc
         written += 1
     return written, unchanged
