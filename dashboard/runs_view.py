@@ -18,6 +18,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from analytics.fixes import benchmark_pairs_held
 from analytics.runs import (
     CHANGES,
     FIX_HELD_MISSES,
@@ -60,11 +61,7 @@ GRID_CAPTION = (
     "is the text in the last `[...]` of a test name (a framework run: its case id, passing when every repetition of "
     "the main arm does), matched to an exported folder by `miss_id` or name."
 )
-FUNNEL_HELP = (
-    "Passing in the newest run and not missed again since the first run its scenario passed in: the fix-held "
-    "definition Overview and Misses use while runs exist. Framework cases count only when their case id names an "
-    "exported scenario folder."
-)
+FUNNEL_HELP = "Framework cases count only when their case id names an exported scenario folder."
 
 STATUS_LABELS: dict[str, str] = {"passed": "✓ passed", "failed": "✗ failed", "error": "⚠ error", "skipped": "– skipped"}
 # Cell tints that read on light and dark themes alike (semi-transparent over the table background).
@@ -707,10 +704,11 @@ class FunnelView:
     empty: bool = False  # no recurring pair at all (no misses): the caption says so instead of an empty chart
 
 
-def funnel_view(benchmark: Benchmark, context: AppContext) -> FunnelView:
-    """The funnel per recurring pair, its fix-held figure and its table as text ("—" where unknown)."""
+def funnel_view(benchmark: Benchmark, context: AppContext, fixes: pl.DataFrame) -> FunnelView:
+    """The funnel per recurring pair and its table as text ("—" where unknown); its held stage from ``fixes``
+    (:func:`analytics.fixes.fix_table`, the one fix-held rule every surface uses)."""
     misses = context.data.frame("misses")
-    pairs = pair_benchmark(benchmark.grid, benchmark.runs, misses)
+    pairs = benchmark_pairs_held(pair_benchmark(benchmark.grid, benchmark.runs, misses), fixes)
     stages, per_pair = pair_funnel(misses, benchmark.index, pairs)
     table = cut_names(per_pair).select(
         pl.col("group_alert").alias("alert"),

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.fixes import FIX_HELD_HELP
 from dashboard.context import current_context, page_title, relative_path
+from dashboard.fixes_view import fix_held_for, fixes_for, releases_for
 from dashboard.formatting import escape_markdown
 from dashboard.runs_view import (
     FUNNEL_HELP,
@@ -28,6 +30,7 @@ from dashboard.runs_view import (
     trend_chart,
     url_choice,
 )
+from dashboard.versions_view import pass_rate_with_releases
 from triage_lens.sources.runs import runs_report_lines
 
 context = current_context()
@@ -67,7 +70,8 @@ for line in view.aborted_lines:
     st.warning(line, icon=":material/block:")
 
 st.subheader(view.trend_title)
-st.altair_chart(trend_chart(view.runs, benchmark.arm_rows, z=context.policy.confidence.wilson_z), width="stretch")
+trend = trend_chart(view.runs, benchmark.arm_rows, z=context.policy.confidence.wilson_z)
+st.altair_chart(pass_rate_with_releases(trend, view.runs, releases_for(context)[0]), width="stretch")
 st.caption(view.trend_caption)
 
 st.subheader("Compare two runs" if view.comparable else "The run")
@@ -125,13 +129,15 @@ else:
 st.caption(GRID_CAPTION)
 
 st.subheader("From a recurring miss to a fix that held")
-funnel = funnel_view(benchmark, context)
+# fix held: the one rule of analytics.fixes (the same answer as Overview, Misses, Scenarios and `misses trend`)
+funnel = funnel_view(benchmark, context, fixes_for(context))
 if funnel.empty:
     st.info(funnel.caption)
     st.stop()
 left, right = st.columns([3, 2])
 left.altair_chart(funnel_chart(funnel.stages), width="stretch")
-right.metric("Fix held", funnel.held)
-right.caption(FUNNEL_HELP)
+held = fix_held_for(context)
+right.metric("Fix held", f"{held.held} of {held.judged} fixed pairs", help=FIX_HELD_HELP)
+right.caption(held.line())
 st.dataframe(funnel.table, hide_index=True, width="stretch")
-st.caption(funnel.caption)
+st.caption(f"{funnel.caption} {FUNNEL_HELP}")
