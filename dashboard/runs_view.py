@@ -454,6 +454,11 @@ class ComparisonView:
     taxonomies: list[str] = field(default_factory=list)
 
     @property
+    def results(self) -> pl.DataFrame:
+        """The runs that are results (aborted ones left out): the trend's points and its time span."""
+        return results_runs(self.runs)
+
+    @property
     def comparable(self) -> bool:
         """Two runs or more: a comparison means something."""
         return self.runs.height > 1

@@ -71,7 +71,7 @@ for line in view.aborted_lines:
 
 st.subheader(view.trend_title)
 trend = trend_chart(view.runs, benchmark.arm_rows, z=context.policy.confidence.wilson_z)
-st.altair_chart(pass_rate_with_releases(trend, view.runs, releases_for(context)[0]), width="stretch")
+st.altair_chart(pass_rate_with_releases(trend, view.results, releases_for(context)[0]), width="stretch")
 st.caption(view.trend_caption)
 
 st.subheader("Compare two runs" if view.comparable else "The run")
