@@ -16,11 +16,13 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,39 +37,64 @@ TAXONOMIES = ["retrieval_gap", "reasoning_gap", "tool_failure", "routing_failure
 CATEGORIES = ["database", "network", "resource_exhaustion", "deploy", "dependency", "config"]
 
 
-def write_misses(path: Path, rows: int, seed: int = 7) -> None:
-    """``rows`` misses shaped like OpenSRE's, timestamps spread over the 90 days before NOW."""
-    import numpy as np
-    import polars as pl
+DETAILS = [
+    "Did not query the DB slow log, which had the answer.",
+    'Agent said "no anomaly" although the p99 doubled.\nSecond line of the note.',
+    "Consulta lenta en réplica — el agente no miró pg_stat_activity",
+    "タイムアウト: 上流のステータスページを確認しなかった 🚨",
+]
+ROOT_CAUSES = ["Primary DB connection pool exhausted", "CPU throttling on search nodes", "Certificate expiré", None]
+OPTIONAL = ("feedback_id", "pipeline_name", "taxonomy_detail", "root_cause_category", "user_id", "org_id")
 
-    rng = np.random.default_rng(seed)
+
+def miss_records(rows: int, seed: int = 7) -> Iterator[dict[str, object]]:
+    """``rows`` misses as OpenSRE's writer builds them: full-precision floats, non-ASCII and escaped text,
+    nulls, optional fields absent, unknown extra fields and any key order; timestamps over the 90 days
+    before NOW, in file order."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     now = datetime.fromisoformat(NOW)
     start = now - timedelta(days=90)
-    micros = np.sort(rng.integers(0, 90 * 86_400 * 1_000_000, rows))
-    frame = pl.DataFrame(
-        {
-            "miss_id": [f"{a:016x}-{b:016x}" for a, b in rng.integers(0, 2**62, (rows, 2))],
-            "feedback_id": [f"fb-{a:016x}" for a in rng.integers(0, 2**62, rows)],
-            "timestamp": pl.Series(micros, dtype=pl.Int64).cast(pl.Duration("us")) + start,
-            "run_id": [f"run-{a:012x}" for a in rng.integers(0, 2**46, rows)],
-            "alert_name": rng.choice(ALERTS, rows),
-            "pipeline_name": rng.choice(["billing", "search", "notifications", "checkout"], rows),
-            "severity": rng.choice(["critical", "warning"], rows),
-            "rating": rng.choice(["partial", "inaccurate"], rows),
-            "taxonomy": pl.Series([TAXONOMIES[i] for i in rng.integers(0, len(TAXONOMIES), rows)], dtype=pl.Utf8),
-            "taxonomy_detail": rng.choice(
-                ["Did not query the DB slow log, which had the answer.", "Missed the upstream status page."], rows
-            ),
-            "root_cause": rng.choice(["Primary DB connection pool exhausted", "CPU throttling on search nodes"], rows),
-            "root_cause_category": rng.choice(CATEGORIES, rows),
-            "validity_score": np.round(rng.random(rows), 2),
-            "investigation_loop_count": rng.integers(1, 8, rows),
-            "user_id": [f"u-{a:03d}" for a in rng.integers(0, 50, rows)],
+    span = 90 * 86_400 * 1_000_000
+    offsets = sorted(rng.randrange(span) for _ in range(rows))
+    for micros in offsets:
+        record: dict[str, object] = {
+            "miss_id": f"{rng.getrandbits(64):016x}-{rng.getrandbits(64):016x}",
+            "feedback_id": f"fb-{rng.getrandbits(62):016x}",
+            "timestamp": (start + timedelta(microseconds=micros)).isoformat(),
+            "run_id": f"run-{rng.getrandbits(46):012x}",
+            "alert_name": rng.choice(ALERTS),
+            "pipeline_name": rng.choice(["billing", "search", "notifications", "checkout"]),
+            "severity": rng.choice(["critical", "warning"]),
+            "rating": rng.choice(["partial", "inaccurate"]),
+            "taxonomy": rng.choice(TAXONOMIES),
+            "taxonomy_detail": rng.choice(DETAILS),
+            "root_cause": rng.choice(ROOT_CAUSES),
+            "root_cause_category": rng.choice(CATEGORIES),
+            "validity_score": rng.random() if rng.random() < 0.95 else None,
+            "investigation_loop_count": rng.randint(1, 7),
+            "user_id": f"u-{rng.randrange(50):03d}",
             "org_id": "org-acme",
         }
-    ).with_columns(pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
+        for name in OPTIONAL:
+            if rng.random() < 0.1:
+                del record[name]
+        if rng.random() < 0.2:
+            record["agent_version"] = f"1.{rng.randrange(40)}.{rng.randrange(10)}"
+        if rng.random() < 0.1:
+            keys = list(record)
+            rng.shuffle(keys)
+            record = {k: record[k] for k in keys}
+        yield record
+
+
+def write_misses(path: Path, rows: int, seed: int = 7) -> None:
+    """Write :func:`miss_records` as OpenSRE does: one ``json.dumps(record)`` per line (ASCII escapes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_ndjson(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for record in miss_records(rows, seed):
+            handle.write(json.dumps(record) + "\n")
+    tmp.replace(path)
 
 
 def child_env(cache: Path) -> dict[str, str]:

@@ -464,12 +464,14 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
     value_starts = {
         FieldType.STR.value: r'[^"n \t]',
         FieldType.TIMESTAMP.value: r'[^"n \t]',
-        FieldType.FLOAT.value: r"(?:[^-0-9n \t]|-?[0-9.]{16})",
-        FieldType.INT.value: r"(?:[^-0-9n \t]|-?[0-9]*[.eE]|-?[0-9]{18})",
+        # Polars parses decimals correctly rounded, as Python does (property-tested); only an integer part
+        # of 18+ digits (past 64 bits, or past a float's range) is left to Python's exact rules.
+        FieldType.FLOAT.value: r"(?:[^-0-9n \t]|-?[0-9]{18})",
+        # an integer past 64 bits makes Polars refuse its chunk, which then takes the per-line path
+        FieldType.INT.value: r"(?:[^-0-9n \t]|-?[0-9]*[.eE])",
         FieldType.BOOL.value: r"[^tfn \t]",
     }
     parts = [
-        r"\\u[dD][89a-fA-F]",
         r"\\u00[0-7][0-9a-fA-F]",
         r"\}[ \t]*\{",
     ]
@@ -478,10 +480,26 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
             continue  # lists and objects are checked in Python after the decode (see _complex_columns)
         keys = "|".join(re.escape(n) for n in names)
         parts.append(rf'"(?:{keys})"[ \t]*:[ \t]*{value_starts[type_name]}')
-    return ["|".join(parts[:3]), *parts[3:]]
+    return ["|".join(parts[:2]), *parts[2:]]
 
 
 NDJSON_CHUNK = 200_000
+SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
+SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+
+
+def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
+    """Lines with a surrogate escape stay candidates only when every one is half of a valid pair (an emoji
+    as ``json.dumps`` writes it with ASCII escapes): Polars and Python decode those alike; a lone surrogate
+    is not valid Unicode and takes the per-line path for its exact reason. Only the lines holding a
+    surrogate escape are rewritten, so the usual file pays one ``contains`` and nothing more."""
+    with_escape = numbered.filter(pl.col("_surrogate") & pl.col("_candidate")).select("_line", "line")
+    # Escaped backslashes first (left to right, as JSON pairs them), so `\\ud83d` is not taken for an escape.
+    unpaired = pl.col("line").str.replace_all(r"\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
+    lone = with_escape.filter(unpaired.str.contains(SURROGATE_ESCAPE))
+    if lone.height == 0:
+        return numbered
+    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone["_line"].implode()))
 
 
 COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
@@ -551,7 +569,11 @@ def _read_lines(
         line,
         (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
         candidate.fill_null(False).alias("_candidate"),
+        line.str.contains(SURROGATE_ESCAPE).alias("_surrogate"),
     )
+    if vectorised and numbered["_surrogate"].any():
+        numbered = _lone_surrogates_not_candidates(numbered)
+    numbered = numbered.drop("_surrogate")
     if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
         fast_rows = numbered.select("_line", pl.col("line").alias("text"))
         slow_rows = numbered.clear()
