@@ -27,6 +27,7 @@ from analytics.timeparse import parse_cli_time
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.files import read_regular_file
+from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES
 from triage_lens.sources.readers import (
     ReadResult,
     ReportCounts,
@@ -319,12 +320,18 @@ class LoadedInput(ReportCounts):
         return self.uri or (str(self.path) if self.path else None)
 
 
-def _cache_names(path: Path, schema: InputSchema) -> tuple[str, str]:
+def _reader_version(max_line_bytes: int | None) -> str:
+    """The reader version a cache was written by, with the line cap (another cap quarantines other lines)."""
+    return READER_VERSION if max_line_bytes == DEFAULT_MAX_LINE_BYTES else f"{READER_VERSION}-{max_line_bytes}"
+
+
+def _cache_names(path: Path, schema: InputSchema, max_line_bytes: int | None) -> tuple[str, str]:
     """(prefix shared by every version of this file's cache, full key of this version)."""
     resolved = str(path.resolve())
     stat = path.stat()
     prefix = f"{schema.name}-{hashlib.sha256(resolved.encode()).hexdigest()[:16]}"
-    version = hashlib.sha256(f"{READER_VERSION}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    reader = _reader_version(max_line_bytes)
+    version = hashlib.sha256(f"{reader}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     return prefix, f"{prefix}-{version}"
 
 
@@ -352,7 +359,12 @@ def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, re
 
 
 def load_input(
-    name: str, path: Path | None, *, use_cache: bool = True, environ: Mapping[str, str] | None = None
+    name: str,
+    path: Path | None,
+    *,
+    use_cache: bool = True,
+    environ: Mapping[str, str] | None = None,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
 ) -> LoadedInput:
     """Read one input (through the Parquet cache unless ``use_cache`` is False).
 
@@ -369,9 +381,9 @@ def load_input(
     use_cache = use_cache and env.get("TRIAGE_LENS_NO_CACHE", "") not in ("1", "true")
     directory = cache_dir(env)
     if use_cache and path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
-        return _load_jsonl_cached(name, path, schema, directory)
+        return _load_jsonl_cached(name, path, schema, directory, max_line_bytes)
     if use_cache and path.is_file():
-        prefix, key = _cache_names(path, schema)
+        prefix, key = _cache_names(path, schema, max_line_bytes)
         parquet = directory / f"{key}.parquet"
         report_file = directory / f"{key}.report.json"
         if parquet.is_file() and report_file.is_file():
@@ -390,7 +402,7 @@ def load_input(
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # a damaged cache entry is rebuilt below
     try:
-        result = read_input_file(path, schema, label)
+        result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)
     except UnreadableInputError as exc:
         return LoadedInput(name, path, empty_frame(schema).lazy(), error=str(exc))
     loaded = LoadedInput(name, path, result.frame.lazy(), result.frame.height, result.items, result.blank_lines)
@@ -432,13 +444,13 @@ class _JsonlCache:
     items: list[dict[str, Any]]
 
     @staticmethod
-    def load(file: Path) -> _JsonlCache | None:
+    def load(file: Path, version: str) -> _JsonlCache | None:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
             cache = _JsonlCache(**data)
         except (OSError, ValueError, TypeError):
             return None
-        return cache if cache.version == READER_VERSION else None
+        return cache if cache.version == version else None
 
 
 def _window_hash(handle: Any, offset: int) -> str:
@@ -468,7 +480,9 @@ def _remove_stale_parts(directory: Path, prefix: str, listed: list[str]) -> None
             continue
 
 
-def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Path) -> LoadedInput:
+def _load_jsonl_cached(
+    name: str, path: Path, schema: InputSchema, directory: Path, max_line_bytes: int | None
+) -> LoadedInput:
     """Load a JSONL input through the append-only cache: unchanged -> cached parts; grown with the same bytes
     up to the cached offset -> parse only the new complete lines and add a part; anything else -> rebuild."""
     label = str(path)
@@ -483,7 +497,8 @@ def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Pa
     with handle:
         stat = os.fstat(handle.fileno())
         size = stat.st_size
-        cache = _JsonlCache.load(meta_file)
+        version = _reader_version(max_line_bytes)
+        cache = _JsonlCache.load(meta_file, version)
         usable = (
             cache is not None
             and (cache.dev, cache.inode) == (stat.st_dev, stat.st_ino)
@@ -499,16 +514,22 @@ def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Pa
         new_results: list[ReadResult] = []
         if cache is None:
             if complete == size and size > 0:
-                result = read_input_file(path, schema, label)  # the fast whole-file path
+                result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)  # the fast path
             else:
-                result = read_jsonl_bytes(_read_range(handle, 0, complete), schema, label)
-            cache = _JsonlCache(READER_VERSION, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
+                result = read_jsonl_bytes(
+                    _read_range(handle, 0, complete), schema, label, max_line_bytes=max_line_bytes
+                )
+            cache = _JsonlCache(version, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
             _remove_stale_parts(directory, prefix, old_parts)
             new_results.append(result)
             from_cache = False
         elif complete > cache.offset:
             result = read_jsonl_bytes(
-                _read_range(handle, cache.offset, complete), schema, label, first_line=cache.lines + 1
+                _read_range(handle, cache.offset, complete),
+                schema,
+                label,
+                first_line=cache.lines + 1,
+                max_line_bytes=max_line_bytes,
             )
             new_results.append(result)
             from_cache = True
@@ -520,6 +541,7 @@ def _load_jsonl_cached(name: str, path: Path, schema: InputSchema, directory: Pa
                 schema,
                 label,
                 first_line=cache.lines + sum(r.lines for r in new_results) + 1,
+                max_line_bytes=max_line_bytes,
             )
             if size > complete
             else None
@@ -661,7 +683,7 @@ def load_all(
         if sources.incident_store_uri and schema.name in ("incidents", "events") and schema.name in wanted:
             loaded = _load_from_postgres(schema, sources.incident_store_uri)
         else:
-            loaded = load_input(schema.name, path, use_cache=use_cache)
+            loaded = load_input(schema.name, path, use_cache=use_cache, max_line_bytes=policy.limits.max_line_bytes)
         loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
         inputs[schema.name] = loaded
     return LoadedData(sources, inputs)

@@ -12,6 +12,7 @@ import gc
 import io
 import json
 import mmap
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,17 @@ import polars as pl
 
 from analytics.schemas import CLAIM_DTYPE, POLARS_TYPES, TYPE_WORDS, Field, FieldType, InputSchema
 from analytics.timeparse import parse_timestamp_series
+from triage_lens.sources.limits import (
+    DEFAULT_MAX_LINE_BYTES,
+    LONG_DIGIT_RUN,
+    MAX_DEPTH,
+    NESTED_TOO_DEEP,
+    NUMBER_TOO_LARGE,
+    line_too_long,
+    long_lines,
+    may_hold_big_integer,
+    record_problem,
+)
 
 EXCERPT_CHARS = 200
 BOM = "\ufeff"
@@ -357,16 +369,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
+def read_jsonl(
+    path: Path, schema: InputSchema, file_label: str, *, max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES
+) -> ReadResult:
     """Read a JSONL file leniently: blank lines skipped, non-JSON / non-object / incomplete lines quarantined.
 
     Lines split as Python's text mode does (``\n``, ``\r\n``, a bare ``\r``) and are stripped with
     ``str.strip()``; a leading BOM is dropped. See :func:`read_jsonl_bytes` for how lines are checked.
+    A line longer than ``max_line_bytes`` is quarantined with its size, found without reading it into memory.
     """
     try:
         with path.open("rb") as handle:
             head = handle.read(3)
-            size = path.stat().st_size
+            size = os.fstat(handle.fileno()).st_size
+            if max_line_bytes is not None and size > max_line_bytes:
+                with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as view:
+                    too_long = long_lines(view, 0, size, max_line_bytes)
+                    if too_long:
+                        return _read_around(view, too_long, schema, file_label, 1, max_line_bytes)
             plain = size > 0 and head != BOM.encode()[: len(head)] and not _contains_any(handle.fileno(), size)
     except OSError as exc:
         raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
@@ -387,6 +407,46 @@ def read_jsonl(path: Path, schema: InputSchema, file_label: str) -> ReadResult:
     return read_jsonl_bytes(data, schema, file_label)
 
 
+def _read_around(
+    buffer: bytes | mmap.mmap,
+    too_long: list[tuple[int, int]],
+    schema: InputSchema,
+    file_label: str,
+    first_line: int,
+    limit: int,
+    vectorised: bool = True,
+) -> ReadResult:
+    """Read the lines between the too-long ones (each range as :func:`read_jsonl_bytes` reads it) and quarantine
+    every too-long line with its size; only the first 800 bytes of such a line are ever copied (its excerpt)."""
+    results: list[ReadResult] = []
+    items: list[ReportItem] = []
+    line = first_line
+    position = 0
+    for start, end in [*too_long, (len(buffer), len(buffer))]:
+        if start > position:
+            part = read_jsonl_bytes(
+                bytes(buffer[position:start]),
+                schema,
+                file_label,
+                first_line=line,
+                vectorised=vectorised,
+                max_line_bytes=None,
+            )
+            results.append(part)
+            line += part.lines
+        if start == end == len(buffer):
+            break
+        excerpt = bytes(buffer[start : start + 4 * EXCERPT_CHARS]).decode("utf-8", "replace")
+        items.append(ReportItem(file_label, line, line_too_long(end - start, limit), _excerpt(excerpt), "quarantined"))
+        line += 1
+        position = end + 1
+    frames = [r.frame for r in results]
+    frame = pl.concat(frames, how="vertical") if frames else empty_frame(schema)
+    items.extend(i for r in results for i in r.items)
+    items.sort(key=lambda i: i.line)
+    return ReadResult(frame, items, sum(r.blank_lines for r in results), line - first_line)
+
+
 def _contains_any(fileno: int, size: int) -> bool:
     """True when the file holds a CR or NUL byte (those files are split in Python, as text mode does)."""
     with mmap.mmap(fileno, size, access=mmap.ACCESS_READ) as view:
@@ -404,7 +464,13 @@ def split_lines(data: bytes) -> list[bytes]:
 
 
 def read_jsonl_bytes(
-    data: bytes, schema: InputSchema, file_label: str, *, first_line: int = 1, vectorised: bool = True
+    data: bytes,
+    schema: InputSchema,
+    file_label: str,
+    *,
+    first_line: int = 1,
+    vectorised: bool = True,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
 ) -> ReadResult:
     """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1).
 
@@ -413,6 +479,10 @@ def read_jsonl_bytes(
     which gives the exact reasons (``vectorised=False`` sends every line there: the reference the property
     tests compare with). Out: the frame of ``schema.polars_schema()`` ordered by line.
     """
+    if max_line_bytes is not None and len(data) > max_line_bytes:
+        too_long = long_lines(data, 0, len(data), max_line_bytes)
+        if too_long:
+            return _read_around(data, too_long, schema, file_label, first_line, max_line_bytes, vectorised)
     with _collector_paused():
         if first_line == 1 and data.startswith(BOM.encode()):
             data = data[len(BOM.encode()) :]
@@ -474,13 +544,14 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
     parts = [
         r"\\u00[0-7][0-9a-fA-F]",
         r"\}[ \t]*\{",
+        f"(?:{LONG_DIGIT_RUN})",  # a possible integer past 64 bits anywhere (a cap): Python's exact check decides
     ]
     for type_name, names in by_type.items():
         if type_name not in value_starts:
             continue  # lists and objects are checked in Python after the decode (see _complex_columns)
         keys = "|".join(re.escape(n) for n in names)
         parts.append(rf'"(?:{keys})"[ \t]*:[ \t]*{value_starts[type_name]}')
-    return ["|".join(parts[:2]), *parts[2:]]
+    return ["|".join(parts[:3]), *parts[3:]]
 
 
 NDJSON_CHUNK = 200_000
@@ -558,7 +629,9 @@ def _read_lines(
 ) -> ReadResult:
     line = pl.col("line")
     checks = [~line.str.contains(pattern) for pattern in _suspicious_patterns(schema)]
-    candidate = pl.all_horizontal(line.str.starts_with("{"), line.str.ends_with("}"), *checks)
+    # More brackets than the nesting cap allows may be nested too deep: Python's exact check decides.
+    shallow = line.str.count_matches(r"[\[{]") <= MAX_DEPTH
+    candidate = pl.all_horizontal(line.str.starts_with("{"), line.str.ends_with("}"), shallow, *checks)
     if bad_utf8 is not None:
         candidate = candidate & ~pl.lit(bad_utf8)
     if not vectorised:
@@ -762,18 +835,21 @@ def _parse_record(text: str, lead: int = 0, trail: str = "") -> dict[str, Any] |
     """One stripped line -> its JSON object, or the reason it is quarantined (columns count from the start
     of the line as stored, ``lead`` characters before ``text``)."""
     try:
+        if may_hold_big_integer(text):
+            raise orjson.JSONDecodeError("exact integers needed", text, 0)
         record = orjson.loads(text)
     except orjson.JSONDecodeError:
         try:  # the standard library also accepts NaN/Infinity and integers past 64 bits, as OpenSRE's reader does
             record = json.loads(text + trail)
         except RecursionError:
-            return "not valid JSON (nested too deeply)"
+            return NESTED_TOO_DEEP
         except ValueError as exc:
-            return (
-                f"not valid JSON ({exc.msg} at column {exc.colno + lead})"
-                if isinstance(exc, json.JSONDecodeError)
-                else "not valid JSON"
-            )
+            if not isinstance(exc, json.JSONDecodeError):
+                return NUMBER_TOO_LARGE  # an integer past Python's 4,300-digit conversion limit
+            return f"not valid JSON ({exc.msg} at column {exc.colno + lead})"
+    problem = record_problem(record, text)  # caps: integers past 64 bits, nesting past 256 levels
+    if problem is not None:
+        return problem
     if not isinstance(record, dict):
         return f"not a JSON object (got {_type_name(record)})"
     return record
@@ -887,14 +963,20 @@ def read_sqlite(path: Path, schema: InputSchema, file_label: str, table: str) ->
     return ReadResult(frame, items)
 
 
-def read_input_file(path: Path, schema: InputSchema, file_label: str | None = None) -> ReadResult:
+def read_input_file(
+    path: Path,
+    schema: InputSchema,
+    file_label: str | None = None,
+    *,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+) -> ReadResult:
     """Dispatch on the file suffix: .jsonl/.json/.ndjson, .csv, .parquet, .sqlite/.db/.sqlite3."""
     label = file_label or str(path)
     if not path.is_file():
         raise UnreadableInputError(f"{label}: not a file")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return read_jsonl(path, schema, label)
+        return read_jsonl(path, schema, label, max_line_bytes=max_line_bytes)
     if suffix == ".csv":
         return read_csv(path, schema, label)
     if suffix == ".parquet":
