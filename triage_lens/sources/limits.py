@@ -53,8 +53,8 @@ def long_lines(buffer: _Buffer, start: int, end: int, limit: int) -> list[tuple[
 
 
 def may_hold_big_integer(text: str) -> bool:
-    """True when ``text`` has a run of digits that may exceed 64 bits: parse it with Python's exact integers (orjson turns an integer
-    past 64 bits into a float, which would hide it from :func:`record_problem`)."""
+    """True when ``text`` has a run of digits that may exceed 64 bits: parse it with Python's exact integers
+    (orjson turns an integer past 64 bits into a float, which would hide it from :func:`record_problem`)."""
     return _LONG_DIGITS.search(text) is not None
 
 
