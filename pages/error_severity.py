@@ -83,7 +83,7 @@ else:
         extra_config={
             "daily": st.column_config.BarChartColumn("7 × 24 h (oldest → now)", y_min=0),
             "samples": st.column_config.ListColumn(
-                "Top errors, last 24 h", help="Top error types by 24h count (in brackets) with their latest message."
+                "Top errors, last 24 h", help="Top error types by 24h count (in brackets) with their most frequent message."
             ),
         },
         help={

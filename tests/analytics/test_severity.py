@@ -89,7 +89,8 @@ def test_ten_in_24_hours_is_critical_with_samples() -> None:
         14,
     )
     assert provider["samples"] == [
-        {"error_type": "AUTH_FAILED", "count": 7, "message": "newest auth"},
+        # the most frequent message (6 × "old auth" against 1 × "newest auth"), not the latest (DEFINITIONS §3)
+        {"error_type": "AUTH_FAILED", "count": 7, "message": "old auth"},
         {"error_type": "TIMEOUT", "count": 3, "message": "boom"},
         {"error_type": "ALPHA", "count": 0, "message": "boom"},
     ]
@@ -247,3 +248,14 @@ def test_counts_and_classes_match_the_reference(rows: list[tuple]) -> None:
     }
     expected = {p: v for p, v in reference(rows).items() if any(r[1] == p and r[0] is not None for r in rows)}
     assert got == expected
+
+
+def test_sample_message_is_the_most_frequent_with_ties_to_the_smallest_text() -> None:
+    rows = [(hours(h), "p", "E", m) for h, m in ((1, "b"), (2, "a"), (3, "b"), (4, "a"), (5, None), (6, None), (7, None))]
+    rows += [(hours(8), "p", "ONLY_NULL", None)]
+    (provider,) = report(*rows)["providers"]
+    # "a" and "b" twice each (null messages are not candidates): the smaller text wins
+    assert provider["samples"] == [
+        {"error_type": "E", "count": 7, "message": "a"},
+        {"error_type": "ONLY_NULL", "count": 1, "message": None},
+    ]
