@@ -275,6 +275,14 @@ def samples_by_provider(
     return samples_from(ledger_counts(ledger, now=now, options=options), options=options, providers=providers)
 
 
+UNKNOWN = "unknown"
+
+
+def unknown_report(now: datetime, reason: str) -> dict[str, Any]:
+    """The ``severity --json`` object when there is no readable ledger: state unknown, never "nominal"."""
+    return {"now": format_utc(now), "overall_severity": UNKNOWN, "header": f"Unknown: {reason}", "providers": []}
+
+
 def header_text(severities: Iterable[str]) -> tuple[str, str]:
     """(header, overall severity) from the providers' severities: actionable ones only."""
     values = list(severities)

@@ -27,6 +27,7 @@ from analytics.timeparse import parse_cli_time
 from triage_lens.resources import bundled_sample_dir, default_policy_file
 from triage_lens.sources.config import YamlError, read_yaml_file
 from triage_lens.sources.files import read_regular_file
+from triage_lens.sources.ledger_sql import LedgerDatabase, is_sqlite_ledger, postgres_ledger, sqlite_ledger
 from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES
 from triage_lens.sources.readers import (
     ReadResult,
@@ -84,6 +85,7 @@ class DataSources:
     policy_path: Path
     write: bool = False
     incident_store_uri: str | None = None  # a postgresql:// URI from the config
+    ledger_uri: str | None = None  # the error ledger in PostgreSQL (a postgresql:// URI from the config)
     scenarios_dir: Path | None = None
     sample_inputs: tuple[str, ...] = ()  # inputs served from the bundled sample
     runs_dir: Path | None = None  # benchmark results: <data>/runs, or runs_dir in the config
@@ -99,7 +101,8 @@ class DataSources:
         if self.origin == "opensre":
             return f"OpenSRE files in {self.root} (misses, feedback); other inputs from the bundled sample"
         store = f"; incident store {redact(self.incident_store_uri)}" if self.incident_store_uri else ""
-        return redact(f"{self.origin} {self.root}{store}")
+        ledger = f"; error ledger {redact(self.ledger_uri)}" if self.ledger_uri else ""
+        return redact(f"{self.origin} {self.root}{store}{ledger}")
 
 
 def _folder_paths(folder: Path) -> dict[str, Path | None]:
@@ -145,7 +148,9 @@ def _load_config(path: Path) -> SourceConfig:
         raise SourceError(f"{path}: invalid value for '{key}': {first['msg']}") from exc
 
 
-def _config_sources(config_path: Path, config: SourceConfig) -> tuple[dict[str, Path | None], str | None, Path | None]:
+def _config_sources(
+    config_path: Path, config: SourceConfig
+) -> tuple[dict[str, Path | None], str | None, Path | None, str | None]:
     base = config_path.parent
 
     def resolve(value: str) -> Path:
@@ -156,6 +161,7 @@ def _config_sources(config_path: Path, config: SourceConfig) -> tuple[dict[str, 
         _folder_paths(resolve(config.data_dir)) if config.data_dir else {s.name: None for s in ALL_INPUTS}
     )
     store_uri: str | None = None
+    ledger_uri: str | None = None
     for schema in ALL_INPUTS:
         value: str | None = getattr(config, schema.name)
         if not value:
@@ -163,6 +169,10 @@ def _config_sources(config_path: Path, config: SourceConfig) -> tuple[dict[str, 
         if schema.name == "incidents" and value.startswith(("postgresql://", "postgres://")):
             store_uri = value
             paths["incidents"] = None
+            continue
+        if schema.name == "error_ledger" and value.startswith(("postgresql://", "postgres://")):
+            ledger_uri = value  # served by the database: severity is pushed down as SQL
+            paths["error_ledger"] = None
             continue
         target = resolve(value)
         if target.is_dir():
@@ -173,7 +183,7 @@ def _config_sources(config_path: Path, config: SourceConfig) -> tuple[dict[str, 
         else:
             paths[schema.name] = target
     scenarios = resolve(config.scenarios_dir) if config.scenarios_dir else None
-    return paths, store_uri, scenarios
+    return paths, store_uri, scenarios, ledger_uri
 
 
 def resolve_sources(
@@ -200,6 +210,7 @@ def resolve_sources(
 
     config: SourceConfig | None = None
     store_uri: str | None = None
+    ledger_uri: str | None = None
     scenarios: Path | None = None
     sample_inputs: tuple[str, ...] = ()
     now_folder: Path | None
@@ -213,7 +224,7 @@ def resolve_sources(
         elif root.is_file() and root.suffix.lower() in (".yaml", ".yml"):
             config = _load_config(root)
             origin = "config"
-            paths, store_uri, scenarios = _config_sources(root, config)
+            paths, store_uri, scenarios, ledger_uri = _config_sources(root, config)
             now_folder = (root.parent / config.data_dir) if config.data_dir else None
         elif root.exists():
             raise SourceError(f"{option}: {data} is neither a data folder nor a {CONFIG_FILENAME} config file")
@@ -269,6 +280,7 @@ def resolve_sources(
         policy_path=policy_path,
         write=write or bool(config and config.write),
         incident_store_uri=store_uri,
+        ledger_uri=ledger_uri,
         scenarios_dir=scenarios,
         sample_inputs=sample_inputs,
         runs_dir=runs,
@@ -308,7 +320,19 @@ class LoadedInput(ReportCounts):
     blank_lines: int = 0
     error: str | None = None  # the input exists but cannot be read at all
     from_cache: bool = False
-    uri: str | None = None  # a PostgreSQL incident store (password redacted), instead of a file
+    uri: str | None = None  # a PostgreSQL incident store or ledger (password redacted), instead of a file
+    database: LedgerDatabase | None = None  # a ledger served by its database (severity pushed down as SQL)
+    counted_quarantined: int = 0  # counted by the database, not listed line by line
+    counted_flagged: int = 0
+    span_us: tuple[int | None, int | None] | None = None  # time span the database reported (epoch µs)
+
+    @property
+    def quarantined(self) -> int:
+        return super().quarantined + self.counted_quarantined
+
+    @property
+    def flagged(self) -> int:
+        return super().flagged + self.counted_flagged
 
     @property
     def available(self) -> bool:
@@ -682,6 +706,8 @@ def load_all(
         path = sources.paths.get(schema.name) if schema.name in wanted else None
         if sources.incident_store_uri and schema.name in ("incidents", "events") and schema.name in wanted:
             loaded = _load_from_postgres(schema, sources.incident_store_uri)
+        elif schema.name == "error_ledger" and schema.name in wanted and (sources.ledger_uri or is_sqlite_ledger(path)):
+            loaded = _load_ledger_database(schema, path, sources.ledger_uri)
         else:
             loaded = load_input(schema.name, path, use_cache=use_cache, max_line_bytes=policy.limits.max_line_bytes)
         loaded.frame = apply_derived_columns(schema.name, loaded.frame, policy)
@@ -699,8 +725,34 @@ def _load_from_postgres(schema: InputSchema, uri: str) -> LoadedInput:
     return LoadedInput(schema.name, None, result.frame.lazy(), result.frame.height, result.items, uri=redact(uri))
 
 
+def _load_ledger_database(schema: InputSchema, path: Path | None, uri: str | None) -> LoadedInput:
+    """A ledger in PostgreSQL or SQLite: summarised by one query; its rows are read only if a view asks for them
+    (a deferred frame), never for severity (see :mod:`triage_lens.sources.ledger`)."""
+    shown = redact(uri) if uri else None
+    try:
+        database = postgres_ledger(uri) if uri else sqlite_ledger(path) if path else None
+        assert database is not None
+        summary = database.summary()
+    except UnreadableInputError as exc:
+        return LoadedInput(schema.name, path, empty_frame(schema).lazy(), error=redact(str(exc)), uri=shown)
+    frame = pl.defer(lambda: database.read_all(schema), schema=schema.polars_schema())
+    return LoadedInput(
+        schema.name,
+        path,
+        frame,
+        summary.rows,
+        uri=shown,
+        database=database,
+        counted_quarantined=summary.quarantined,
+        counted_flagged=summary.unparsed,
+        span_us=(summary.first_us, summary.last_us),
+    )
+
+
 def time_span(loaded: LoadedInput) -> tuple[datetime | None, datetime | None]:
     """Earliest and latest parsed timestamp of an input's time field (None, None when there are none)."""
+    if loaded.span_us is not None:
+        return _python_time(loaded.span_us[0]), _python_time(loaded.span_us[1])
     schema = INPUTS_BY_NAME[loaded.name]
     if schema.time_field is None:
         return None, None

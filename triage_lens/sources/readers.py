@@ -940,6 +940,11 @@ def read_sqlite(path: Path, schema: InputSchema, file_label: str, table: str) ->
         raise UnreadableInputError(f"{file_label}: no readable table '{table}' ({exc})") from exc
     finally:
         connection.close()
+    return read_rows(names, rows, schema, file_label)
+
+
+def read_rows(names: Sequence[str], rows: Sequence[Sequence[Any]], schema: InputSchema, file_label: str) -> ReadResult:
+    """Database rows (column ``names``, numbered from 1) checked and typed as the SQLite reader does."""
     items: list[ReportItem] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
