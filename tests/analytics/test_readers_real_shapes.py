@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-import triage_lens.sources.readers as readers
+import triage_lens.sources.jsonl as jsonl_reader
 from analytics.schemas import ALL_INPUTS, ERROR_LEDGER, FEEDBACK, MISSES, FieldType, InputSchema
 from triage_lens.sources.readers import read_input_file, read_jsonl_bytes
 
@@ -65,7 +65,7 @@ def real_records(draw: st.DrawFn, schema: InputSchema) -> dict[str, Any]:
 @given(st.data())
 def test_real_writer_lines_take_the_vectorised_path_and_match_the_per_line_path(data: st.DataObject) -> None:
     seen: list[int] = []
-    per_line = readers._read_lines_one_by_one
+    per_line = jsonl_reader._read_lines_one_by_one
 
     def counting(rows: Any, *args: Any) -> Any:
         seen.append(rows.height)
@@ -78,7 +78,7 @@ def test_real_writer_lines_take_the_vectorised_path_and_match_the_per_line_path(
         slow = read_jsonl_bytes(document, schema, schema.name, vectorised=False)
         seen.clear()
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(readers, "_read_lines_one_by_one", counting)
+            patch.setattr(jsonl_reader, "_read_lines_one_by_one", counting)
             fast = read_jsonl_bytes(document, schema, schema.name)
         assert sum(seen) == 0, "a real writer's line fell back to the per-line path"
         assert_frame_equal(fast.frame, slow.frame)
