@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from analytics.severity import BacktestCounts, LedgerCounts, SeverityOptions, backtest_counts, ledger_counts
-from triage_lens.sources.loading import LoadedInput
+from triage_lens.sources.inputs import LoadedInput
 
 
 def ledger_problem(loaded: LoadedInput) -> str | None:

@@ -40,6 +40,7 @@ from analytics.severity import (
 )
 from triage_lens.sources.readers import UnreadableInputError, read_rows
 from triage_lens.sources.redaction import redact, redact_error
+from triage_lens.sources.store import StoreError, connect_postgres
 
 TABLE = "error_ledger"
 COLUMNS = ("timestamp", "provider", "error_type", "error_message", "tenant_id", "category")
@@ -262,13 +263,11 @@ def sqlite_ledger(path: Path, label: str | None = None) -> LedgerDatabase:
 def postgres_ledger(uri: str) -> LedgerDatabase:
     """Table ``error_ledger`` in PostgreSQL; its ``timestamp`` must be ``timestamptz`` or ``timestamp`` (UTC).
     Raises :class:`UnreadableInputError` with the password redacted."""
-    from triage_lens.sources.store import StoreError, _connect
-
     label = f"{redact(uri)} table {TABLE}"
 
     def connect() -> Any:
         try:
-            return _connect(uri)
+            return connect_postgres(uri)
         except StoreError as exc:
             raise UnreadableInputError(str(exc)) from None
 

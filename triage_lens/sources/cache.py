@@ -1,0 +1,343 @@
+"""The Parquet cache around the readers: one typed Parquet file per input version, and for JSON Lines an
+append-only cache (parts plus a meta file) so a file that only grew is parsed from its old end only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from analytics.schemas import INPUTS_BY_NAME, InputSchema
+from triage_lens.sources.inputs import LoadedInput
+from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES
+from triage_lens.sources.readers import (
+    ReadResult,
+    ReportItem,
+    UnreadableInputError,
+    empty_frame,
+    read_input_file,
+    read_jsonl_bytes,
+)
+
+# Bump when the typed layout of a cached file changes, so old caches are never read.
+READER_VERSION = "2"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/triage-lens`` (default ``~/.cache/triage-lens``)."""
+    env = os.environ if environ is None else environ
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "triage-lens"
+
+
+def _reader_version(max_line_bytes: int | None) -> str:
+    """The reader version a cache was written by, with the line cap (another cap quarantines other lines)."""
+    return READER_VERSION if max_line_bytes == DEFAULT_MAX_LINE_BYTES else f"{READER_VERSION}-{max_line_bytes}"
+
+
+def _cache_names(path: Path, schema: InputSchema, max_line_bytes: int | None) -> tuple[str, str]:
+    """(prefix shared by every version of this file's cache, full key of this version)."""
+    resolved = str(path.resolve())
+    stat = path.stat()
+    prefix = f"{schema.name}-{hashlib.sha256(resolved.encode()).hexdigest()[:16]}"
+    reader = _reader_version(max_line_bytes)
+    version = hashlib.sha256(f"{reader}|{resolved}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return prefix, f"{prefix}-{version}"
+
+
+def _unique() -> str:
+    """A name part no other process or call uses (pid plus random bits)."""
+    return f"{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, report: dict[str, Any]) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob(f"{prefix}-*"):
+            if not stale.name.startswith(key):  # another process may be writing or reading this version
+                stale.unlink(missing_ok=True)
+        # per-process temporary names: two processes caching the same file never write into one tmp
+        tmp = directory / f".{key}.{_unique()}.parquet.tmp"
+        frame.write_parquet(tmp)
+        report_tmp = directory / f".{key}.{_unique()}.report.tmp"
+        report_tmp.write_text(json.dumps(report), encoding="utf-8")
+        report_tmp.replace(directory / f"{key}.report.json")
+        tmp.replace(directory / f"{key}.parquet")  # written last: its presence means the cache is complete
+    except OSError:
+        return False
+    return True
+
+
+def load_input(
+    name: str,
+    path: Path | None,
+    *,
+    use_cache: bool = True,
+    environ: Mapping[str, str] | None = None,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+) -> LoadedInput:
+    """Read one input (through the Parquet cache unless ``use_cache`` is False).
+
+    Out: :class:`LoadedInput` whose ``frame`` has the typed columns of the input's schema. A missing
+    path gives an empty frame; an unreadable file gives an empty frame and ``error``.
+    """
+    schema = INPUTS_BY_NAME[name]
+    if path is None:
+        return LoadedInput(name, None, empty_frame(schema).lazy())
+    label = str(path)
+    if not path.exists():
+        return LoadedInput(name, path, empty_frame(schema).lazy(), error=f"{label}: file not found")
+    env = os.environ if environ is None else environ
+    use_cache = use_cache and env.get("TRIAGE_LENS_NO_CACHE", "") not in ("1", "true")
+    directory = cache_dir(env)
+    if use_cache and path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
+        return _load_jsonl_cached(name, path, schema, directory, max_line_bytes)
+    if use_cache and path.is_file():
+        prefix, key = _cache_names(path, schema, max_line_bytes)
+        parquet = directory / f"{key}.parquet"
+        report_file = directory / f"{key}.report.json"
+        if parquet.is_file() and report_file.is_file():
+            try:
+                report = json.loads(report_file.read_text(encoding="utf-8"))
+                items = [ReportItem(**item) for item in report["items"]]
+                return LoadedInput(
+                    name,
+                    path,
+                    pl.scan_parquet(parquet),
+                    report["rows"],
+                    items,
+                    report["blank_lines"],
+                    from_cache=True,
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # a damaged cache entry is rebuilt below
+    try:
+        result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)
+    except UnreadableInputError as exc:
+        return LoadedInput(name, path, empty_frame(schema).lazy(), error=str(exc))
+    loaded = LoadedInput(name, path, result.frame.lazy(), result.frame.height, result.items, result.blank_lines)
+    if use_cache and path.is_file():
+        report = {
+            "rows": result.frame.height,
+            "blank_lines": result.blank_lines,
+            "items": [i.to_dict() for i in result.items],
+        }
+        if _write_cache(directory, prefix, key, result.frame, report):
+            loaded.frame = pl.scan_parquet(directory / f"{key}.parquet")
+    return loaded
+
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+HASH_WINDOW = 4096  # bytes before the cached offset that must be unchanged for an append
+
+
+MAX_PARTS = 8  # parts are merged into one past this
+
+
+@dataclass
+class _JsonlCache:
+    """What is cached for one JSONL file: every complete line up to ``offset`` (just after the last newline).
+
+    The bytes after ``offset`` (an unterminated last line, perhaps still being written) are never cached:
+    they are read again on every load, so a half-written line is not quarantined for good.
+    """
+
+    version: str
+    dev: int
+    inode: int
+    offset: int
+    lines: int
+    window_hash: str
+    parts: list[str]
+    rows: int
+    blank_lines: int
+    items: list[dict[str, Any]]
+
+    @staticmethod
+    def load(file: Path, version: str) -> _JsonlCache | None:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            cache = _JsonlCache(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        return cache if cache.version == version else None
+
+
+def _window_hash(handle: Any, offset: int) -> str:
+    start = max(0, offset - HASH_WINDOW)
+    handle.seek(start)
+    return hashlib.sha256(handle.read(offset - start)).hexdigest()
+
+
+def _read_range(handle: Any, start: int, end: int) -> bytes:
+    handle.seek(start)
+    return bytes(handle.read(end - start))
+
+
+STALE_PART_AGE_S = 120.0  # a part younger than this may belong to a concurrent rebuild in another process
+
+
+def _remove_stale_parts(directory: Path, prefix: str, listed: list[str]) -> None:
+    """Delete this file's old cache parts: the ones the outdated metadata listed, and orphans older than
+    :data:`STALE_PART_AGE_S`. A younger unlisted part may be another process's concurrent rebuild of the same
+    file, which reads its parts back lazily, so it must not vanish under that process."""
+    now = datetime.now(UTC).timestamp()
+    for stale in directory.glob(f"{prefix}-*.parquet"):
+        try:
+            if stale.name in listed or now - stale.stat().st_mtime > STALE_PART_AGE_S:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
+def _load_jsonl_cached(
+    name: str, path: Path, schema: InputSchema, directory: Path, max_line_bytes: int | None
+) -> LoadedInput:
+    """Load a JSONL input through the append-only cache: unchanged -> cached parts; grown with the same bytes
+    up to the cached offset -> parse only the new complete lines and add a part; anything else -> rebuild."""
+    label = str(path)
+    prefix = f"{schema.name}-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}"
+    meta_file = directory / f"{prefix}.meta.json"
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        return LoadedInput(
+            name, path, empty_frame(schema).lazy(), error=f"{label}: cannot read ({exc.strerror or exc})"
+        )
+    with handle:
+        stat = os.fstat(handle.fileno())
+        size = stat.st_size
+        version = _reader_version(max_line_bytes)
+        cache = _JsonlCache.load(meta_file, version)
+        usable = (
+            cache is not None
+            and (cache.dev, cache.inode) == (stat.st_dev, stat.st_ino)
+            and size >= cache.offset
+            and all((directory / part).is_file() for part in cache.parts)
+            and _window_hash(handle, cache.offset) == cache.window_hash
+        )
+        old_parts = list(cache.parts) if cache is not None else []
+        if cache is None or not usable:
+            cache = None
+        # The complete region ends just after the last newline; what follows is re-read every time.
+        complete = _last_newline_end(handle, size, cache.offset if cache else 0)
+        new_results: list[ReadResult] = []
+        if cache is None:
+            if complete == size and size > 0:
+                result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)  # the fast path
+            else:
+                result = read_jsonl_bytes(
+                    _read_range(handle, 0, complete), schema, label, max_line_bytes=max_line_bytes
+                )
+            cache = _JsonlCache(version, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
+            _remove_stale_parts(directory, prefix, old_parts)
+            new_results.append(result)
+            from_cache = False
+        elif complete > cache.offset:
+            result = read_jsonl_bytes(
+                _read_range(handle, cache.offset, complete),
+                schema,
+                label,
+                first_line=cache.lines + 1,
+                max_line_bytes=max_line_bytes,
+            )
+            new_results.append(result)
+            from_cache = True
+        else:
+            from_cache = True
+        tail = (
+            read_jsonl_bytes(
+                _read_range(handle, complete, size),
+                schema,
+                label,
+                first_line=cache.lines + sum(r.lines for r in new_results) + 1,
+                max_line_bytes=max_line_bytes,
+            )
+            if size > complete
+            else None
+        )
+        for result in new_results:
+            cache.lines += result.lines
+            cache.rows += result.frame.height
+            cache.blank_lines += result.blank_lines
+            cache.items.extend(i.to_dict() for i in result.items)
+        parts_before = list(cache.parts)
+        stored = _store_parts(directory, prefix, cache, [r.frame for r in new_results])
+        if not stored:
+            cache.parts = parts_before
+        if new_results:
+            cache.offset = complete
+            cache.window_hash = _window_hash(handle, complete)
+            if stored:
+                _write_meta(meta_file, cache)
+    frames: list[pl.LazyFrame] = [pl.scan_parquet([directory / p for p in cache.parts])] if cache.parts else []
+    if not stored:  # the cache folder is not writable: serve what was read from memory
+        frames.extend(r.frame.lazy() for r in new_results)
+    items = [ReportItem(**i) for i in cache.items]
+    rows, blank = cache.rows, cache.blank_lines
+    if tail is not None:
+        frames.append(tail.frame.lazy())
+        items.extend(tail.items)
+        rows += tail.frame.height
+        blank += tail.blank_lines
+    frame = pl.concat(frames, how="vertical") if frames else empty_frame(schema).lazy()
+    return LoadedInput(name, path, frame, rows, items, blank, from_cache=from_cache)
+
+
+def _last_newline_end(handle: Any, size: int, floor: int) -> int:
+    """The offset just after the last ``\n`` at or after ``floor`` (``floor`` when there is none)."""
+    block = 1 << 16
+    end = size
+    while end > floor:
+        start = max(floor, end - block)
+        handle.seek(start)
+        chunk = handle.read(end - start)
+        found = int(chunk.rfind(b"\n"))
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return floor
+
+
+def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[pl.DataFrame]) -> bool:
+    """Write ``frames`` as new Parquet parts (merging all parts into one past ``MAX_PARTS``)."""
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return True
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if len(cache.parts) + len(frames) > MAX_PARTS:
+            merged = pl.concat([pl.read_parquet(directory / p) for p in cache.parts] + frames)
+            frames, old = [merged], cache.parts
+            cache.parts = []
+        else:
+            old = []
+        for frame in frames:
+            part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
+            tmp = directory / f".{part}.tmp"
+            frame.write_parquet(tmp, compression="lz4")  # fast to write and to read back
+            tmp.replace(directory / part)
+            cache.parts.append(part)
+        for stale in old:
+            (directory / stale).unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True
+
+
+def _write_meta(meta_file: Path, cache: _JsonlCache) -> None:
+    try:
+        tmp = meta_file.with_name(f".{meta_file.name}.{_unique()}.tmp")
+        tmp.write_text(json.dumps(asdict(cache)), encoding="utf-8")
+        tmp.replace(meta_file)
+    except OSError:
+        pass
