@@ -91,3 +91,15 @@ def test_an_incident_store_line_nested_1500_deep_is_quarantined(tmp_path: Path) 
         "nested too deep (more than 256 levels)",
         "number too large (an integer beyond 64 bits)",
     ]
+
+
+def test_only_integer_tokens_count_as_possibly_too_large() -> None:
+    from triage_lens.sources.limits import may_hold_big_integer
+
+    assert may_hold_big_integer('{"x": 9223372036854775808}')
+    assert may_hold_big_integer('{"x": [-123456789012345678901]}')
+    assert may_hold_big_integer('{"x":12345678901234567890}')
+    assert not may_hold_big_integer('{"x": 0.00019429135802373487}')  # a float's fraction
+    assert not may_hold_big_integer('{"x": 8999999999999999999}')  # 19 digits below 9e18 fit
+    assert not may_hold_big_integer('{"x": 12345678901234567890.5}')
+    assert not may_hold_big_integer('{"x": 12345678901234567890e3}')
