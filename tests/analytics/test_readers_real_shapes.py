@@ -117,3 +117,15 @@ def test_error_ledger_epoch_floats_are_unchanged_by_hand() -> None:
     fast = read_jsonl_bytes(data, ERROR_LEDGER, "e")
     slow = read_jsonl_bytes(data, ERROR_LEDGER, "e", vectorised=False)
     assert_frame_equal(fast.frame, slow.frame)
+
+
+def test_an_escaped_backslash_before_u_is_not_a_surrogate_by_hand() -> None:
+    data = (
+        b'{"feedback_id": "f1", "note": "C:\\\\ud83d path"}\n'  # backslash + "ud83d": plain text
+        b'{"feedback_id": "f2", "note": "\\\\\\ud83d"}\n'  # backslash + a lone surrogate escape
+    )
+    fast = read_jsonl_bytes(data, FEEDBACK, "f")
+    slow = read_jsonl_bytes(data, FEEDBACK, "f", vectorised=False)
+    assert_frame_equal(fast.frame, slow.frame)
+    assert fast.items == slow.items
+    assert fast.frame["note"].to_list() == ["C:\\ud83d path", None]

@@ -243,12 +243,23 @@ SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
     """Lines with a surrogate escape stay candidates only when every one is half of a valid pair (an emoji
     as ``json.dumps`` writes it with ASCII escapes): Polars and Python decode those alike; a lone surrogate
-    is not valid Unicode and takes the per-line path for its exact reason. Only the lines holding a
-    surrogate escape are rewritten, so the usual file pays one ``contains`` and nothing more."""
-    with_escape = numbered.filter(pl.col("_surrogate") & pl.col("_candidate")).select("_line", "line")
-    # Escaped backslashes first (left to right, as JSON pairs them), so `\\ud83d` is not taken for an escape.
-    unpaired = pl.col("line").str.replace_all(r"\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
-    lone = with_escape.filter(unpaired.str.contains(SURROGATE_ESCAPE))
+    is not valid Unicode and takes the per-line path for its exact reason. Counting is enough (pairs do not
+    overlap) unless the line also holds an escaped backslash, which could make ``\\ud83d`` look like an escape:
+    those few lines are checked with the escaped backslashes removed first (left to right, as JSON pairs them)."""
+    line = pl.col("line")
+    with_escape = numbered.filter(pl.col("_surrogate") & pl.col("_candidate")).select(
+        "_line",
+        line,
+        (line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)).alias("_paired"),
+        line.str.contains("\\\\", literal=True).alias("_backslash"),
+    )
+    unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
+    lone = pl.concat(
+        [
+            with_escape.filter(~pl.col("_backslash") & ~pl.col("_paired")).select("_line"),
+            with_escape.filter(pl.col("_backslash") & unpaired.str.contains(SURROGATE_ESCAPE)).select("_line"),
+        ]
+    )
     if lone.height == 0:
         return numbered
     return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone["_line"].implode()))
