@@ -103,3 +103,21 @@ def test_only_integer_tokens_count_as_possibly_too_large() -> None:
     assert not may_hold_big_integer('{"x": 8999999999999999999}')  # 19 digits below 9e18 fit
     assert not may_hold_big_integer('{"x": 12345678901234567890.5}')
     assert not may_hold_big_integer('{"x": 12345678901234567890e3}')
+
+
+def test_the_cached_loader_quarantines_a_long_line_without_reading_it(tmp_path: Path) -> None:
+    from triage_lens.sources.cache import load_input
+
+    path = tmp_path / "misses.jsonl"
+    long_line = json.dumps({"miss_id": "big", "root_cause": "z" * 5000})
+    path.write_text('{"miss_id": "a"}\n' + long_line + '\n{"miss_id": "b"}\n', encoding="utf-8")
+    loaded = load_input("misses", path, max_line_bytes=2048)
+    assert loaded.frame.select("_line", "miss_id", "_raw").collect().rows() == [
+        (1, "a", '{"miss_id": "a"}'),
+        (3, "b", '{"miss_id": "b"}'),
+    ]
+    assert [(i.line, i.reason[:40]) for i in loaded.items] == [
+        (2, f"line too long ({len(long_line):,} bytes; the limit is")
+    ]
+    again = load_input("misses", path, max_line_bytes=2048)
+    assert again.from_cache and again.items == loaded.items

@@ -17,7 +17,8 @@ import polars as pl
 
 from analytics.schemas import INPUTS_BY_NAME, InputSchema
 from triage_lens.sources.inputs import LoadedInput
-from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES
+from triage_lens.sources.jsonl import too_long_line
+from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES, long_lines
 from triage_lens.sources.readers import (
     ReadResult,
     ReportItem,
@@ -232,16 +233,32 @@ def _load_jsonl_cached(
         # The complete region ends just after the last newline; what follows is re-read every time.
         complete = _last_newline_end(handle, size, cache.offset if cache else 0)
         new_results: list[ReadResult] = []
+        stored_rows: dict[int, int] = {}  # rows of the results already stored as parts (their frames cleared)
         if cache is None:
-            if complete == size and size > 0:
-                result = read_input_file(path, schema, label, max_line_bytes=max_line_bytes)  # the fast path
-            else:
-                result = read_jsonl_bytes(
-                    _read_range(handle, 0, complete), schema, label, max_line_bytes=max_line_bytes, byte_offset=0
-                )
             cache = _JsonlCache(version, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
             _remove_stale_parts(directory, prefix, old_parts)
-            new_results.append(result)
+            # Block by block (each ends at a newline, each stored as one part before the next is read): memory
+            # stays about a few blocks whatever the file's size.
+            lines_read = 0
+            for start, end, too_long in _blocks(handle, complete, max_line_bytes):
+                if too_long:  # never read: quarantined with its size, the excerpt from its first bytes only
+                    result = too_long_line(handle, start, end, lines_read + 1, label, max_line_bytes or 0, schema)
+                    lines_read += 1
+                    new_results.append(result)
+                    continue
+                result = read_jsonl_bytes(
+                    _read_range(handle, start, end),
+                    schema,
+                    label,
+                    first_line=lines_read + 1,
+                    max_line_bytes=max_line_bytes,
+                    byte_offset=start,
+                )
+                lines_read += result.lines
+                if _store_parts(directory, prefix, cache, [_stored_layout(result, schema)]):
+                    stored_rows[id(result)] = result.frame.height
+                    result.frame = result.frame.clear()  # on disk now; the loaded frame scans the parts
+                new_results.append(result)
             from_cache = False
         elif complete > cache.offset:
             result = read_jsonl_bytes(
@@ -269,7 +286,7 @@ def _load_jsonl_cached(
         )
         for result in new_results:
             cache.lines += result.lines
-            cache.rows += result.frame.height
+            cache.rows += stored_rows.get(id(result), result.frame.height)
             cache.blank_lines += result.blank_lines
             cache.items.extend(i.to_dict() for i in result.items)
         parts_before = list(cache.parts)
@@ -295,6 +312,34 @@ def _load_jsonl_cached(
         blank += tail.blank_lines
     frame = pl.concat(frames, how="vertical") if frames else empty_frame(schema).lazy()
     return LoadedInput(name, path, frame, rows, items, blank, from_cache=from_cache)
+
+
+BLOCK_BYTES = 64 * 1024 * 1024  # smallest block of a cold JSONL read
+
+
+def _blocks(handle: Any, end: int, max_line_bytes: int | None) -> list[tuple[int, int, bool]]:
+    """(start, stop, too long) byte ranges covering ``[0, end)``: the lines longer than ``max_line_bytes`` on
+    their own (terminator excluded: found by a newline scan, never read), the rest in blocks that end just after
+    a newline, at least :data:`BLOCK_BYTES` and about ``MAX_PARTS - 2`` of them (a cold build never merges)."""
+    if end == 0:
+        return [(0, 0, False)]
+    with mmap.mmap(handle.fileno(), end, access=mmap.ACCESS_READ) as view:
+        too_long = long_lines(view, 0, end, max_line_bytes) if max_line_bytes is not None else []
+        size = max(BLOCK_BYTES, -(-end // (MAX_PARTS - 2)))
+        ranges: list[tuple[int, int, bool]] = []
+        position = 0
+        for long_start, long_end in [*too_long, (end, end)]:
+            while position < long_start:
+                stop = min(long_start, position + size)
+                if stop < long_start:
+                    newline = view.find(b"\n", stop - 1, long_start)
+                    stop = long_start if newline < 0 else newline + 1
+                ranges.append((position, stop, False))
+                position = stop
+            if long_start < end:
+                ranges.append((long_start, long_end, True))
+                position = min(end, long_end + 1)
+    return ranges
 
 
 def _last_newline_end(handle: Any, size: int, floor: int) -> int:

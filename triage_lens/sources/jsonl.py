@@ -117,6 +117,22 @@ def _read_around(
     return ReadResult(frame, items, sum(r.blank_lines for r in results), line - first_line, known)
 
 
+def too_long_line(
+    handle: Any, start: int, end: int, line: int, file_label: str, limit: int, schema: InputSchema
+) -> ReadResult:
+    """The result of one line over the cap: quarantined with its size; only its first bytes are read."""
+    handle.seek(start)
+    excerpt = handle.read(min(end - start, 4 * EXCERPT_CHARS)).decode("utf-8", "replace")
+    item = ReportItem(file_label, line, line_too_long(end - start, limit), _excerpt(excerpt), "quarantined")
+    return ReadResult(
+        empty_frame(schema),
+        [item],
+        0,
+        1,
+        pl.DataFrame(schema={"_line": pl.Int64, "_offset": pl.Int64, "_len": pl.Int64}),
+    )
+
+
 def _contains_any(fileno: int, size: int) -> bool:
     """True when the file holds a CR or NUL byte (those files are split in Python, as text mode does)."""
     with mmap.mmap(fileno, size, access=mmap.ACCESS_READ) as view:
@@ -162,7 +178,16 @@ def read_jsonl_bytes(
         lines, bad_utf8 = _line_series(data)
         # Offsets hold only where lines end with "\n" alone and every line decoded as UTF-8 as it is stored.
         base = byte_offset if b"\r" not in data and bad_utf8 is None else None
-        return _read_lines(lines, bad_utf8, schema, file_label, first_line, vectorised=vectorised, offset_base=base)
+        return _read_lines(
+            lines,
+            bad_utf8,
+            schema,
+            file_label,
+            first_line,
+            whole=data if base is not None else None,  # every line a candidate: Polars decodes the bytes as they are
+            vectorised=vectorised,
+            offset_base=base,
+        )
 
 
 def _line_series(data: bytes) -> tuple[pl.Series, pl.Series | None]:
@@ -315,7 +340,7 @@ def _read_lines(
     schema: InputSchema,
     file_label: str,
     first_line: int,
-    whole: Path | None = None,
+    whole: Path | bytes | None = None,
     *,
     vectorised: bool = True,
     offset_base: int | None = None,
@@ -351,7 +376,8 @@ def _read_lines(
     failed: list[int] = []
     if whole is not None and fast_rows.height and slow_rows.height == 0:
         try:  # every line is a clean candidate: Polars reads the file itself, no copy of the text
-            decoded = pl.read_ndjson(whole, schema=_ndjson_schema(schema))
+            source = io.BytesIO(whole) if isinstance(whole, bytes) else whole
+            decoded = pl.read_ndjson(source, schema=_ndjson_schema(schema))
             if decoded.height != fast_rows.height:
                 decoded = None
             else:
