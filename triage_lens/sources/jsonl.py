@@ -272,22 +272,17 @@ def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
     overlap) unless the line also holds an escaped backslash, which could make ``\\ud83d`` look like an escape:
     those few lines are checked with the escaped backslashes removed first (left to right, as JSON pairs them)."""
     line = pl.col("line")
-    with_escape = numbered.filter(pl.col("_surrogate") & pl.col("_candidate")).select(
-        "_line",
-        line,
-        (line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)).alias("_paired"),
-        line.str.contains("\\\\", literal=True).alias("_backslash"),
+    backslash = line.str.contains("\\\\", literal=True)
+    paired = line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)
+    numbered = numbered.with_columns(
+        (pl.col("_candidate") & (~pl.col("_surrogate") | paired | backslash)).alias("_candidate"),
+        (pl.col("_candidate") & pl.col("_surrogate") & backslash).alias("_exact"),
     )
+    if not numbered["_exact"].any():
+        return numbered.drop("_exact")
     unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
-    lone = pl.concat(
-        [
-            with_escape.filter(~pl.col("_backslash") & ~pl.col("_paired")).select("_line"),
-            with_escape.filter(pl.col("_backslash") & unpaired.str.contains(SURROGATE_ESCAPE)).select("_line"),
-        ]
-    )
-    if lone.height == 0:
-        return numbered
-    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone["_line"].implode()))
+    lone = numbered.filter(pl.col("_exact")).filter(unpaired.str.contains(SURROGATE_ESCAPE))["_line"]
+    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone.implode())).drop("_exact")
 
 
 COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
