@@ -103,6 +103,7 @@ def test_only_integer_tokens_count_as_possibly_too_large() -> None:
     assert not may_hold_big_integer('{"x": 8999999999999999999}')  # 19 digits below 9e18 fit
     assert not may_hold_big_integer('{"x": 12345678901234567890.5}')
     assert not may_hold_big_integer('{"x": 12345678901234567890e3}')
+    assert not may_hold_big_integer('{"id": "00000000000000000000"}')  # digits in a string
 
 
 def test_the_cached_loader_quarantines_a_long_line_without_reading_it(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ NUMBER_TOO_LARGE = "number too large (an integer beyond 64 bits)"
 NESTED_TOO_DEEP = f"nested too deep (more than {MAX_DEPTH} levels)"
 
 # An integer token of 20+ digits, or of 19 starting with 9 (from 9,000,000,000,000,000,000 up), may be past
-# 64 bits (2**63 has 19 digits and starts with 9); shorter ones never are. A token starts after a character
-# that is neither a digit nor a point and ends before one that is neither a digit, a point nor an exponent,
-# so the long fraction of a float (0.00019429135802373487, as json.dumps writes it) is not one.
-LONG_DIGIT_RUN = r"(?:^|[^0-9.])-?(?:[0-9]{20,}|9[0-9]{18})(?:[^0-9.eE]|$)"
+# 64 bits (2**63 has 19 digits and starts with 9); shorter ones never are. A JSON number follows ":", ",", "["
+# or whitespace and ends before anything but a digit, a point or an exponent, so neither a float's long fraction
+# (0.00019429135802373487, as json.dumps writes it) nor digits inside a string ("00000000000000000000") is one.
+LONG_DIGIT_RUN = r"(?:^|[:,\[ \t\r\n])-?(?:[0-9]{20,}|9[0-9]{18})(?:[^0-9.eE]|$)"
 _LONG_DIGITS = re.compile(LONG_DIGIT_RUN)
 
 
