@@ -212,6 +212,13 @@ def test_postgresql_push_down_gives_the_parquet_answers(tmp_path: Path, postgres
     check = json.loads(CliRunner().invoke(cli, ["--data", str(config), "check", "--json"]).stdout)
     ledger = next(s for s in check["sources"] if s["input"] == "error_ledger")
     assert ledger["rows"] == len(rows) and "postgres@" not in json.dumps(check).replace("postgres@/", "")
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:  # `timestamp` without time zone: UTC
+        connection.execute("SET TIME ZONE 'America/New_York'")
+        connection.execute(
+            "ALTER TABLE error_ledger ALTER COLUMN timestamp TYPE TIMESTAMP USING timestamp AT TIME ZONE 'UTC'"
+        )
+    assert cli_json(config, "severity", "--json") == cli_json(parquet, "severity", "--json")
+    assert cli_json(config, "severity", "backtest", "--json") == cli_json(parquet, "severity", "backtest", "--json")
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
         connection.execute("ALTER TABLE error_ledger ALTER COLUMN timestamp TYPE TEXT")
     result = CliRunner().invoke(cli, ["--data", str(config), "--now", NOW.isoformat(), "severity", "--json"])

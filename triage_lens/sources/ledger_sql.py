@@ -121,12 +121,17 @@ class LedgerDatabase:
         return f'{expression} COLLATE "C"' if self.engine == "postgresql" else expression
 
     # --- queries -------------------------------------------------------------------------------------------
-    def _rows(self, options: SeverityOptions) -> tuple[str, list[Any]]:
-        """The countable rows as a subquery (provider, error_type, error_message, t) and its parameters."""
+    def _rows(self, options: SeverityOptions, window: tuple[datetime, datetime] | None = None) -> tuple[str, list[Any]]:
+        """The countable rows as a subquery (provider, error_type, error_message, t) and its parameters. With a
+        ``window`` (lo, hi], PostgreSQL first narrows on its own timestamp column (an index on it serves; only the
+        rows inside get their epoch computed); the exact bounds are applied to ``t`` by each query as well."""
         p = self.placeholder
         provider, category, tenant = self.column("provider"), self.column("category"), self.column("tenant_id")
         where = [f"{provider} IS NOT NULL", f"{provider} <> ''"]
         params: list[Any] = []
+        if window is not None and self.engine == "postgresql":
+            where.append(f'"timestamp" > {p} AND "timestamp" <= {p}')  # session time zone UTC: see postgres_ledger
+            params.extend(window)
         if options.excluded_categories:
             where.append(f"COALESCE({category}, 'error') NOT IN ({', '.join([p] * len(options.excluded_categories))})")
             params.extend(options.excluded_categories)
@@ -158,11 +163,12 @@ class LedgerDatabase:
 
     def counts(self, *, now: datetime, options: SeverityOptions) -> LedgerCounts:
         """:class:`LedgerCounts` computed by the database: four queries, none per provider."""
-        rows, base = self._rows(options)
+        rows, base = self._rows(options, (now - timedelta(days=7), now))
+        everything, all_params = self._rows(options)
         p = self.placeholder
         now_us = epoch_us(now)
         week = (now_us - 7 * DAY_US, now_us)
-        providers = self._query(f"SELECT DISTINCT provider FROM {rows}", base)
+        providers = self._query(f"SELECT DISTINCT provider FROM {everything}", all_params)
         buckets = self._query(
             f"SELECT provider, ({p} - t) / {DAY_US} AS bucket, COUNT(*) FROM {rows} "
             f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2",
@@ -195,9 +201,9 @@ class LedgerDatabase:
 
     def backtest_counts(self, *, now: datetime, days: int, options: SeverityOptions) -> BacktestCounts:
         """:class:`BacktestCounts` computed by the database: two queries."""
-        rows, base = self._rows(options)
-        p = self.placeholder
         origin, today = backtest_window(now, days)
+        rows, base = self._rows(options, (origin, today))
+        p = self.placeholder
         origin_us, today_us = epoch_us(origin), epoch_us(today)
         per_day = self._query(
             f"SELECT provider, (t - {p} - 1) / {DAY_US} AS day, COUNT(*) FROM {rows} "
@@ -267,9 +273,12 @@ def postgres_ledger(uri: str) -> LedgerDatabase:
 
     def connect() -> Any:
         try:
-            return connect_postgres(uri)
+            connection = connect_postgres(uri)
         except StoreError as exc:
             raise UnreadableInputError(str(exc)) from None
+        # A `timestamp` (without time zone) column is read as UTC: compared with the window bounds in UTC.
+        connection.execute("SET TIME ZONE 'UTC'")
+        return connection
 
     database = LedgerDatabase("postgresql", label, connect, "%s", secrets=(uri,))
     info = database._query(
