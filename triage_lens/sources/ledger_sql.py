@@ -98,15 +98,16 @@ class LedgerDatabase:
         ms = f"{EPOCH_MS_THRESHOLD:.0f}"
         text = f"trim({ts})"
         numeric_text = f"({text} <> '' AND {text} NOT GLOB '*[^0-9.eE+-]*' AND {text} GLOB '*[0-9]*')"
+        # The usual case first (ISO text), so most rows pay one typeof and one GLOB before julianday.
         return (
             "CASE"
+            f" WHEN typeof({ts}) = 'text' AND {ts} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
+            f" THEN CAST(round((julianday({ts}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
             f" WHEN typeof({ts}) IN ('integer', 'real') THEN CAST(round(CASE WHEN abs({number}) > {ms}"
             f" THEN {number} * 1000 ELSE {number} * 1000000 END) AS INTEGER)"
             f" WHEN typeof({ts}) = 'text' AND {numeric_text} THEN CAST(round(CASE WHEN abs(CAST({text} AS REAL)) >"
             f" {ms} THEN CAST({text} AS REAL) * 1000 ELSE CAST({text} AS REAL) * 1000000 END)"
             " AS INTEGER)"
-            f" WHEN typeof({ts}) = 'text' AND {ts} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
-            f" THEN CAST(round((julianday({ts}) - 2440587.5) * 86400000) AS INTEGER) * 1000"
             " END"
         )
 
