@@ -93,7 +93,9 @@ class LedgerDatabase:
         """Epoch microseconds of the ``timestamp`` column as a 64-bit integer, NULL where it cannot be read."""
         ts = '"timestamp"'
         if self.engine == "postgresql":
-            return f"CAST(EXTRACT(EPOCH FROM {ts}) * 1000000 AS BIGINT)"
+            # date_part is double precision (EXTRACT is numeric since PostgreSQL 14: several times slower per row);
+            # epoch seconds of these years carry sub-microsecond precision in a double, so rounding is exact.
+            return f"CAST(ROUND(date_part('epoch', {ts}) * 1000000) AS BIGINT)"
         number = f"CAST({ts} AS REAL)"
         ms = f"{EPOCH_MS_THRESHOLD:.0f}"
         text = f"trim({ts})"
