@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from analytics.derived import derive_incident_fields, with_grouping_key
+from analytics.exclusions import without_exercises
 from analytics.policy import Policy
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
 from triage_lens.sources.cache import READER_VERSION, cache_dir, load_input
@@ -45,11 +46,20 @@ def apply_derived_columns(name: str, frame: pl.LazyFrame, policy: Policy) -> pl.
     """The derived columns of DATA.md for one input: misses grouping key, incident kind and signature."""
     if name == "misses":
         return with_grouping_key(frame)
-    if name == "incidents":
-        return derive_incident_fields(
-            frame, kind_keywords=policy.incidents.kind_keywords, default_kind=policy.incidents.default_kind
+    if name == "incidents":  # drills and maintenance leave every metric here, once (analytics.exclusions)
+        return without_exercises(
+            derive_incident_fields(
+                frame, kind_keywords=policy.incidents.kind_keywords, default_kind=policy.incidents.default_kind
+            )
         )
     return frame
+
+
+def excluded_incidents(loaded: LoadedInput) -> int:
+    """How many valid incident rows the drill/maintenance filter left out (rows read − rows kept)."""
+    if loaded.name != "incidents" or not loaded.available:
+        return 0
+    return max(0, loaded.rows - int(loaded.frame.select(pl.len()).collect().item()))
 
 
 def load_all(
@@ -182,6 +192,7 @@ __all__ = [
     "SourceSummary",
     "apply_derived_columns",
     "cache_dir",
+    "excluded_incidents",
     "load_all",
     "load_input",
     "resolve_sources",

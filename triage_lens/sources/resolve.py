@@ -58,6 +58,8 @@ class SourceConfig(BaseModel):
     policy: str | None = None
     write: bool = False
     now: str | None = None
+    me: str | None = None  # who "mine" is on the dashboard (triage_lens.sources.identity)
+    team: str | None = None
     allowed_hosts: list[str] = []  # more Host names the dashboard serves (triage_lens.hosts)
 
 
