@@ -55,7 +55,8 @@ def real_records(draw: st.DrawFn, schema: InputSchema) -> dict[str, Any]:
             record[f.name] = draw(stamps if f.type is FieldType.TIMESTAMP else texts.filter(bool))
         elif draw(st.booleans()):  # optional fields absent half of the time
             record[f.name] = draw(value_for(f.type))
-    for name in draw(st.lists(st.sampled_from(["agent_version", "trace", "extra_score"]), max_size=2, unique=True)):
+    extras = [n for n in ("x_writer_note", "x_trace", "x_extra_score") if n not in {f.name for f in schema.fields}]
+    for name in draw(st.lists(st.sampled_from(extras), max_size=2, unique=True)):
         record[name] = draw(texts | floats | st.none())
     keys = draw(st.permutations(list(record)))
     return {k: record[k] for k in keys}
