@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 import polars as pl
-
-from analytics.severity import SeverityOptions, samples_by_provider
 
 SAMPLE_DTYPE = pl.List(pl.Struct({"error_type": pl.Utf8, "count": pl.Int64, "message": pl.Utf8}))
 
@@ -17,13 +15,11 @@ def listed_providers(frame: pl.DataFrame, show_nominal: bool) -> pl.DataFrame:
     return frame if show_nominal else frame.filter(pl.col("status") != "nominal")
 
 
-def provider_table(
-    listed: pl.DataFrame, ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions
-) -> pl.DataFrame:
+def provider_table(listed: pl.DataFrame, samples: dict[str, list[dict[str, Any]]]) -> pl.DataFrame:
     """One row per listed provider: ``provider``, ``severity``, ``status``, ``last_24h``, ``last_7d``, ``trend``,
-    ``spike``, ``daily`` and ``samples`` (top error types of the last 24 hours with their latest message)."""
+    ``spike``, ``daily`` and ``samples`` (top error types of the last 24 hours with their latest message,
+    :func:`analytics.severity.samples_from`)."""
     providers = listed["provider"].to_list()
-    samples = samples_by_provider(ledger, now=now, options=options, providers=providers)
     return listed.select(
         "provider",
         "severity",
