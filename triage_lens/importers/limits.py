@@ -52,7 +52,7 @@ def screen(value: Any) -> Any:
             if depth > MAX_DEPTH:
                 return Rejected(TOO_DEEP)
             children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | int))
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | int | _TooLarge))
         elif isinstance(item, _TooLarge) or (
             isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > MAX_INT_BITS
         ):
@@ -143,11 +143,22 @@ def decode_json(data: str) -> Any:
     return _value(data, start, _CAPPED)[0]
 
 
+def ends_early(data: str, exc: json.JSONDecodeError) -> bool:
+    """The text ran out: the error is at its end, a string never closes (it can only end at the end), or the
+    text stops inside ``true``/``false``/``null``."""
+    rest = data[exc.pos :].strip()
+    return (
+        exc.pos >= len(data.rstrip())
+        or exc.msg.startswith("Unterminated string")
+        or any(word.startswith(rest) for word in ("true", "false", "null"))
+    )
+
+
 def _line(text: str, decode: Callable[[str], Any]) -> Any:
     try:
         return screen(decode(text))
     except json.JSONDecodeError as exc:
-        why = "the line ends early (truncated?)" if exc.pos >= len(text.rstrip()) else exc.msg
+        why = "the line ends early (truncated?)" if ends_early(text, exc) else exc.msg
         return Rejected(f"not valid JSON at column {exc.colno}: {why}")
     except RecursionError:
         return Rejected(TOO_DEEP)

@@ -11,6 +11,7 @@ status, end) so a later field may use an earlier one. The status is always the p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -252,9 +253,12 @@ def plus_seconds(start: str | None, seconds: object) -> str | None:
         amount = float(str(seconds).strip()) if isinstance(seconds, str) else float(seconds)  # type: ignore[arg-type]
     except ValueError:
         return None
-    if amount != amount or amount < 0:
+    if not math.isfinite(amount) or amount < 0:
         return None
-    return format_utc(datetime.fromisoformat(start).astimezone(UTC) + timedelta(seconds=amount))
+    try:
+        return format_utc(datetime.fromisoformat(start).astimezone(UTC) + timedelta(seconds=amount))
+    except OverflowError:  # a duration past the year 9999 is no duration
+        return None
 
 
 def text(value: object) -> str | None:

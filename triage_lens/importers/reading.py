@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from triage_lens.importers import aws_health, gcp_status, grafana_oncall, incidentio, opsgenie, pagerduty, statuspage
-from triage_lens.importers.limits import Rejected, decode_json, decode_lines, screen
+from triage_lens.importers.limits import Rejected, decode_json, decode_lines, ends_early, screen
 from triage_lens.importers.mapping import ImportFailure, Mapped, Rules, Skip, Vendor
 
 MODULES: dict[str, ModuleType] = {
@@ -81,14 +81,7 @@ class FileResult:
 
 
 def _json_error(name: str, data: str, exc: json.JSONDecodeError) -> ImportFailure:
-    # The input ran out: the error is at its end, or a string never closes (it can only end at EOF).
-    rest = data[exc.pos :].strip()
-    at_end = (
-        exc.pos >= len(data.rstrip())
-        or exc.msg.startswith("Unterminated string")
-        or any(word.startswith(rest) for word in ("true", "false", "null"))  # cut inside a literal
-    )
-    why = "the file ends early (truncated?)" if at_end else exc.msg
+    why = "the file ends early (truncated?)" if ends_early(data, exc) else exc.msg
     return ImportFailure(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {why}; nothing imported")
 
 
@@ -181,6 +174,10 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
     ``source`` is a name of :data:`MODULES` or ``"auto"``. A file with records none of which has the
     declared source's shape is an :class:`ImportFailure` (it is not that tool's export).
     """
+    if export.records and all(isinstance(r, Rejected) for r in export.records):
+        first = export.records[0]
+        assert isinstance(first, Rejected)
+        raise ImportFailure(f"{export.where(0)}: {first.reason}; no record could be read; nothing imported")
     detected = source == "auto"
     if detected:
         found = detect(export)
@@ -197,10 +194,6 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
         raise ImportFailure(f"{export.name}: not a {source} export{hint}; nothing imported")
     elif export.format == "csv" and source != "pagerduty":
         raise ImportFailure(f"{export.name}: a CSV file, but only PagerDuty's CSV export is supported")
-    if export.records and all(isinstance(r, Rejected) for r in export.records):
-        first = export.records[0]
-        assert isinstance(first, Rejected)
-        raise ImportFailure(f"{export.where(0)}: {first.reason}; no record could be read; nothing imported")
     vendor = VENDORS[source]
     mapped: list[Mapped] = []
     skipped: list[Skip] = []

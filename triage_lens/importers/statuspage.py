@@ -90,9 +90,7 @@ VENDOR = Vendor(
     native_id=Required(keys("id", read=native_id), ""),
     leave_out=_leave_out,
     started=Required(keys("started_at", "created_at", read=utc_text), "started_at, created_at"),
-    service=Required(
-        lambda r, f: next(iter(_components(r)), None) or _page(r, f), "no component and no page name"
-    ),
+    service=Required(lambda r, f: next(iter(_components(r)), None) or _page(r, f), "no component and no page name"),
     status=_status,
     ended=keys("resolved_at", read=utc_text),
     severity=lambda r, f: f.rules.severity(r.get("impact")),
