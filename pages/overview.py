@@ -24,7 +24,7 @@ from analytics.statuses import UNRESOLVED, is_open
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, accuracy_chart, lifecycle_badge_markdown
 from dashboard.context import AppContext, current_context, memo, page_title
 from dashboard.formatting import escape_markdown
-from dashboard.incidents_view import filtered_incidents
+from dashboard.incidents_view import chosen_services, filtered_incidents
 from dashboard.misses_view import coverage_for, lifecycle
 from dashboard.registry import PAGES
 from dashboard.runs_view import fix_held_line
@@ -66,10 +66,7 @@ def open_incident_rows(ctx: AppContext) -> pl.DataFrame:
 
 def incidents_for_services(ctx: AppContext) -> pl.LazyFrame:
     """Incidents of the chosen services (any start time): what the Recurrence page counts."""
-    frame = ctx.data.frame("incidents")
-    if ctx.filters.services:
-        frame = frame.filter(pl.col("service").is_in(list(ctx.filters.services)))
-    return frame
+    return chosen_services(ctx)
 
 
 def confidence_calibration(ctx: AppContext) -> pl.DataFrame:

@@ -13,7 +13,7 @@ from dashboard.context import current_context, page_title
 from dashboard.exports import buckets_csv, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
-from dashboard.incidents_view import followup_rows
+from dashboard.incidents_view import chosen_services, followup_rows
 from dashboard.tables import show_table
 from dashboard.urlstate import url_segmented
 from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
@@ -21,9 +21,7 @@ from triage_lens.sources.store import StoreError, append_events, events_target, 
 context = current_context()
 page_title("Recurrence", context, range_note="recurrence counts the last 7 and 30 days by rule (RULES §5)")
 require_inputs(context, "incidents", purpose="nothing can recur without incidents")
-incidents = context.data.frame("incidents")
-if context.filters.services:
-    incidents = incidents.filter(pl.col("service").is_in(list(context.filters.services)))
+incidents = chosen_services(context)
 options = RecurrenceOptions.from_policy(context.policy.recurrence)
 t = context.policy.recurrence.thresholds
 st.caption(
