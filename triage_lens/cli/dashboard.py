@@ -26,7 +26,7 @@ STREAMLIT_OPTIONS: dict[str, str] = {
 @click.option(
     "--address", default="127.0.0.1", show_default=True, help="Listen address; anything else exposes the app."
 )
-@global_options
+@global_options(writes=True)
 @click.pass_obj
 def dashboard(options: GlobalOptions, port: int, address: str) -> None:
     """Run the Streamlit dashboard on the same data, policy and now."""
