@@ -24,7 +24,10 @@ from triage_lens.importers.mapping import ImportFailure, Mapped, Rules, Skip, Ve
 MODULES: dict[str, ModuleType] = {
     m.NAME: m for m in (statuspage, pagerduty, incidentio, opsgenie, grafana_oncall, gcp_status, aws_health)
 }
-VENDORS: dict[str, Vendor] = {name: module.VENDOR for name, module in MODULES.items()}
+# The incident vendors' mapping tables (a module may instead bring its own ``looks_like`` and ``map_record``).
+VENDORS: dict[str, Vendor] = {
+    name: m.VENDOR for name, m in MODULES.items() if isinstance(getattr(m, "VENDOR", None), Vendor)
+}
 # Tried in this order by `auto`: the most specific shapes first.
 DETECTION_ORDER: tuple[str, ...] = (
     "aws-health",
@@ -152,7 +155,7 @@ def _matches(source: str, export: Export) -> int:
         header = export.envelope.get("csv_header") or []
         mapped = {pagerduty.CSV_HEADERS.get(h) for h in header}
         return 1 if source == "pagerduty" and "created_at" in mapped and mapped & {"id", "incident_number"} else 0
-    looks: Callable[[Mapping[str, Any]], bool] = VENDORS[source].looks_like
+    looks: Callable[[Mapping[str, Any]], bool] = MODULES[source].looks_like
     if source == "statuspage" and isinstance(export.envelope.get("page"), dict):
         return len(export.records) or 1
     return sum(1 for r in export.records if isinstance(r, dict) and looks(r))
@@ -194,7 +197,7 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
         raise ImportFailure(f"{export.name}: not a {source} export{hint}; nothing imported")
     elif export.format == "csv" and source != "pagerduty":
         raise ImportFailure(f"{export.name}: a CSV file, but only PagerDuty's CSV export is supported")
-    vendor = VENDORS[source]
+    map_record: Callable[..., Mapped | Skip] = MODULES[source].map_record
     mapped: list[Mapped] = []
     skipped: list[Skip] = []
     for index, record in enumerate(export.records):
@@ -205,7 +208,7 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
         if not isinstance(record, dict):
             skipped.append(Skip(where, f"not an object ({type(record).__name__})"))
             continue
-        outcome = vendor.map_record(record, rules, where, export.envelope)
+        outcome = map_record(record, rules, where, export.envelope)
         if isinstance(outcome, Mapped):
             mapped.append(outcome)
         else:
