@@ -207,7 +207,8 @@ def _github_line(extra: str) -> str:
     ("extra", "reason"),
     [
         (HUGE, "number too large (an integer beyond 64 bits)"),
-        (str(2**64), "number too large (an integer beyond 64 bits)"),
+        (str(2**63), "number too large (an integer beyond 64 bits)"),
+        (str(-(2**63) - 1), "number too large (an integer beyond 64 bits)"),
         (_deep(1500), "nested too deep (more than 256 levels)"),  # past Python's recursion limit
         (_deep(300), "nested too deep (more than 256 levels)"),  # parses, but past the cap
     ],
@@ -230,7 +231,7 @@ def test_caps_are_a_skipped_record_naming_file_and_record(extra: str, reason: st
 
 
 def test_a_64_bit_integer_is_within_the_cap() -> None:
-    line = _github_line(str(2**64 - 1))
+    line = _github_line(str(2**63 - 1))
     assert plan("h.jsonl", (line + "\n" + line.replace('"777"', '"1"')).encode()).skipped == []
 
 

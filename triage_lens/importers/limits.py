@@ -1,5 +1,6 @@
 """Reading JSON and JSON Lines within the caps (DEFINITIONS.md §5, the same words as the store reader): an integer
-beyond 64 bits is "number too large", nesting deeper than 256 levels is "nested too deep". Either is a problem of
+beyond 64 bits (outside the signed 64-bit range) is "number too large", nesting deeper than 256 levels is
+"nested too deep". Either is a problem of
 the one record that holds it (a :class:`Rejected` in its place), never of the file and never a traceback:
 Python's own limits (4300 digits, the recursion limit) would otherwise fail the whole parse.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_INT_BITS = 64
+INT_MIN, INT_MAX = -(2 ** (MAX_INT_BITS - 1)), 2 ** (MAX_INT_BITS - 1) - 1
 MAX_DEPTH = 256
 TOO_LARGE = f"number too large (an integer beyond {MAX_INT_BITS} bits)"
 TOO_DEEP = f"nested too deep (more than {MAX_DEPTH} levels)"
@@ -54,7 +56,7 @@ def screen(value: Any) -> Any:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | int | _TooLarge))
         elif isinstance(item, _TooLarge) or (
-            isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > MAX_INT_BITS
+            isinstance(item, int) and not isinstance(item, bool) and not INT_MIN <= item <= INT_MAX
         ):
             return Rejected(TOO_LARGE)
     return value
