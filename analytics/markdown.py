@@ -12,11 +12,15 @@ directive. Escaping is minimal where CommonMark allows it, so the ``.md`` file s
   ``://``, after ``www`` and after ``@``: the text reads the same and nothing is linked or fetched.
 * code spans: a backtick fence one longer than the longest backtick run inside (CommonMark), no backslashes.
 * Slack mrkdwn: only ``&``, ``<`` and ``>`` are escaped (as entities), plus the same auto-link breaks.
+* every context first shows terminal controls (ESC, BEL, backspace, C1) and bidi overrides as visible escapes
+  (``\\x1b``, ``U+202E``): :func:`analytics.textsafe.safe_text`.
 """
 
 from __future__ import annotations
 
 import re
+
+from analytics.textsafe import safe_text
 
 WORD_JOINER = "\u2060"
 
@@ -32,7 +36,8 @@ _FENCE = re.compile(r"`+")
 
 
 def _fold(text: object) -> str:
-    return str(text).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    """One line, with terminal and bidi controls shown as visible escapes (:func:`analytics.textsafe.safe_text`)."""
+    return safe_text(str(text).replace("\r\n", " ").replace("\r", " ").replace("\n", " "))
 
 
 def break_autolinks(text: str) -> str:

@@ -4,6 +4,12 @@ The entry script lives in ``dashboard/`` so Streamlit's ``pages/`` folder discov
 not apply: ``st.navigation`` alone routes every URL, including a deep link as the first request of a fresh server.
 An unknown page name lands on the Overview (with the URL's filters) instead of Streamlit's "page not found" dialog.
 
+A request whose ``Host`` is not on the allow-list (``triage_lens.hosts``: 127.0.0.1, localhost, [::1] and the names
+given with ``--allowed-host`` / ``allowed_hosts:``) gets a short refusal and nothing else: the check is the first
+thing the script does, before the page config, the login gate, the sidebar or any page (DNS rebinding, README
+"Security"). ``triage-lens dashboard`` also sets Streamlit's ``server.allowedHosts``, so such a request does not
+even get a WebSocket.
+
 A page that raises shows a short, friendly error box: no traceback, exception text or path reaches the
 browser (the full traceback goes to the terminal's log). ``TRIAGE_LENS_DEBUG=1`` lets exceptions through
 instead, for tests and development.
@@ -20,6 +26,21 @@ import streamlit as st
 
 from dashboard.context import render_sidebar
 from dashboard.registry import PAGE_ERROR, PAGES
+from triage_lens.hosts import HOST_REFUSAL, allowed_from_environment, is_allowed
+
+
+def _host_gate() -> None:
+    """Refuse a request whose ``Host`` header is not allowed: one short message, then stop. No headers at all
+    means no web request (AppTest, ``streamlit run`` in bare mode): nothing to check."""
+    headers = st.context.headers
+    if not headers:
+        return
+    if not is_allowed(headers.get("Host"), allowed_from_environment(os.environ)):
+        st.markdown(HOST_REFUSAL)
+        st.stop()
+
+
+_host_gate()  # first: nothing of the app runs for a foreign Host
 
 LOG = logging.getLogger("triage_lens.dashboard")
 

@@ -1,7 +1,10 @@
 """Export builders: frames → download bytes, safe to open in a spreadsheet.
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or
-a carriage return) get a leading apostrophe; numbers stay numbers.
+Text cells that a spreadsheet would run as a formula get a leading apostrophe, as OWASP's "CSV injection" advice
+says: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a newline; the same signs after
+leading whitespace or control characters (``" =1+1"``, ``"\\n=1+1"``: spreadsheets trim them); and the full-width
+forms ``＝ ＋ － ＠`` (some spreadsheets fold them to ASCII). Numbers stay numbers. :func:`csv_bytes` is the one CSV
+writer (every download; the quarantine report, buckets, benchmark grid, misses).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import polars as pl
 
 from analytics.buckets import BucketOptions, high_reason_expr
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# a formula sign after any run of whitespace or control characters, or a value led by tab/CR/LF
+FORMULA_PATTERN = r"^(?:[\s\p{Cc}]*[=+\-@\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}]|[\t\r\n])"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix ``'`` to every text cell that starts like a spreadsheet formula; other columns unchanged."""
-    pattern = "^[" + re.escape("".join(FORMULA_START)) + "]"
+    """Prefix ``'`` to every text cell that starts like a spreadsheet formula (:data:`FORMULA_PATTERN`); other
+    columns unchanged."""
+    pattern = FORMULA_PATTERN
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)

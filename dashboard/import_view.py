@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.context import AppContext
 from dashboard.formatting import escape_markdown
+from dashboard.tables import cut_names
 from triage_lens.importers import SOURCE_CHOICES, ImportFailure, ImportPlan, Rules, plan_import
 from triage_lens.importers.writing import INCIDENTS_FILE, write_records
 
@@ -80,7 +81,7 @@ def import_section(context: AppContext) -> None:
     )
     if len(plan.records) > PREVIEW_ROWS:
         st.caption(f"Previewing the first {PREVIEW_ROWS:,} of {len(plan.records):,} records.")
-    st.dataframe(preview_frame(plan), hide_index=True, width="stretch")
+    st.dataframe(cut_names(preview_frame(plan)), hide_index=True, width="stretch")
     if plan.skipped:
         st.caption("Skipped, with the reason:")
         st.dataframe(

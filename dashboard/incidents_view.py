@@ -9,6 +9,7 @@ import polars as pl
 from analytics.correlation import CorrelationOptions, clusters
 from analytics.scope import of_services
 from dashboard.context import AppContext
+from dashboard.tables import cut_names
 
 
 def chosen_services(context: AppContext, frame: pl.LazyFrame | None = None) -> pl.LazyFrame:
@@ -89,7 +90,9 @@ def resolution_section(context: AppContext) -> None:
                 f"Incidents started in the last {context.filters.range_key}; Δ = this period − the "
                 f"{context.filters.range_key} before it (empty when that period had none)."
             )
-        st.dataframe(_hours_table(services, "service"), hide_index=True, width="stretch", column_config=column_config)
+        st.dataframe(
+            cut_names(_hours_table(services, "service")), hide_index=True, width="stretch", column_config=column_config
+        )
     with per_week:
         weeks = by_week(lazy, metric, start=since, end=context.now).collect()
         st.caption("By the Monday of the incident's start (UTC); Δ = this week − the week before.")

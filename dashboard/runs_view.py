@@ -22,6 +22,7 @@ from analytics.runs import (
 )
 from dashboard.context import AppContext
 from dashboard.exports import csv_bytes
+from dashboard.tables import cut_names
 from triage_lens.sources.runs import MAX_FILES, Benchmark, load_benchmark
 
 STATUS_LABELS: dict[str, str] = {"passed": "✓ passed", "failed": "✗ failed", "error": "⚠ error", "skipped": "– skipped"}
@@ -237,7 +238,7 @@ def grid_display(wide: pl.DataFrame) -> Any:
     """The wide grid for ``st.dataframe``: scenario, taxonomy (which says "(not exported)" too) and the runs, statuses
     with symbols, "—" where the scenario was not in the run, cells tinted by status (a pandas Styler)."""
     run_columns = wide.columns[4:]
-    shown = wide.select(
+    shown = cut_names(wide).select(
         "scenario",
         "taxonomy",
         *(

@@ -14,6 +14,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from analytics.textsafe import ELLIPSIS, NAME_WIDTH
+
 # Streamlit's datetime format (day.js tokens; text in brackets is literal). Values are shown in UTC.
 TIME_FORMAT = "YYYY-MM-DD HH:mm [UTC]"
 DATE_FORMAT = "YYYY-MM-DD"
@@ -191,6 +193,31 @@ def column_config(
     return config
 
 
+# Long prose (a root cause, a quarantine excerpt) is cut later than a name, still bounded.
+PROSE_COLUMNS: frozenset[str] = frozenset(
+    {"root_cause", "taxonomy_detail", "excerpt", "reason", "message", "messages", "note", "recommendation"}
+)
+PROSE_WIDTH = 1000
+
+
+def cut_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell of a shown table cut with "…": names at :data:`analytics.textsafe.NAME_WIDTH` characters,
+    :data:`PROSE_COLUMNS` at :data:`PROSE_WIDTH` (a 50 MB test name never reaches the browser). Same columns."""
+    cuts = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Utf8:
+            continue
+        width = PROSE_WIDTH if name in PROSE_COLUMNS else NAME_WIDTH
+        column = pl.col(name)
+        cuts.append(
+            pl.when(column.str.len_chars() > width)
+            .then(column.str.slice(0, width - 1) + ELLIPSIS)
+            .otherwise(column)
+            .alias(name)
+        )
+    return frame.with_columns(cuts) if cuts else frame
+
+
 def show_table(
     frame: pl.DataFrame,
     *,
@@ -201,8 +228,9 @@ def show_table(
     extra_config: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Render ``frame`` with human headers (``hide`` leaves columns out of view, not out of the frame)."""
-    shown = for_display(frame)
+    """Render ``frame`` with human headers (``hide`` leaves columns out of view, not out of the frame); text cut
+    by :func:`cut_names`."""
+    shown = cut_names(for_display(frame))
     config = column_config(shown, labels, help)
     config.update(extra_config or {})
     hidden = set(hide)

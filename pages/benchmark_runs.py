@@ -40,6 +40,7 @@ from dashboard.runs_view import (
     run_labels,
     when,
 )
+from dashboard.tables import cut_names
 from triage_lens.sources.runs import runs_report_lines
 
 
@@ -144,7 +145,7 @@ counts = {c: int((comparison["change"] == c).sum()) for c in CHANGES}
 for column, change in zip(st.columns(len(CHANGES)), CHANGES, strict=True):
     column.metric(CHANGE_LABELS[change], counts[change])
 st.dataframe(
-    comparison.select(
+    cut_names(comparison).select(
         pl.col("change").replace_strict(CHANGE_LABELS, return_dtype=pl.Utf8),
         "scenario",
         pl.col("alert_name").alias("alert"),
@@ -215,7 +216,7 @@ right.caption(
     "definition Overview and Misses use while runs exist."
 )
 st.dataframe(
-    per_pair.select(
+    cut_names(per_pair).select(
         pl.col("group_alert").alias("alert"),
         pl.col("group_taxonomy").alias("taxonomy"),
         pl.col("misses").alias("misses (all time)"),

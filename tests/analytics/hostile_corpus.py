@@ -61,6 +61,9 @@ SURVIVED_LINES = [
     '{"miss_id": "nan", "timestamp": "2026-11-12T00:00:00Z", "validity_score": NaN}',
     '{"miss_id": "y10k", "timestamp": "10000-01-01T00:00:00Z", "alert_name": "Y10k"}',
     "\x00\x01\x02 binary \x7f",
+    # #24: JSON-escaped terminal controls (ESC c resets a terminal, an OSC 8 link, BEL, backspace, C1 CSI, RLO)
+    '{"miss_id": "ctl", "timestamp": "2026-11-12T00:00:00Z", "alert_name": "Ctl\\u001bc\\u0007\\b\\u009b\\u202e", '
+    '"taxonomy": "retrieval_gap", "root_cause": "\\u001b]8;;http://x\\u0007link\\u001b]8;;\\u0007"}',
     "[1, 2, 3]",
     '{"miss_id": ["not", "a", "string"], "timestamp": {"nested": true}}',
 ]

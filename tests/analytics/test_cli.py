@@ -132,8 +132,10 @@ def test_dashboard_options_equal_the_repository_streamlit_config() -> None:
 
     from tests.conftest import REPO
     from triage_lens.cli.dashboard import STREAMLIT_OPTIONS
+    from triage_lens.hosts import allowed_hosts
 
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     flat = {f"{section}.{key}": value for section, values in config.items() for key, value in values.items()}
     assert flat.pop("server.address") == "127.0.0.1"
+    assert flat.pop("server.allowedHosts") == list(allowed_hosts())  # the command passes its own list
     assert {k: str(v).lower() for k, v in flat.items()} == STREAMLIT_OPTIONS

@@ -18,6 +18,14 @@ def _run(args: list[str]) -> Result:
     return CliRunner().invoke(cli, args, prog_name="triage-lens")
 
 
+def raw_controls(result: Result, *, stdout: bool = True) -> set[str]:
+    """The terminal and bidi controls printed as they are (none may be: analytics.textsafe shows them)."""
+    from analytics.textsafe import UNSAFE_CODEPOINTS
+
+    text = (result.stdout if stdout else "") + result.stderr
+    return {f"U+{ord(c):04X}" for c in text if ord(c) in UNSAFE_CODEPOINTS}
+
+
 def _problems(runs: list[list[str]]) -> list[str]:
     """Every run that escaped with an exception, printed a traceback, or ended in exit 2 without exactly one
     ``error:`` line on stderr."""
@@ -29,6 +37,9 @@ def _problems(runs: list[list[str]]) -> list[str]:
             found.append(f"{shown}: {type(result.exception).__name__}: {result.exception}")
         elif "Traceback" in result.output:
             found.append(f"{shown}: traceback in the output")
+        elif raw := raw_controls(result, stdout="convert" not in args or "--out" in args):
+            # #24: a control from the data reached the terminal (misses convert prints alert.json's own bytes)
+            found.append(f"{shown}: raw control characters {sorted(raw)[:5]}")
         elif result.exit_code not in (0, 1, 2):
             found.append(f"{shown}: exit {result.exit_code}")
         elif result.exit_code == 2 and [ln[:6] for ln in result.stderr.splitlines() if ln.startswith("error")] != [

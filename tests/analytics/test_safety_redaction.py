@@ -21,14 +21,18 @@ DSN = f"postgresql://bob:{SECRET}@127.0.0.1:1/incidents"
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("postgresql://bob:hunter22@db/app", "postgresql://bob:***@db/app"),
-        ("postgresql://bob:p@ss@db.local:5432/app", "postgresql://bob:***@db.local:5432/app"),
-        ("postgres://bob@db/app", "postgres://bob@db/app"),
+        ("postgresql://bob:hunter22@db/app", "postgresql://***@db/app"),
+        ("postgresql://bob:p@ss@db.local:5432/app", "postgresql://***@db.local:5432/app"),
+        ("postgres://bob@db/app", "postgres://***@db/app"),
         ("postgresql://db/app?sslmode=require&password=hunter22", "postgresql://db/app?sslmode=require&password=***"),
         ("host=db password=hunter22 user=bob", "host=db password=*** user=bob"),
         ("host=db password='hunter 22' user=bob", "host=db password=*** user=bob"),
         ("host=db PASSWORD = hunter22", "host=db PASSWORD = ***"),
-        ("reading postgresql://a:b@h/d failed", "reading postgresql://a:***@h/d failed"),
+        ("reading postgresql://a:b@h/d failed", "reading postgresql://***@h/d failed"),
+        # malformed: several "@", or no ":" at all: nothing between "://" and the last "@" survives
+        ("postgresql://alice:S3cr@tPW@127.0.0.1:1/db", "postgresql://***@127.0.0.1:1/db"),
+        ("postgresql://S3cr@tPW@127.0.0.1:1/db", "postgresql://***@127.0.0.1:1/db"),
+        ("x postgresql://a:b@c:d@@h/db y", "x postgresql://***@h/db y"),
         ("no secret here: bob@example.com", "no secret here: bob@example.com"),
     ],
 )
@@ -43,7 +47,7 @@ def test_redact_error_masks_password_fragments_a_driver_quotes() -> None:
         redact_error(message, [DSN])
         == "failed to resolve host '***@127.0.0.1': [Errno -2] Name or service not known more"
     )
-    assert dsn_secrets("postgresql://u:a%40bcd@h/d") == ["a%40bcd", "a@bcd", "bcd"]
+    assert dsn_secrets("postgresql://u:a%40bcd@h/d") == ["u:a%40bcd", "u:a@bcd", "a%40bcd", "bcd"]
     # fragments are masked as whole words only: "ss" of a password does not mangle "address"
     assert redact_error("bad address 'ss'", ["postgresql://u:p@ss@h/d"]) == "bad address '***'"
 
@@ -53,7 +57,7 @@ def test_a_refused_connection_with_an_at_sign_in_the_password_never_shows_it() -
         init_postgres(DSN)
     message = str(caught.value)
     assert "ssw0rd" not in message and SECRET not in message
-    assert message.startswith("cannot connect to postgresql://bob:***@127.0.0.1:1/incidents: ")
+    assert message.startswith("cannot connect to postgresql://***@127.0.0.1:1/incidents: ")
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
@@ -63,7 +67,7 @@ def test_store_init_and_check_never_print_the_password(tmp_path: Path) -> None:
         result = runner.invoke(cli, ["store", "init", "--dsn", dsn])
         assert result.exit_code == 1
         assert "ssw0rd" not in result.output and "topsecret99" not in result.output
-        assert result.output.startswith("error: cannot connect to postgresql://bob")
+        assert result.output.startswith("error: cannot connect to postgresql://***@127.0.0.1:1/")
     result = runner.invoke(cli, ["store", "init", "--dsn", "mysql://bob:hunter22@db/x"])
     assert result.exit_code == 2 and "hunter22" not in result.output
     config = tmp_path / "triage-lens.yaml"
@@ -72,8 +76,8 @@ def test_store_init_and_check_never_print_the_password(tmp_path: Path) -> None:
     payload = runner.invoke(cli, ["--data", str(config), "check", "--json"])
     for output in (text.output, payload.output):
         assert "ssw0rd" not in output and SECRET not in output
-        assert "postgresql://bob:***@127.0.0.1:1/incidents" in output
-    assert "Data:   config " in text.output and "incident store postgresql://bob:***@" in text.output
+        assert "postgresql://***@127.0.0.1:1/incidents" in output
+    assert "Data:   config " in text.output and "incident store postgresql://***@" in text.output
 
 
 EMAIL_LINE = (
@@ -123,3 +127,31 @@ def test_check_masks_personal_data_in_excerpts_unless_asked(tmp_path: Path) -> N
     assert '"user_email": "***"' in excerpts[0] and '"user_id": "***"' in excerpts[0]
     shown = runner.invoke(cli, ["--data", str(tmp_path), "check", "--show", "user_email"]).output
     assert "alice@corp.example" in shown and "u-4711" not in shown
+
+
+def test_redact_masks_fragments_of_a_malformed_dsn_quoted_in_the_same_text() -> None:
+    text = "postgresql://alice:S3cr@tPW@127.0.0.1:1/db: cannot connect: failed to resolve host 'tPW@127.0.0.1'"
+    assert redact(text) == "postgresql://***@127.0.0.1:1/db: cannot connect: failed to resolve host '***@127.0.0.1'"
+
+
+def test_import_to_a_malformed_dsn_never_prints_any_part_of_its_credentials(tmp_path: Path) -> None:
+    export = tmp_path / "statuspage.json"
+    export.write_text(json.dumps({"incidents": []}), encoding="utf-8")
+    for dsn in ("postgresql://alice:S3cr@tPW@127.0.0.1:1/db", "postgresql://S3cr@tPW@127.0.0.1:1/db"):
+        result = CliRunner().invoke(cli, ["import", "statuspage", str(export), "--out", dsn])
+        assert result.exit_code == 1, result.output
+        for piece in ("tPW", "S3cr", "alice"):
+            assert piece not in result.output
+        assert "postgresql://***@127.0.0.1:1/db" in result.output
+
+
+def test_every_cli_text_write_is_redacted_at_the_output_choke_point() -> None:
+    import io
+
+    from triage_lens.cli.common import SafeTextStream
+
+    inner = io.StringIO()
+    stream = SafeTextStream(inner)
+    stream.write("wrote 3 → postgresql://alice:S3cr@tPW@db/x\n")
+    stream.write("host=db password=hunter22\n")
+    assert inner.getvalue() == "wrote 3 → postgresql://***@db/x\nhost=db password=***\n"

@@ -159,10 +159,10 @@ def test_the_write_is_atomic_when_the_replace_fails(tmp_path: Path, monkeypatch:
     (tmp_path / "incidents.jsonl").write_text('{"id": "inc_1", "service": "api", "started_at": "2024-01-01"}\n')
     before = (tmp_path / "incidents.jsonl").read_bytes()
 
-    def refuse(self: Path, target: Any) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Path, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)  # the shared atomic writer renames with os.replace
     result = run("import", "auto", str(FIXTURES / "gcp_status_incidents.json"), "--out", str(tmp_path))
     assert result.exit_code == 1
     assert "cannot write (No space left on device); nothing changed" in result.stderr

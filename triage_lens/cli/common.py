@@ -38,13 +38,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def emit_json(payload: Any) -> None:
     """The documented JSON on stdout, nothing else. Text that is not valid Unicode (a lone surrogate from a
-    ``\\ud800`` escape in the data or an undecodable argument) is written as a JSON ``\\uXXXX`` escape."""
+    ``\\ud800`` escape in the data or an undecodable argument) is written as a JSON ``\\uXXXX`` escape, and so
+    are DEL, C1 and bidi controls (:func:`analytics.textsafe.json_safe`): standard JSON, same values, nothing
+    raw on the terminal."""
+    from analytics.textsafe import json_safe
+
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(payload, ensure_ascii=True, indent=2)
-    click.echo(text)
+    click.echo(json_safe(text))
 
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -55,12 +59,60 @@ def clean_text(value: str) -> str:
     return _SURROGATES.sub("\ufffd", value)
 
 
+class SafeTextStream:
+    """A text stream that writes everything through :func:`analytics.textsafe.safe_text` (terminal controls and
+    bidi controls from the data shown as visible escapes) and :func:`triage_lens.sources.redaction.redact` (nothing
+    between ``://`` and the last ``@`` of a connection string) to the stream it wraps. Bytes written to ``.buffer``
+    (``misses convert``: the alert.json bytes, identical to OpenSRE's) pass unchanged."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    @property
+    def inner(self) -> Any:
+        return self._inner
+
+    @property
+    def encoding(self) -> str:
+        # click re-wraps a stream whose encoding looks like ASCII (around this one); UTF-8 keeps it in place,
+        # and the inner stream's backslashreplace handles what its real encoding cannot hold.
+        encoding = str(getattr(self._inner, "encoding", None) or "utf-8")
+        return "utf-8" if encoding.lower().replace("-", "") in ("ascii", "usascii", "ansix3.41968") else encoding
+
+    @property
+    def errors(self) -> str | None:
+        return getattr(self._inner, "errors", None)
+
+    def write(self, text: str) -> int:
+        from analytics.textsafe import safe_text
+        from triage_lens.sources.redaction import redact
+
+        if not isinstance(text, str):  # click probes for a binary stream with write(b"")
+            raise TypeError("write() argument must be str")
+        # and no connection-string credentials, whichever command printed them (import's "→ postgresql://…")
+        self._inner.write(redact(safe_text(text)))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, buffer, …: the wrapped stream's
+        return getattr(self._inner, name)
+
+
 def tolerant_output() -> None:
-    """Let stdout/stderr write text that is not valid Unicode as backslash escapes instead of failing."""
+    """The one output choke point of the CLI, installed before any command runs: stdout and stderr write text
+    that is not valid Unicode as backslash escapes instead of failing, and every text write goes through
+    :class:`SafeTextStream` (so commands added later get it too)."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             with contextlib.suppress(ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
+    if sys.stdout is not None and not isinstance(sys.stdout, SafeTextStream):
+        sys.stdout = SafeTextStream(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, SafeTextStream):
+        sys.stderr = SafeTextStream(sys.stderr)
 
 
 def resolve(options: GlobalOptions) -> DataSources:
@@ -114,8 +166,12 @@ def pct(value: Any) -> str:
 
 
 def render_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns."""
+    """Aligned plain-text columns; ``right`` holds the indexes of right-aligned (numeric) columns. Every cell is
+    one line (newlines and tabs as spaces) cut at :data:`analytics.textsafe.NAME_WIDTH` characters with "…"."""
+    from analytics.textsafe import cut_name
+
     right = right or set()
+    rows = [[cut_name(c.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:

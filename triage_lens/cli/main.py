@@ -59,6 +59,7 @@ class LazyGroup(click.Group):
     ) -> Any:
         """Click's main, except that a usage error is one line on stderr (``error: …``) with exit 2, as CLI.md
         asks, instead of click's usage block."""
+        tolerant_output()  # before parsing: a usage error quoting an argument is printed safely too
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:

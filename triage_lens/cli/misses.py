@@ -39,7 +39,7 @@ from triage_lens.cli.common import (
     render_table,
     show_personal_option,
 )
-from triage_lens.sources.files import write_file
+from triage_lens.sources.atomic import write_file
 from triage_lens.sources.redaction import mask_record
 from triage_lens.sources.scenario_files import coverage_from_folder, write_cases
 

@@ -25,16 +25,19 @@ MAX_SCALE = 100.0  # 1M misses, 10M ledger rows
 def sample(out: Path, seed: int, scale: float, as_json: bool) -> None:
     """Write a coherent synthetic data folder (all inputs + sample.json)."""
     from triage_lens.sample.generator import generate_sample
+    from triage_lens.sources.atomic import staged_folder
 
     if not 0 < scale <= MAX_SCALE:  # also refuses nan
         fail(f"--scale must be greater than 0 and at most {MAX_SCALE:g}, got {scale}")
     try:
-        summary = generate_sample(out, seed=seed, scale=scale)
+        # built beside --out and moved in when complete: a full disk leaves the previous folder as it was
+        with staged_folder(out) as staging:
+            summary = generate_sample(staging, seed=seed, scale=scale)
     except OSError as exc:
-        fail(f"--out: cannot write {out} ({exc.strerror or exc})")
+        fail(f"--out: cannot write {out} ({exc.strerror or exc}); nothing changed")
     if as_json:
-        emit_json({"out": str(summary.out), "seed": seed, "scale": scale, "rows": summary.rows})
+        emit_json({"out": str(out), "seed": seed, "scale": scale, "rows": summary.rows})
         return
     rows = [[name, f"{count:,}"] for name, count in summary.rows.items()]
-    click.echo(f"Wrote sample data (seed {seed}, scale {scale}) to {summary.out}")
+    click.echo(f"Wrote sample data (seed {seed}, scale {scale}) to {out}")
     click.echo(render_table(["file", "rows"], rows, right={1}))

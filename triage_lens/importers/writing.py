@@ -16,14 +16,14 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from triage_lens.importers.mapping import ImportFailure
-from triage_lens.sources.redaction import redact
+from triage_lens.sources.atomic import write_file
+from triage_lens.sources.redaction import redact, redact_error
 from triage_lens.sources.store import CREATE_TABLES, INCIDENT_COLUMNS, is_postgres_uri
 
 INCIDENTS_FILE = "incidents.jsonl"
@@ -95,14 +95,6 @@ def _plan(existing: bytes, records: Sequence[dict[str, Any]]) -> tuple[bytes, Wr
     return content, WriteResult(written, updated, unchanged)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_jsonl(folder: Path, records: Sequence[dict[str, Any]], *, dry_run: bool = False) -> WriteResult:
     """Upsert ``records`` into ``folder/incidents.jsonl`` (created with the folder if absent)."""
     target = folder / INCIDENTS_FILE
@@ -121,35 +113,23 @@ def write_jsonl(folder: Path, records: Sequence[dict[str, Any]], *, dry_run: boo
             raise ImportFailure(f"{target}: is a symlink; refusing to write through it")
         try:
             existing = target.read_bytes() if target.exists() else b""
-            mode = target.stat().st_mode & 0o7777 if target.exists() else None
         except OSError as exc:
             raise ImportFailure(f"{target}: cannot read ({exc.strerror or exc})") from exc
         content, result = _plan(existing, records)
         if dry_run or (content == existing and target.exists()):
             return result
-        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{INCIDENTS_FILE}.", suffix=".tmp")
-        temp = Path(temp_name)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if mode is None:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-            temp.chmod(mode)
-            temp.replace(target)
-            _fsync_dir(folder)
+            # temp file .incidents.jsonl.<pid>.<rand>.tmp beside it, fsynced, renamed; stale ones of killed runs removed
+            write_file(target, content)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
             raise ImportFailure(f"{target}: cannot write ({exc.strerror or exc}); nothing changed") from exc
         return result
 
 
 def _pg_error(uri: str, what: str, exc: Exception) -> ImportFailure:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ImportFailure(f"{redact(uri)}: {what}: {first}; nothing changed")
+    # the driver quotes pieces of a malformed DSN ("failed to resolve host 'tPW@127.0.0.1'"): redact_error masks them
+    return ImportFailure(redact_error(f"{uri}: {what}: {first}; nothing changed", [uri]))
 
 
 def write_postgres(uri: str, records: Sequence[dict[str, Any]], *, dry_run: bool = False) -> WriteResult:

@@ -69,6 +69,7 @@ class SourceConfig(BaseModel):
     policy: str | None = None
     write: bool = False
     now: str | None = None
+    allowed_hosts: list[str] = []  # more Host names the dashboard serves (triage_lens.hosts)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class DataSources:
     scenarios_dir: Path | None = None
     sample_inputs: tuple[str, ...] = ()  # inputs served from the bundled sample
     runs_dir: Path | None = None  # benchmark results: <data>/runs, or runs_dir in the config
+    allowed_hosts: tuple[str, ...] = ()  # allowed_hosts of the config (the dashboard adds them to its defaults)
 
     @property
     def is_sample(self) -> bool:
@@ -271,6 +273,7 @@ def resolve_sources(
         scenarios_dir=scenarios,
         sample_inputs=sample_inputs,
         runs_dir=runs,
+        allowed_hosts=tuple(config.allowed_hosts) if config is not None else (),
     )
 
 

@@ -1,12 +1,14 @@
-"""What never leaves the process in clear: connection-string passwords and personal data.
+"""What never leaves the process in clear: connection-string secrets and personal data.
 
-- :func:`redact` masks the password of every connection string in a text: the userinfo form
-  (``postgresql://user:secret@host``) and the keyword forms (``?password=secret``, libpq's
-  ``password=secret`` / ``password='se cret'``). Every printer (``check``, the Data & policy page, log lines,
-  error messages) shows a source through it.
+- :func:`redact` masks the credentials of every connection string in a text: everything between ``://`` and
+  the LAST ``@`` of the token (``postgresql://user:secret@host`` → ``postgresql://***@host``; a malformed
+  ``alice:S3cr@tPW@host`` is masked whole), and the keyword forms (``?password=secret``, libpq's
+  ``password=secret`` / ``password='se cret'``). Fragments of those credentials quoted elsewhere in the same
+  text (a driver's ``failed to resolve host 'tPW@127.0.0.1'``) are masked too. Every printer (``check``, the
+  Data & policy page, log lines, error messages) shows a source through it: this module is the one place.
 - :func:`redact_error` is for a driver's exception text: on top of :func:`redact` it masks every fragment
-  of the DSN's password that the message may quote (libpq splits ``user:p@ss@host`` at the first ``@`` and
-  reports host ``ss@host``), and keeps one line.
+  of the given DSNs' credentials that the message may quote (libpq splits ``user:p@ss@host`` at the first
+  ``@`` and reports host ``ss@host``), and keeps one line.
 - :func:`mask_personal` masks the values of ``user_email`` / ``user_id`` in a quarantine excerpt (the first
   200 characters of a raw line, often broken JSON), so excerpts are safe to show and export.
 """
@@ -24,9 +26,9 @@ if TYPE_CHECKING:
 MASK = "***"
 PERSONAL_FIELDS: tuple[str, ...] = ("user_email", "user_id")
 
-# scheme://user:password@host — the password runs to the last "@" of the whitespace-free token, so a raw
-# "@" inside it (which libpq accepts) is masked too.
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@?#]*):(?P<secret>[^\s]*)@(?P<host>[^\s@]*)")
+# scheme://userinfo@host — the userinfo runs to the LAST "@" of the whitespace-free token, so user name,
+# password and any raw "@" inside it (which libpq accepts, and splits at the first one) are masked together.
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<secret>[^\s]*)@(?P<host>[^\s@]*)")
 # password=value in a query string or a libpq keyword/value string; quoted values may hold spaces.
 _KEYWORD = re.compile(
     r"(?P<key>\b(?:password|passwd|pwd|sslpassword)\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'?|\"[^\"]*\"?|[^\s&;,'\"]*)",
@@ -37,40 +39,54 @@ MIN_FRAGMENT = 2  # shorter fragments are too common to mask without mangling th
 
 
 def redact(text: str) -> str:
-    """``text`` with the password of every connection string in it replaced by ``***``.
+    """``text`` with the credentials of every connection string in it replaced by ``***``.
 
     >>> redact("postgresql://bob:p@ss@db.local/app?sslmode=require&password=x")
-    'postgresql://bob:***@db.local/app?sslmode=require&password=***'
+    'postgresql://***@db.local/app?sslmode=require&password=***'
+    >>> redact("postgresql://alice:S3cr@tPW@127.0.0.1:1/db: failed to resolve host 'tPW@127.0.0.1'")
+    "postgresql://***@127.0.0.1:1/db: failed to resolve host '***@127.0.0.1'"
     """
     if not text:
         return text
-    text = _USERINFO.sub(lambda m: f"{m['head']}:{MASK}@{m['host']}", text)
-    return _KEYWORD.sub(lambda m: f"{m['key']}{MASK}", text)
+    found = _secrets_in(text)
+    text = _USERINFO.sub(lambda m: f"{m['head']}{MASK}@{m['host']}", text)
+    text = _KEYWORD.sub(lambda m: f"{m['key']}{MASK}", text)
+    return _mask_fragments(text, _pieces(found))
 
 
-def dsn_secrets(dsn: str) -> list[str]:
-    """The password(s) of a connection string and the pieces a driver message may quote, longest first."""
-    found: set[str] = set()
-    for match in _USERINFO.finditer(dsn):
-        found.add(match["secret"])
-    for match in _KEYWORD.finditer(dsn):
-        found.add(match["secret"].strip("'\""))
+def _secrets_in(text: str) -> set[str]:
+    found = {match["secret"] for match in _USERINFO.finditer(text)}
+    found.update(match["secret"].strip("'\"") for match in _KEYWORD.finditer(text))
+    return {s for s in found if s}
+
+
+def _pieces(found: Iterable[str]) -> list[str]:
     pieces: set[str] = set()
     for secret in found:
         for form in (secret, unquote(secret)):
             pieces.add(form)
             pieces.update(_FRAGMENT_SPLIT.split(form))
-    return sorted((p for p in pieces if len(p) >= MIN_FRAGMENT), key=len, reverse=True)
+    return sorted((p for p in pieces if len(p) >= MIN_FRAGMENT and p != MASK), key=len, reverse=True)
+
+
+def _mask_fragments(text: str, pieces: Iterable[str]) -> str:
+    for piece in pieces:
+        # whole fragments only (not inside a longer word), so "ss" does not mangle "address"
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(piece)}(?![A-Za-z0-9])", MASK, text)
+    return text
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """The credentials of a connection string and the pieces a driver message may quote, longest first."""
+    return _pieces(_secrets_in(dsn))
 
 
 def redact_error(message: object, dsns: Iterable[str | None] = ()) -> str:
-    """A driver error as one safe line: :func:`redact`, then every fragment of the given DSNs' passwords masked."""
+    """A driver error as one safe line: every fragment of the given DSNs' credentials masked, then :func:`redact`."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
     text = " ".join(lines) if lines else type(message).__name__
     for dsn in dsns:
-        for secret in dsn_secrets(dsn or ""):
-            # whole fragments only (not inside a longer word), so "ss" does not mangle "address"
-            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
+        text = _mask_fragments(text, dsn_secrets(dsn or ""))
     return redact(text)
 
 

@@ -21,8 +21,10 @@ from analytics.scenarios import (
     check_case_dir,
     scenarios_frame,
 )
+from analytics.textsafe import json_safe, safe_text
 from analytics.timeparse import parse_timestamp
-from triage_lens.sources.files import RefusedPathError, read_regular_file, write_tree
+from triage_lens.sources.atomic import temp_owner, write_tree
+from triage_lens.sources.files import RefusedPathError, read_regular_file
 
 ALERT_MAX_BYTES = 1024 * 1024  # one alert.json (OpenSRE's are a few KB)
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024
@@ -39,8 +41,17 @@ def write_cases(out: Path, cases: list[ScenarioCase], manifest: bytes) -> list[P
 
 
 def write_digest_artifacts(digest: Digest, out_dir: Path) -> list[Path]:
-    """``<out>/weekly/<week>.md`` and ``.json`` (never through a symlink); returns their paths."""
-    return write_tree(out_dir, [(f"weekly/{name}", data) for name, data in artifact_files(digest)])
+    """``<out>/weekly/<week>.md`` and ``.json`` (never through a symlink, whole or not at all); returns their
+    paths. The Markdown passes :func:`analytics.textsafe.safe_text` once more (no control reaches a reader's
+    terminal through ``cat``); the JSON stays standard JSON (:func:`~analytics.textsafe.json_safe`)."""
+    files = []
+    for name, data in artifact_files(digest):
+        if name.endswith((".md", ".txt")):
+            data = safe_text(data.decode("utf-8")).encode("utf-8")
+        elif name.endswith(".json"):  # DEL/C1/bidi as \uXXXX escapes: the same values, standard JSON
+            data = json_safe(data.decode("utf-8")).encode("utf-8")
+        files.append((f"weekly/{name}", data))
+    return write_tree(out_dir, files)
 
 
 def _load_json(path: Path, max_bytes: int) -> Any:
@@ -64,6 +75,9 @@ def _walk(folder: Path, problems: list[str]) -> tuple[list[Path], list[Path]]:
     for current, dirnames, filenames in os.walk(folder, onerror=onerror, followlinks=False):
         base = Path(current)
         for name in list(dirnames):
+            if temp_owner(name) is not None:  # a case folder still being written (or left by a killed export)
+                dirnames.remove(name)
+                continue
             if (base / name).is_symlink():
                 problems.append(f"{base / name}: skipped, a symbolic link (not followed)")
                 dirnames.remove(name)

@@ -1,0 +1,95 @@
+"""#24 item 7 in a real browser: a page that rebinds its own name to 127.0.0.1 (Chromium's --host-resolver-rules
+maps evil.example there) gets no dashboard. ``triage-lens dashboard`` refuses its WebSocket (Streamlit's public
+``server.allowedHosts``); a server without that option still shows only the entry script's short refusal.
+127.0.0.1, localhost and a name given with --allowed-host keep working."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_DIR
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser, wait_for_app
+from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
+from triage_lens.hosts import HOST_REFUSAL
+
+RULES = "--host-resolver-rules=MAP evil.example 127.0.0.1, MAP other.example 127.0.0.1"
+DATA_TEXT = ("Overview", "Misses", "Incidents", "Benchmark")  # page names in the menu, headings
+
+
+@pytest.fixture(scope="module")
+def rebinding_browser() -> Iterator[object]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, RULES]
+        )
+        yield instance
+        instance.close()
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"TRIAGE_LENS_DATA": str(SAMPLE_DIR), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+def _open(browser: object, url: str) -> object:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.goto(url)
+    return tab
+
+
+def _wait_for_log(log: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{text!r} never appeared in the server log:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
+def test_the_dashboard_command_refuses_a_rebound_host_and_serves_the_allowed_ones(
+    rebinding_browser: object, tmp_path: Path
+) -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "triage_lens", "dashboard", "--port", str(port), "--allowed-host", "other.example"]
+    log = tmp_path / "server.log"
+    with serving(command, port, log=log, env=_env(tmp_path)):
+        for host in ("127.0.0.1", "localhost", "other.example"):
+            tab = _open(rebinding_browser, f"http://{host}:{port}/")
+            wait_for_app(tab)
+            assert tab.get_by_text("Overview").first.is_visible(), host  # type: ignore[attr-defined]
+            tab.context.close()  # type: ignore[attr-defined]
+        tab = _open(rebinding_browser, f"http://evil.example:{port}/")
+        _wait_for_log(log, "Rejecting WebSocket connection with disallowed Origin or Host header")
+        body = tab.inner_text("body")  # type: ignore[attr-defined]
+        assert not any(word in body for word in DATA_TEXT), body
+        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
+        tab.context.close()  # type: ignore[attr-defined]
+
+
+def test_without_the_websocket_check_the_entry_script_shows_only_a_refusal(
+    rebinding_browser: object, tmp_path: Path
+) -> None:
+    port = free_port()
+    # "*": Streamlit accepts every Host, so only the entry script's own check stands between the page and the data
+    command = streamlit_run(port, *LOCAL_HEADLESS, "--server.allowedHosts", "*")
+    with serving(command, port, log=tmp_path / "server.log", env=_env(tmp_path)):
+        tab = _open(rebinding_browser, f"http://evil.example:{port}/")
+        wait_for_app(tab)
+        body = tab.inner_text("body")  # type: ignore[attr-defined]
+        assert "does not answer to this host name" in body and HOST_REFUSAL.startswith("This dashboard")
+        assert not any(word in body for word in DATA_TEXT), body
+        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
+        assert tab.get_by_role("button").count() == 0  # type: ignore[attr-defined]  # no download, no widget
+        tab.screenshot(path=str(tmp_path / "refusal.png"))  # type: ignore[attr-defined]
+        tab.context.close()  # type: ignore[attr-defined]
+        tab = _open(rebinding_browser, f"http://localhost:{port}/")
+        wait_for_app(tab)
+        assert tab.get_by_text("Overview").first.is_visible()  # type: ignore[attr-defined]
+        tab.context.close()  # type: ignore[attr-defined]
