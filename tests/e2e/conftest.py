@@ -48,14 +48,27 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def playwright_driver() -> Iterator[object]:
+    """The one Playwright of the session: its sync API cannot be started twice in one process."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        yield playwright
+
+
+def launch_chromium(playwright: object, *extra_args: str) -> object:
+    """Debian's Chromium, headless, with :data:`CHROMIUM_ARGS` (and ``extra_args``)."""
+    return playwright.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: object) -> Iterator[object]:
+    instance = launch_chromium(playwright_driver)
+    yield instance
+    instance.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
