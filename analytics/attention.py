@@ -3,7 +3,8 @@
 A pure function of results the pages already compute; each item is one line: what, how bad (a number and
 what it is compared with) and where to look (a page's URL path and the query parameters of its filter).
 
-Urgency, most urgent first (RANKS): open P0 incidents, critical providers (24h state), open P1 incidents,
+Urgency, most urgent first (RANKS): overdue follow-ups and pairs (past their due date, most days first), open P0
+incidents, critical providers (24h state), open P1 incidents,
 high-recurrence buckets, (alert, taxonomy) pairs that regressed or are escalating, an overconfident band.
 Within a kind: incidents oldest first, providers by 24h count, buckets by 7-day then 30-day count, pairs by
 misses in the last 7 days, bands in band order. Selection: the first item of every kind that has one
@@ -17,7 +18,7 @@ from datetime import datetime
 
 import polars as pl
 
-RANKS: tuple[str, ...] = ("p0", "provider", "p1", "bucket", "pair", "band")
+RANKS: tuple[str, ...] = ("overdue", "p0", "provider", "p1", "bucket", "pair", "band")
 DEFAULT_LIMIT = 5
 
 
@@ -155,9 +156,40 @@ def _band_items(calibration: pl.DataFrame) -> list[AttentionItem]:
     ]
 
 
+def _overdue_items(board: pl.DataFrame) -> list[AttentionItem]:
+    items = []
+    for r in board.filter(pl.col("overdue")).iter_rows(named=True):
+        owner = r["owner"] or "no owner"
+        who = owner + (f" ({r['team']})" if r.get("team") else "")
+        if r["kind"] == "pair":
+            alert, _, taxonomy = str(r["target"]).rpartition("::")
+            what, page, params, label = (
+                f"Overdue: fix {alert} · {taxonomy}",
+                "misses",
+                {"alert": alert, "taxonomy": taxonomy},
+                "Misses",
+            )
+        else:
+            what, page, label = f"Overdue follow-up: {r['title'] or r['target']}", "incidents", "Incident"
+            params = {"incident": str(r["incident_id"])} if r.get("incident_id") else {}
+        days = r["days_overdue"]
+        items.append(
+            AttentionItem(
+                "overdue",
+                what,
+                f"{who}, due {r['due_date']} — {days} day{'s' if days != 1 else ''} overdue",
+                page,
+                params,
+                label,
+            )
+        )
+    return items
+
+
 def needs_attention(
     *,
     now: datetime,
+    overdue: pl.DataFrame | None = None,
     open_incidents: pl.DataFrame | None = None,
     providers: pl.DataFrame | None = None,
     buckets: pl.DataFrame | None = None,
@@ -169,13 +201,16 @@ def needs_attention(
 ) -> list[AttentionItem]:
     """At most ``limit`` items ranked by urgency; an input that is None (not loaded) contributes nothing.
 
-    In: ``open_incidents`` (``id``, ``title``, ``service``, ``severity``, ``started_at``: the open incidents under
+    In: ``overdue`` (:func:`analytics.owners.board` rows; the overdue ones are listed, in board order);
+    ``open_incidents`` (``id``, ``title``, ``service``, ``severity``, ``started_at``: the open incidents under
     the filters); ``providers`` (:func:`analytics.severity.severity_frame`); ``buckets``
     (:func:`analytics.buckets.shown_buckets`, judged with the kind and signature ``high`` thresholds); ``pairs``
     (:func:`analytics.learning.pair_lifecycle`); ``calibration`` (:func:`analytics.confidence.calibration`).
     Out: the items, most urgent first.
     """
     by_kind: dict[str, list[AttentionItem]] = {k: [] for k in RANKS}
+    if overdue is not None:
+        by_kind["overdue"] = _overdue_items(overdue)
     if open_incidents is not None:
         total_open = open_incidents.height
         by_kind["p0"] = _incident_items(open_incidents, "P0", total_open, now)

@@ -8,6 +8,7 @@ score wins; the latest feedback per run counts), or from ``feedback.jsonl`` alon
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -209,6 +210,7 @@ def confidence_results(
     )
     rated = pl.col("rating").is_in(list(RATED)).fill_null(False) & ~pl.col("is_noise").fill_null(False)
     extra = ["validated_claims", "non_validated_claims", "ranked_hypotheses", "missing_evidence"]
+    extra += [c for c in ("source_contributions", "model") if investigations is not None and c in base.collect_schema()]
     columns = [
         *RESULT_EXPORT_COLUMNS,
         "rated",
@@ -429,7 +431,20 @@ def _nominal(row: dict[str, Any]) -> str:
     return f"{round(row['nominal_low'] * 100)}–{_pct(row['nominal_high'])}"
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict as data: ``kind`` (``not_calibrated``, ``calibrated`` or ``unknown``) and its Markdown ``text``."""
+
+    kind: str
+    text: str
+
+
 def calibration_verdict(calibrated: pl.DataFrame, *, window: str) -> str:
+    """The text of :func:`verdict_of` (what ``confidence report`` prints)."""
+    return verdict_of(calibrated, window=window).text
+
+
+def verdict_of(calibrated: pl.DataFrame, *, window: str) -> Verdict:
     """One sentence that answers "can we believe the bands?" from :func:`calibration`'s rows.
 
     A band is miscalibrated when its 95% interval lies wholly outside its nominal range (below: overconfident,
@@ -440,7 +455,7 @@ def calibration_verdict(calibrated: pl.DataFrame, *, window: str) -> str:
     total = int(calibrated["n"].sum()) if calibrated.height else 0
     head = window[:1].upper() + window[1:]
     if not rows:
-        return f"{head}: no rated results in a scored band, so calibration cannot be judged yet."
+        return Verdict("unknown", f"{head}: no rated results in a scored band, so calibration cannot be judged yet.")
     wrong, soft = [], []
     for r in rows:
         below = round((r["nominal_low"] - r["accuracy"]) * 100)
@@ -461,10 +476,110 @@ def calibration_verdict(calibrated: pl.DataFrame, *, window: str) -> str:
             soft.append(f"{r['band']} is {above} points above its range, {_band_figures(r)}")
     soft_text = f" Not significant: {'; '.join(soft)}." if soft else ""
     if wrong:
-        return (
-            f"{head}, {total:,} rated results: **not calibrated** (significant at 95%) — {'; '.join(wrong)}.{soft_text}"
-        )
-    return (
+        text = f"{head}, {total:,} rated results: **not calibrated** (significant at 95%) — {'; '.join(wrong)}."
+        return Verdict("not_calibrated", text + soft_text)
+    return Verdict(
+        "calibrated",
         f"{head}, {total:,} rated results: **calibrated** — every rated band's 95% interval reaches its nominal "
-        f"range.{soft_text}"
+        f"range.{soft_text}",
     )
+
+
+# --- why confidence is low ------------------------------------------------------------------------------------
+
+
+def _contributions(texts: list[str | None]) -> list[dict[str, float]]:
+    """Per-source contributions from their stored JSON text (``{source: score}``; null scores left out)."""
+    out: list[dict[str, float]] = []
+    cache: dict[str, dict[str, float]] = {}
+    for text in texts:
+        if not text:
+            out.append({})
+            continue
+        if text not in cache:
+            try:
+                raw = json.loads(text)
+            except ValueError:
+                raw = {}
+            cache[text] = {
+                str(k): float(v)
+                for k, v in (raw.items() if isinstance(raw, dict) else [])
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+        out.append(cache[text])
+    return out
+
+
+def evidence_gaps(results: pl.DataFrame, *, weak_score: float) -> pl.DataFrame:
+    """Per investigation shown as low (the band, or the gate fired): which evidence sources were *missing* (no
+    validated claim cites them) and which were *weak* (a per-source contribution below ``weak_score``, where the
+    record carries contributions). The sources considered are every source any result cites or scores.
+
+    In: :func:`confidence_results` rows for investigations (``run_id``, ``band``, ``gate``, ``sources``; optional
+    ``source_contributions``). Out: ``run_id``, ``timestamp``, ``alert_name``, ``score``, ``missing`` (list),
+    ``weak`` (list) — one row per low or gated investigation, in the input order.
+    """
+    empty = pl.DataFrame(
+        schema={
+            "run_id": pl.Utf8,
+            "timestamp": results.schema.get("timestamp", pl.Datetime("us", "UTC")),
+            "alert_name": pl.Utf8,
+            "score": pl.Float64,
+            "missing": pl.List(pl.Utf8),
+            "weak": pl.List(pl.Utf8),
+        }
+    )
+    if results.height == 0 or "sources" not in results.columns:
+        return empty
+    has_scores = "source_contributions" in results.columns
+    all_scores = _contributions(results["source_contributions"].to_list()) if has_scores else []
+    universe = sorted(
+        {s for row in results["sources"].to_list() for s in (row or [])} | {k for d in all_scores for k in d}
+    )
+    low = (pl.col("band") == "low") | (pl.col("gate") == "fired").fill_null(False)
+    chosen = results.with_row_index("_i").filter(low)
+    if chosen.height == 0:
+        return empty
+    missing, weak = [], []
+    for index, cited in zip(chosen["_i"].to_list(), chosen["sources"].to_list(), strict=True):
+        have = set(cited or [])
+        missing.append([s for s in universe if s not in have])
+        scores = all_scores[index] if has_scores else {}
+        weak.append([s for s in universe if s in have and s in scores and scores[s] < weak_score])
+    return chosen.select("run_id", "timestamp", "alert_name", "score").with_columns(
+        pl.Series("missing", missing, dtype=pl.List(pl.Utf8)), pl.Series("weak", weak, dtype=pl.List(pl.Utf8))
+    )
+
+
+def evidence_gap_ranking(gaps: pl.DataFrame) -> pl.DataFrame:
+    """Sources ranked by how many low-confidence results lacked them. Out: ``source``, ``missing``, ``weak``,
+    ``of`` (low or gated results), ``share_missing`` (4 places) — most missing first, then source."""
+    total = gaps.height
+    schema = {"source": pl.Utf8, "missing": pl.Int64, "weak": pl.Int64, "of": pl.Int64, "share_missing": pl.Float64}
+    if total == 0:
+        return pl.DataFrame(schema=schema)
+    counts = (
+        gaps.select(pl.col("missing").explode().alias("source")).drop_nulls().group_by("source").len("missing")
+    ).join(
+        gaps.select(pl.col("weak").explode().alias("source")).drop_nulls().group_by("source").len("weak"),
+        on="source",
+        how="full",
+        coalesce=True,
+    )
+    return (
+        counts.with_columns(
+            pl.col("missing", "weak").fill_null(0).cast(pl.Int64),
+            pl.lit(total, pl.Int64).alias("of"),
+        )
+        .with_columns((pl.col("missing") / total).round(4).alias("share_missing"))
+        .sort(["missing", "weak", "source"], descending=[True, True, False])
+        .select(list(schema))
+    )
+
+
+def evidence_gap_line(ranking: pl.DataFrame) -> str | None:
+    """ "12 of 19 low-confidence results had no logs evidence." for the top source (None when nothing is missing)."""
+    if ranking.height == 0 or int(ranking["missing"][0]) == 0:
+        return None
+    top = ranking.row(0, named=True)
+    return f"{top['missing']:,} of {top['of']:,} low-confidence results had no {top['source']} evidence."

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from analytics.fixes import fix_table
 from analytics.policy import ConfidencePolicy, MissesPolicy
 from analytics.schemas import TAXONOMIES
 from analytics.stats import wilson_exprs
@@ -22,10 +23,6 @@ from analytics.timeparse import UTC_DATETIME, format_utc
 KEY = ["group_alert", "group_taxonomy"]
 LIFECYCLE_STATES: tuple[str, ...] = ("new", "ongoing", "escalating", "regressed", "quiet")
 BASELINE_DAYS = 35  # escalating compares the last 7 days with the mean week of days 8–35 before now
-# A fix is judged only once a full week has passed since its coverage: a pair covered yesterday has had no time
-# to be missed again, so counting it as "held" would flatter the rate (and a funnel of recently missed pairs
-# would hold ~0 by construction).
-FIX_HELD_AFTER_DAYS = 7
 
 
 def week_start(moment: datetime) -> datetime:
@@ -199,19 +196,14 @@ def pair_lifecycle(
     new_within_days: int = MissesPolicy().new_within_days,
     escalating_min: int = MissesPolicy().escalating_min,
     escalating_factor: float = MissesPolicy().escalating_factor,
-    fix_held_after_days: int = FIX_HELD_AFTER_DAYS,
 ) -> pl.DataFrame:
     """One row per grouping key with its lifecycle state (first match wins: quiet, regressed, new,
-    escalating, ongoing), coverage, time to coverage and fix held.
+    escalating, ongoing), coverage and time to coverage (whether the fix held: :func:`analytics.fixes.fix_table`).
 
     In: misses (``_line``, ``timestamp``, key); coverage (key, ``covered_at``) or None.
     Out: ``group_alert``, ``group_taxonomy``, ``count`` (all misses of the key), ``first_seen``, ``last_seen``,
     ``recent`` (misses in the last ``new_within_days``), ``state``, ``covered``, ``covered_at``,
-    ``time_to_coverage`` (Duration), ``fix_held`` — sorted by count desc, then first appearance.
-
-    ``fix_held`` is judged only for keys covered at least ``fix_held_after_days`` before now (one full week by
-    default): true when no miss of the key follows its coverage time, false when one does, null when the key is
-    not covered or was covered too recently to tell.
+    ``time_to_coverage`` (Duration) — sorted by count desc, then first appearance.
     """
     cov = (
         coverage
@@ -246,9 +238,6 @@ def pair_lifecycle(
         (timed & (ts > baseline_start) & (ts <= recent_start)).sum().alias("baseline"),
         (gap_regression | after_coverage).any().alias("regression"),
         pl.col("covered_at").first(),
-        (ts.is_not_null() & pl.col("covered_at").is_not_null() & (ts > pl.col("covered_at")))
-        .any()
-        .alias("missed_after"),
     )
     state = (
         pl.when(pl.col("in_quiet_window") == 0)
@@ -269,9 +258,6 @@ def pair_lifecycle(
             state.alias("state"),
             pl.col("covered_at").is_not_null().alias("covered"),
             (pl.col("covered_at") - pl.col("first_seen")).alias("time_to_coverage"),
-            pl.when(pl.col("covered_at") <= now - timedelta(days=fix_held_after_days))
-            .then(~pl.col("missed_after"))
-            .alias("fix_held"),
         )
         .sort(["count", "first_line"], descending=[True, False])
         .select(
@@ -284,7 +270,6 @@ def pair_lifecycle(
             "covered",
             "covered_at",
             "time_to_coverage",
-            "fix_held",
         )
         .collect()
     )
@@ -298,24 +283,6 @@ def lifecycle_options(policy: MissesPolicy) -> dict[str, Any]:
         "new_within_days": policy.new_within_days,
         "escalating_min": policy.escalating_min,
         "escalating_factor": policy.escalating_factor,
-    }
-
-
-def fix_held_summary(lifecycle: pl.DataFrame) -> dict[str, int | float | None]:
-    """How many covered pairs could be judged and how many of those held, from :func:`pair_lifecycle`'s rows.
-
-    Out: ``covered``, ``judged`` (covered a full week or more ago), ``held``, ``too_early`` (covered, not yet
-    judged), ``rate`` (held / judged, 4 places; None when nothing is judged).
-    """
-    covered = int(lifecycle["covered"].sum()) if lifecycle.height else 0
-    judged = int(lifecycle["fix_held"].is_not_null().sum()) if lifecycle.height else 0
-    held = int(lifecycle["fix_held"].fill_null(False).sum()) if lifecycle.height else 0
-    return {
-        "covered": covered,
-        "judged": judged,
-        "held": held,
-        "too_early": covered - judged,
-        "rate": round(held / judged, 4) if judged else None,
     }
 
 
@@ -334,9 +301,10 @@ class Trend:
 
     weeks: list[dict[str, Any]]
     pairs: list[dict[str, Any]]
+    fix_basis: str | None = None  # "runs" or "coverage": how each pair's fix_held was judged
 
     def to_json(self) -> dict[str, Any]:
-        return {"weeks": self.weeks, "pairs": self.pairs}
+        return {"weeks": self.weeks, "pairs": self.pairs, "fix_basis": self.fix_basis}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -352,8 +320,10 @@ def learning_trend(
     z: float = ConfidencePolicy().wilson_z,
     coverage: pl.LazyFrame | None = None,
     lifecycle_options: dict[str, Any] | None = None,
+    fixes: pl.DataFrame | None = None,
 ) -> Trend:
-    """Everything ``misses trend`` prints: weekly totals, taxonomy mix, accuracy, fix rate; then the pairs."""
+    """Everything ``misses trend`` prints: weekly totals, taxonomy mix, accuracy, fix rate; then the pairs, with
+    ``fix_held`` from :func:`analytics.fixes.fix_table` (``fixes``; computed on coverage alone when not given)."""
     taxonomy = weekly_taxonomy_counts(misses, now=now, weeks=weeks)
     accuracy = weekly_accuracy(feedback, now=now, weeks=weeks, z=z)
     fix_rate = weekly_pair_fix_rate(misses, now=now, weeks=weeks)
@@ -379,6 +349,8 @@ def learning_trend(
             }
         )
     lifecycle = pair_lifecycle(misses, now=now, coverage=coverage, **(lifecycle_options or {}))
+    fix_rows = fixes if fixes is not None else fix_table(misses, now=now, coverage=coverage)
+    held = {(r["group_alert"], r["group_taxonomy"]): r["fix_held"] for r in fix_rows.iter_rows(named=True)}
     pairs = [
         {
             "alert_name": r["group_alert"],
@@ -389,8 +361,8 @@ def learning_trend(
             "state": r["state"],
             "covered": r["covered"],
             "covered_at": _iso(r["covered_at"]),
-            "fix_held": r["fix_held"],
+            "fix_held": held.get((r["group_alert"], r["group_taxonomy"])),
         }
         for r in lifecycle.iter_rows(named=True)
     ]
-    return Trend(rows, pairs)
+    return Trend(rows, pairs, str(fix_rows["basis"][0]) if fix_rows.height else None)

@@ -203,3 +203,8 @@ def find_miss(misses: pl.LazyFrame, miss_id: str) -> dict[str, Any] | None:
     """The first stored record whose ``miss_id`` equals ``miss_id`` (all misses, no time filter)."""
     rows = stored_records(misses.filter(pl.col("miss_id") == miss_id).sort("_line").head(1))
     return rows[0] if rows else None
+
+
+def scope_count(misses: pl.LazyFrame) -> int:
+    """How many rows a (filtered) miss frame holds."""
+    return int(misses.select(pl.len()).collect().item())

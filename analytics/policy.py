@@ -41,6 +41,7 @@ class ConfidencePolicy(_Strict):
     medium: float = Field(0.40, ge=0, le=1)
     gate: GatePolicy = GatePolicy()
     wilson_z: float = Field(1.959964, gt=0)
+    weak_source_score: float = Field(0.3, ge=0, le=1)  # a cited source contributing less than this is "weak"
 
     @model_validator(mode="after")
     def _ordered(self) -> ConfidencePolicy:
@@ -171,6 +172,10 @@ class AutoFollowupsPolicy(_Strict):
     dedupe_key_prefix: str = "intel_recur"
 
 
+class FollowupsPolicy(_Strict):
+    held_days: int = Field(14, ge=1)  # a done follow-up held when its bucket had no new incident for this long
+
+
 GateMode = Literal["off", "warn", "strict"]
 
 
@@ -280,6 +285,7 @@ class Policy(_Strict):
     buckets: BucketsPolicy = BucketsPolicy()
     digest: DigestPolicy = DigestPolicy()
     autofollowups: AutoFollowupsPolicy = AutoFollowupsPolicy()
+    followups: FollowupsPolicy = FollowupsPolicy()
     release_gate: ReleaseGatePolicy = ReleaseGatePolicy()
     severity: SeverityPolicy = SeverityPolicy()
     import_: ImportPolicy = Field(ImportPolicy(), alias="import")  # `import` is a Python keyword

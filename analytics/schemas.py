@@ -115,7 +115,8 @@ MISSES = InputSchema(
     filenames=("misses.jsonl",),
     fields=_fields(
         "miss_id feedback_id timestamp run_id alert_name pipeline_name severity rating taxonomy taxonomy_detail "
-        "root_cause root_cause_category validity_score investigation_loop_count user_id org_id",
+        "root_cause root_cause_category validity_score investigation_loop_count user_id org_id "
+        "agent_version opensre_version opensre_sha",
         {
             "timestamp": FieldType.TIMESTAMP,
             "validity_score": FieldType.FLOAT,
@@ -146,8 +147,10 @@ INVESTIGATIONS = InputSchema(
     filenames=("investigations.jsonl",),
     fields=_fields(
         "run_id timestamp alert_name pipeline_name root_cause root_cause_category validity_score "
-        "validated_claims non_validated_claims ranked_hypotheses missing_evidence",
+        "validated_claims non_validated_claims ranked_hypotheses missing_evidence "
+        "agent_version opensre_version opensre_sha model source_contributions",
         {
+            "source_contributions": FieldType.OBJECT,
             "timestamp": FieldType.TIMESTAMP,
             "validity_score": FieldType.FLOAT,
             "validated_claims": FieldType.CLAIMS,

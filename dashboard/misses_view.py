@@ -4,8 +4,10 @@ the pair lifecycle and the miss table (personal data left out unless asked for).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -120,3 +122,189 @@ def miss_table(misses: pl.LazyFrame, *, include_personal: bool = False) -> pl.La
         pl.col("timestamp").alias("timestamp_utc"),
         pl.col("_line").alias("line"),
     )
+
+
+def alert_choices(misses: pl.LazyFrame) -> list[str]:
+    """The alerts of the chosen misses, most misses first (then name)."""
+    counts = misses.group_by("group_alert").len().sort(["len", "group_alert"], descending=[True, False]).collect()
+    return [str(v) for v in counts["group_alert"].to_list()]
+
+
+def pipeline_choices(misses: pl.LazyFrame) -> list[str]:
+    """The distinct pipeline names of the chosen misses, sorted."""
+    return sorted(str(v) for v in misses.select(pl.col("pipeline_name").drop_nulls().unique()).collect().to_series())
+
+
+def pair_table(pairs: pl.DataFrame, owners: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The recurring pairs as shown: counts, state, first/last seen, last 7 days, the fix verdict, "fixed in X, back
+    in Y" and the owner. In: :func:`pairs_in_range` rows with :func:`analytics.fixes.with_fixes` columns; owners
+    (:func:`analytics.owners.board` rows of kind pair) or None."""
+    frame = pairs
+    if owners is not None and owners.height:
+        who = owners.select(
+            pl.col("target").str.split_exact("::", 1).struct.rename_fields(["group_alert", "group_taxonomy"]),
+            pl.concat_str(
+                [pl.col("owner"), pl.lit(" · due "), pl.col("due_date").cast(pl.Utf8)], ignore_nulls=True
+            ).alias("owner"),
+        ).unnest("target")
+        frame = frame.join(who, on=["group_alert", "group_taxonomy"], how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, pl.Utf8).alias("owner"))
+    return frame.select(
+        "group_alert",
+        "group_taxonomy",
+        "in_range",
+        pl.col("count").alias("all_time"),
+        pl.col("badge").alias("state"),
+        "first_seen",
+        "last_seen",
+        pl.col("recent").alias("last_7d"),
+        pl.col("status").alias("fix_held"),
+        pl.col("fixed_back").replace("", "—"),
+        "owner",
+    )
+
+
+def miss_raw(misses: pl.LazyFrame, line: int) -> str:
+    """The stored line of one miss (its ``_raw`` text)."""
+    return str(misses.filter(pl.col("_line") == line).select("_raw").collect().item())
+
+
+def shown_lines(table: pl.DataFrame) -> list[int]:
+    """The file lines of the rows on screen."""
+    return [int(v) for v in table["line"].to_list()]
+
+
+def line_time(table: pl.DataFrame, line: int) -> datetime | None:
+    """The UTC time of the shown row at ``line``."""
+    value = table.filter(pl.col("line") == line)["timestamp_utc"][0]
+    return value if isinstance(value, datetime) else None
+
+
+def pair_owners(board: pl.DataFrame) -> pl.DataFrame:
+    """The board's pair rows (owners of (alert, taxonomy) pairs)."""
+    return board.filter(pl.col("kind") == "pair")
+
+
+def judged_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """The shown pairs that the fix table knows (for the fix-held line under the table)."""
+    return pairs.filter(pl.col("status").is_not_null())
+
+
+def show_miss_detail(
+    record: dict[str, Any], raw: str, *, when: datetime | None, line: int, include_personal: bool
+) -> None:
+    """One miss: the human note, the agent's root cause, the record as stored and as an ``alert.json`` scenario."""
+    import json
+
+    import streamlit as st
+
+    from analytics.scenarios import alert_bytes
+    from dashboard.formatting import escape_markdown
+    from dashboard.tables import format_time
+
+    with st.container(border=True):
+        st.markdown(
+            f"**{escape_markdown(record.get('alert_name') or '<unknown>')}** · {format_time(when)} · "
+            f"line {line} of `misses.jsonl`"
+        )
+        detail_left, detail_right = st.columns(2)
+        detail_left.markdown("**Human note (taxonomy_detail)**")
+        detail_left.text(record.get("taxonomy_detail") or "—")
+        detail_left.markdown("**Agent's root cause**")
+        detail_left.text(record.get("root_cause") or "—")
+        detail_right.markdown("**Record as stored**")
+        shown = {k: v for k, v in record.items() if include_personal or k not in ("user_id", "org_id", "user_email")}
+        detail_right.code(json.dumps(shown, indent=2, ensure_ascii=False), language="json")
+        st.markdown("**As a benchmark scenario (`alert.json`)**")
+        st.code(alert_bytes(record, raw).decode("utf-8"), language="json")
+
+
+@dataclass(frozen=True)
+class MissFilters:
+    """The Misses page's filters (each "all" or one value), kept in the URL."""
+
+    taxonomy: str
+    alert: str
+    pipeline: str
+    version: str
+
+    def apply(self, misses: pl.LazyFrame) -> pl.LazyFrame:
+        """The misses these filters keep. In: misses with ``version`` (:func:`analytics.versions.with_version`)."""
+        from analytics.misses import filter_misses
+        from analytics.versions import filter_version
+
+        def value(v: str) -> str | None:
+            return None if v == "all" else v
+
+        kept = filter_misses(
+            misses, taxonomy=value(self.taxonomy), alert=value(self.alert), pipeline=value(self.pipeline)
+        )
+        return filter_version(kept, value(self.version))
+
+    def file_name_parts(self, range_key: str) -> dict[str, str | None]:
+        """The filters for a download's file name (``all`` left out)."""
+        parts = {"since": range_key, "taxonomy": self.taxonomy, "alert": self.alert, "pipeline": self.pipeline}
+        return {k: (None if v == "all" else v) for k, v in parts.items()}
+
+
+def miss_filters(windowed: pl.LazyFrame) -> MissFilters:
+    """Taxonomy, alert, pipeline and agent-version pickers in one row (URL keys taxonomy, alert, pipeline,
+    version). In: the misses of the range with ``version``."""
+    import streamlit as st
+
+    from analytics.schemas import TAXONOMIES
+    from analytics.versions import version_choices
+    from dashboard.urlstate import url_selectbox
+
+    col_tax, col_alert, col_pipe, col_version = st.columns(4)
+    taxonomy = url_selectbox(
+        col_tax,
+        "Taxonomy",
+        ["all", *TAXONOMIES],
+        "taxonomy",
+        "all",
+        all_label="all taxonomies",
+        help="Exact match on the stored taxonomy, as `opensre misses --taxonomy` (a missing taxonomy never matches).",
+    )
+    alerts = ["all", *alert_choices(windowed)]
+    alert = url_selectbox(col_alert, "Alert", alerts, "alert", "all", all_label="all alerts")
+    pipelines = ["all", *pipeline_choices(windowed)]
+    pipeline = url_selectbox(col_pipe, "Pipeline", pipelines, "pipeline", "all", all_label="all pipelines")
+    version = url_selectbox(
+        col_version,
+        "Agent version",
+        ["all", *version_choices(windowed)],
+        "version",
+        "all",
+        all_label="all versions",
+        help="The miss's own agent_version / opensre_version / opensre_sha, else the release shipped before it "
+        "(releases.yml).",
+    )
+    return MissFilters(taxonomy, alert, pipeline, version)
+
+
+def download_buttons(rows_plan: pl.LazyFrame, n_rows: int, *, now: datetime, name: dict[str, str | None]) -> None:
+    """CSV and JSON downloads of exactly the filtered rows (built on click)."""
+    import streamlit as st
+
+    from dashboard.exports import csv_bytes, download_name, json_bytes
+
+    left, right = st.columns(2)
+    left.download_button(
+        f"Download {n_rows:,} rows (CSV)",
+        data=lambda: csv_bytes(rows_plan.collect()),
+        file_name=download_name("misses", now, "csv", **name),
+        mime="text/csv",
+    )
+    right.download_button(
+        f"Download {n_rows:,} rows (JSON)",
+        data=lambda: json_bytes(rows_plan.collect()),
+        file_name=download_name("misses", now, "json", **name),
+        mime="application/json",
+    )
+
+
+def table_for_display(table: pl.DataFrame) -> pl.DataFrame:
+    """The miss rows with the UTC time first."""
+    return table.select("timestamp_utc", *[c for c in table.columns if c != "timestamp_utc"])

@@ -130,7 +130,17 @@ COLUMN_LABELS: dict[str, str] = {
 }
 # Columns holding a fraction in [0, 1]: shown as a whole percentage.
 PERCENT_COLUMNS: frozenset[str] = frozenset(
-    {"accuracy", "accuracy_lenient", "ci_low", "ci_high", "nominal_low", "nominal_high", "coverage", "pair_fix_rate"}
+    {
+        "accuracy",
+        "accuracy_lenient",
+        "ci_low",
+        "ci_high",
+        "nominal_low",
+        "nominal_high",
+        "coverage",
+        "pair_fix_rate",
+        "share_missing",
+    }
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from analytics.fixes import FIX_HELD_HELP, benchmark_pairs_held
 from analytics.runs import (
     CHANGES,
     NOT_EXPORTED,
@@ -24,6 +25,7 @@ from analytics.runs import (
 )
 from dashboard.context import current_context, page_title, relative_path
 from dashboard.exports import download_name
+from dashboard.fixes_view import fix_held_for, fixes_for, releases_for
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import range_since
 from dashboard.runs_view import (
@@ -41,6 +43,7 @@ from dashboard.runs_view import (
     when,
 )
 from dashboard.tables import cut_names
+from dashboard.versions_view import pass_rate_with_releases
 from triage_lens.sources.runs import runs_report_lines
 
 
@@ -107,7 +110,8 @@ st.caption(
 
 # --- pass rate per run ------------------------------------------------------------------------------
 st.subheader("Pass rate per run")
-st.altair_chart(pass_rate_chart(runs, z=context.policy.confidence.wilson_z), width="stretch")
+rate_chart = pass_rate_chart(runs, z=context.policy.confidence.wilson_z)
+st.altair_chart(pass_rate_with_releases(rate_chart, runs, releases_for(context)[0]), width="stretch")
 st.caption(
     "Dots: passed / tests not skipped; bars: 95% Wilson interval — with few tests, a step inside the bars "
     "is not a real change."
@@ -206,15 +210,15 @@ st.caption(
 
 # --- the funnel per recurring pair --------------------------------------------------------------------
 st.subheader("From a recurring miss to a fix that held")
+# fix held: the one rule of analytics.fixes (the same answer as Overview, Misses, Scenarios and `misses trend`)
 pairs = pair_benchmark(benchmark.grid, benchmark.runs, context.data.frame("misses"))
+pairs = benchmark_pairs_held(pairs, fixes_for(context))
 stages, per_pair = pair_funnel(context.data.frame("misses"), benchmark.index, pairs)
+held = fix_held_for(context)
 left, right = st.columns([3, 2])
 left.altair_chart(funnel_chart(stages), width="stretch")
-right.metric("Fix held", f"{stages['pairs'][3]} of {stages['pairs'][1]} exported pairs")
-right.caption(
-    "Passing in the newest run and not missed again since the first run its scenario passed in: the fix-held "
-    "definition Overview and Misses use while runs exist."
-)
+right.metric("Fix held", f"{held.held} of {held.judged} fixed pairs", help=FIX_HELD_HELP)
+right.caption(held.line())
 st.dataframe(
     cut_names(per_pair).select(
         pl.col("group_alert").alias("alert"),

@@ -15,13 +15,16 @@ from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.incidents_view import all_clusters, correlation_options, filtered_incidents, resolution_section
+from dashboard.owners_view import exclusion_caption, incident_last_time_line
 from dashboard.tables import format_time, show_table
 from dashboard.urlstate import url_selectbox, url_selection
-from triage_lens.sources.store import StoreError, append_events, events_target, note_event
+from triage_lens.sources.events import write_events
+from triage_lens.sources.store import StoreError, note_event
 
 context = current_context()
 page_title("Incidents", context)
 require_inputs(context, "incidents", purpose="no incidents to list, correlate or cluster")
+exclusion_caption(context)  # drills and maintenance are left out of every figure (issue 23)
 
 frame = filtered_incidents(context)
 open_statuses = context.policy.incidents.open_statuses
@@ -91,6 +94,7 @@ st.markdown(
     f"{escape_markdown(target['kind'] or '?')} · {escape_markdown(target['severity'] or 'no severity')} · "
     f"{escape_markdown(target['status'] or 'no status')} · started {format_time(target['started_at'])}"
 )
+st.caption(escape_markdown(incident_last_time_line(context, chosen)))
 payload = correlate_json(chosen, related, options)
 if related.height == 0:
     st.info("Nothing scores at least the minimum within the lookback window.")
@@ -163,11 +167,8 @@ else:
     st.warning("Write mode is on: a note is appended to the incident store.", icon=":material/edit:")
     text = st.text_input("Note for this incident")
     if st.button("Append note", disabled=not text.strip()):
-        uri, path = events_target(context.sources)
         try:
-            written = append_events(
-                events=[note_event(chosen, text.strip(), format_utc(context.now))], uri=uri, events_path=path
-            )
+            written = write_events(context.sources, [note_event(chosen, text.strip(), format_utc(context.now))])
         except StoreError as exc:
             st.error(escape_markdown(exc))
         else:

@@ -14,13 +14,16 @@ from dashboard.exports import buckets_csv, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.incidents_view import chosen_services, followup_rows
+from dashboard.owners_view import exclusion_caption
 from dashboard.tables import show_table
 from dashboard.urlstate import url_segmented
-from triage_lens.sources.store import StoreError, append_events, events_target, existing_dedupe_keys
+from triage_lens.sources.events import write_events
+from triage_lens.sources.store import StoreError, existing_dedupe_keys
 
 context = current_context()
 page_title("Recurrence", context, range_note="recurrence counts the last 7 and 30 days by rule (RULES §5)")
 require_inputs(context, "incidents", purpose="nothing can recur without incidents")
+exclusion_caption(context)  # drills and maintenance are left out of every figure (issue 23)
 incidents = chosen_services(context)
 options = RecurrenceOptions.from_policy(context.policy.recurrence)
 t = context.policy.recurrence.thresholds
@@ -138,9 +141,8 @@ else:
     elif events:
         st.warning("Write mode is on: applying appends follow-up events to the incident store.", icon=":material/edit:")
         if st.button(f"Create {len(events)} follow-up(s)", type="primary"):
-            uri, path = events_target(context.sources)
             try:
-                written = append_events(events=events, uri=uri, events_path=path)  # re-checked under a lock
+                written = write_events(context.sources, events)  # re-checked under a lock
             except StoreError as exc:
                 st.error(escape_markdown(exc))
             else:

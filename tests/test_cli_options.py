@@ -12,7 +12,7 @@ from tests.conftest import SAMPLE_DIR
 from triage_lens.cli.common import takes_write
 from triage_lens.cli.main import cli, command_tree, writing_commands
 
-WRITING = ["dashboard", "incidents correlate", "incidents digest"]
+WRITING = ["assign", "dashboard", "incidents correlate", "incidents digest"]
 
 
 def run(*args: str) -> click.testing.Result:
@@ -32,7 +32,7 @@ def test_global_write_before_a_command_that_writes_nothing_is_refused(args: list
     result = run("--write", *args)
     assert result.exit_code == 2
     path = " ".join(a for a in args[:2] if a in ("check", "import", "misses", "list"))
-    assert f"--write means nothing for '{path}'; write mode is for dashboard, incidents correlate" in result.output
+    assert f"--write means nothing for '{path}'; write mode is for assign, dashboard, incidents correlate" in result.output
 
 
 def test_write_after_a_command_that_writes_nothing_is_no_option() -> None:

@@ -392,3 +392,34 @@ def test_cli_report_states_its_window_and_verdict() -> None:
     assert out.splitlines()[0].startswith("Over all time, 2,414 rated results: not calibrated")
     out = CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", "--since", "30d"]).stdout
     assert out.splitlines()[0].startswith("Since 2026-10-17 09:00 UTC (30d), 1,109 rated results:")
+
+
+def test_evidence_gaps_missing_and_weak_by_hand() -> None:
+    from analytics.confidence import evidence_gap_line, evidence_gap_ranking, evidence_gaps, verdict_of
+
+    results = pl.DataFrame(
+        {
+            "run_id": ["r1", "r2", "r3", "r4"],
+            "timestamp": [None, None, None, None],
+            "alert_name": ["A", "B", "C", "D"],
+            "score": [0.2, 0.9, 0.8, 0.3],
+            "band": ["low", "high", "low", "low"],
+            "gate": ["passed", "passed", "fired", None],
+            "sources": [["metrics"], ["logs", "metrics"], ["logs"], []],
+            "source_contributions": ['{"metrics": 0.1}', '{"logs": 0.9}', '{"logs": 0.25, "traces": null}', None],
+        },
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    gaps = evidence_gaps(results, weak_score=0.3)
+    # sources: logs, metrics (a null score is no score, so traces is not one); r2 is high and passed: not listed
+    assert gaps.select("run_id", "missing", "weak").rows() == [
+        ("r1", ["logs"], ["metrics"]),
+        ("r3", ["metrics"], ["logs"]),
+        ("r4", ["logs", "metrics"], []),
+    ]
+    ranking = evidence_gap_ranking(gaps)
+    assert ranking.rows() == [("logs", 2, 1, 3, 0.6667), ("metrics", 2, 1, 3, 0.6667)]
+    assert evidence_gap_line(ranking) == "2 of 3 low-confidence results had no logs evidence."
+    assert evidence_gap_line(evidence_gap_ranking(gaps.head(0))) is None
+    empty = pl.DataFrame({"band": [], "n": [], "nominal_low": []})
+    assert verdict_of(empty.with_columns(pl.col("n").cast(pl.Int64)), window="over all time").kind == "unknown"

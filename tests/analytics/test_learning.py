@@ -163,18 +163,24 @@ def test_pair_lifecycle_coverage_and_fix_held(frames: tuple[pl.LazyFrame, pl.Laz
     }
     assert rows[("A", "retrieval_gap")]["covered_at"] == datetime(2026, 6, 11, tzinfo=UTC)  # earliest coverage
     # covered 11 June, now 17 June 12:00: 6.5 days, less than a full week since the fix → not judged yet
-    assert rows[("A", "retrieval_gap")]["fix_held"] is None
+    from analytics.fixes import fix_table
+
+    fixes = {
+        (r["group_alert"], r["group_taxonomy"]): r
+        for r in fix_table(misses, now=NOW, coverage=coverage_by_key(misses, scenarios)).iter_rows(named=True)
+    }
+    assert fixes[("A", "retrieval_gap")]["fix_held"] is None
     assert rows[("A", "retrieval_gap")]["time_to_coverage"] == timedelta(
         days=8, hours=14
     )  # 2 June 10:00 → 11 June 00:00
-    assert rows[("C", "tool_failure")]["fix_held"] is None  # covered 12 June: too early, even with a miss after
+    assert fixes[("C", "tool_failure")]["fix_held"] is None  # covered 12 June: too early, even with a miss after
     assert rows[("C", "tool_failure")]["time_to_coverage"] == timedelta(days=1, hours=14)
-    assert rows[("B", "reasoning_gap")]["covered"] is False and rows[("B", "reasoning_gap")]["fix_held"] is None
+    assert rows[("B", "reasoning_gap")]["covered"] is False and fixes[("B", "reasoning_gap")]["fix_held"] is None
     assert lifecycle["group_alert"].to_list()[:2] == ["H", "A"]  # count desc (4, 3), then first appearance
 
 
 def test_fix_held_is_judged_after_one_full_week_since_the_fix() -> None:
-    from analytics.learning import fix_held_summary
+    from analytics.fixes import fix_held_summary, fix_table
 
     now = datetime(2026, 6, 17, 12, tzinfo=UTC)
     misses = pl.LazyFrame(
@@ -205,9 +211,23 @@ def test_fix_held_is_judged_after_one_full_week_since_the_fix() -> None:
         },
         schema_overrides={"covered_at": pl.Datetime("us", "UTC")},
     )
-    lifecycle = pair_lifecycle(misses, now=now, coverage=coverage)
-    held = {r["group_alert"]: r["fix_held"] for r in lifecycle.iter_rows(named=True)}
+    fixes = fix_table(misses, now=now, coverage=coverage)
+    held = {r["group_alert"]: r["fix_held"] for r in fixes.iter_rows(named=True)}
     assert held == {"P": True, "Q": False, "R": True, "S": None}
-    assert fix_held_summary(lifecycle) == {"covered": 4, "judged": 3, "held": 2, "too_early": 1, "rate": 0.6667}
-    empty = pair_lifecycle(misses.filter(pl.lit(False)), now=now, coverage=coverage)
-    assert fix_held_summary(empty) == {"covered": 0, "judged": 0, "held": 0, "too_early": 0, "rate": None}
+    assert fix_held_summary(fixes).to_json() == {
+        "basis": "coverage",
+        "fixed": 4,
+        "judged": 3,
+        "held": 2,
+        "too_early": 1,
+        "rate": 0.6667,
+    }
+    empty = fix_table(misses.filter(pl.lit(False)), now=now)
+    assert fix_held_summary(empty).to_json() == {
+        "basis": "coverage",
+        "fixed": 0,
+        "judged": 0,
+        "held": 0,
+        "too_early": 0,
+        "rate": None,
+    }

@@ -47,7 +47,7 @@ def test_redact_error_masks_password_fragments_a_driver_quotes() -> None:
         redact_error(message, [DSN])
         == "failed to resolve host '***@127.0.0.1': [Errno -2] Name or service not known more"
     )
-    assert dsn_secrets("postgresql://u:a%40bcd@h/d") == ["u:a%40bcd", "u:a@bcd", "a%40bcd", "bcd"]
+    assert dsn_secrets("postgresql://u:a%40bcd@h/d") == ["u:a%40bcd", "a%40bcd", "u:a@bcd", "bcd"]
     # fragments are masked as whole words only: "ss" of a password does not mangle "address"
     assert redact_error("bad address 'ss'", ["postgresql://u:p@ss@h/d"]) == "bad address '***'"
 

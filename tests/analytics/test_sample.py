@@ -124,7 +124,11 @@ def test_incidents_recur_burst_and_are_open_and_closed(world: dict[str, pl.DataF
     gaps = ordered["started_at"].diff().drop_nulls()
     assert (gaps <= timedelta(hours=3)).sum() >= 10  # bursts close in time
     assert world["events"].height > 0
-    assert world["events"]["incident_id"].is_in(incidents["id"].implode()).all()
+    # every event names a stored incident, except an owner given to an (alert, taxonomy) pair (incident_id "")
+    events = world["events"]
+    assert events.filter(pl.col("incident_id") != "")["incident_id"].is_in(incidents["id"].implode()).all()
+    pair_events = events.filter(pl.col("incident_id") == "")
+    assert pair_events.height == 3 and set(pair_events["type"].to_list()) == {"assignment"}
 
 
 def test_investigations_carry_single_source_high_scores(world: dict[str, pl.DataFrame]) -> None:

@@ -63,7 +63,7 @@ def test_the_dashboard_command_refuses_a_rebound_host_and_serves_the_allowed_one
         _wait_for_log(log, "Rejecting WebSocket connection with disallowed Origin or Host header")
         body = tab.inner_text("body")  # type: ignore[attr-defined]
         assert not any(word in body for word in DATA_TEXT), body
-        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
+        expect(tab.locator("[data-testid='stSidebar']")).to_have_count(0)  # type: ignore[attr-defined]
         tab.context.close()  # type: ignore[attr-defined]
 
 
@@ -80,8 +80,8 @@ def test_without_the_websocket_check_the_entry_script_shows_only_a_refusal(
         assert HOST_REFUSAL.startswith("This dashboard")
         body = tab.inner_text("body")  # type: ignore[attr-defined]  # the run is over: what it shows, it shows
         assert not any(word in body for word in DATA_TEXT), body
-        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
-        assert tab.get_by_role("button").count() == 0  # type: ignore[attr-defined]  # no download, no widget
+        expect(tab.locator("[data-testid='stSidebar']")).to_have_count(0)  # type: ignore[attr-defined]
+        expect(tab.get_by_role("button")).to_have_count(0)  # type: ignore[attr-defined]  # no download, no widget
         tab.screenshot(path=str(tmp_path / "refusal.png"))  # type: ignore[attr-defined]
         tab.context.close()  # type: ignore[attr-defined]
         tab = _open(rebinding_browser, f"http://localhost:{port}/")

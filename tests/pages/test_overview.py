@@ -98,12 +98,18 @@ def test_needs_attention_comes_first_and_links_to_the_filtered_pages(monkeypatch
     app = run_page(monkeypatch, SAMPLE_DIR, range="7d")
     assert app.subheader[0].value == "Needs attention"
     lines = [m.value for m in app.markdown if " — " in m.value][:5]
-    assert lines[0].startswith(":material/emergency: :red[**Open P0 incident inc_20261113_2239_64d561")
-    assert "1 of 3 open incidents" in lines[0]
+    # overdue items come first (the sample's follow-up on ingest-worker|queue was due Oct 15, open: 32 days late),
+    # then the open P0 incident
+    assert lines[0].startswith(":material/alarm: :red[**Overdue follow-up: Stop ingest-worker")
+    assert lines[0].endswith("due 2026-10-15 — 32 days overdue")
+    p0 = next(i for i, line in enumerate(lines) if "Open P0 incident" in line)
+    assert lines[p0].startswith(":material/emergency: :red[**Open P0 incident inc_20261113_2239_64d561")
+    assert "1 of 3 open incidents" in lines[p0]
     links = app.get("page_link")
-    first = links[0].proto
-    assert first.page == "incidents"
-    assert first.query_string == "range=7d&status=unresolved&incident=inc_20261113_2239_64d561"
+    assert links[0].proto.page == "incidents"
+    incident = links[p0].proto
+    assert incident.page == "incidents"
+    assert incident.query_string == "range=7d&status=unresolved&incident=inc_20261113_2239_64d561"
 
 
 def test_nothing_to_report_says_so_for_the_chosen_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +120,7 @@ def test_nothing_to_report_says_so_for_the_chosen_range(tmp_path: Path, monkeypa
     (tmp_path / "sample.json").write_text(NOW)
     app = run_page(monkeypatch, tmp_path, range="14d")
     assert app.subheader[0].value == "Needs attention"
-    assert any("Nothing needs attention in the last 14d (all services)" in m.value for m in app.markdown)
+    assert any("Nothing needs attention in the last 14d (all services, everyone)" in m.value for m in app.markdown)
 
 
 INCIDENT_LINES = [

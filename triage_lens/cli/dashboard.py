@@ -54,9 +54,12 @@ def served_hosts(address: str, configured: tuple[str, ...], extra: tuple[str, ..
     metavar="NAME",
     help="Also serve requests whose Host is NAME (repeatable; default only 127.0.0.1, localhost, [::1]).",
 )
+@click.option("--me", metavar="NAME", help='Who "mine" is in the owner filter (else me: in the config).')
 @global_options(writes=True)
 @click.pass_obj
-def dashboard(options: GlobalOptions, port: int, address: str, extra_hosts: tuple[str, ...]) -> None:
+def dashboard(
+    options: GlobalOptions, port: int, address: str, extra_hosts: tuple[str, ...], me: str | None
+) -> None:
     """Run the Streamlit dashboard on the same data, policy and now."""
     sources = resolve(options)
     policy_for(sources)  # fail early, with one line, on a bad policy
@@ -71,6 +74,8 @@ def dashboard(options: GlobalOptions, port: int, address: str, extra_hosts: tupl
         env["TRIAGE_LENS_NOW"] = options.now
     if options.write:
         env["TRIAGE_LENS_WRITE"] = "1"
+    if me:
+        env["TRIAGE_LENS_ME"] = me
     command = [
         sys.executable,
         "-m",

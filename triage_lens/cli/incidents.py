@@ -27,14 +27,13 @@ from analytics.digest import (
 from analytics.recurrence import RecurrenceOptions, recurrence
 from analytics.timeparse import format_utc
 from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, prepare, render_table
+from triage_lens.sources.events import write_events
 from triage_lens.sources.loading import LoadedData
 from triage_lens.sources.redaction import redact
 from triage_lens.sources.runs import run_summary_of
 from triage_lens.sources.scenario_files import write_digest_artifacts
 from triage_lens.sources.store import (
     StoreError,
-    append_events,
-    events_target,
     existing_dedupe_keys,
     init_postgres,
     insert_postgres,
@@ -77,11 +76,8 @@ def correlate_command(options: GlobalOptions, incident_id: str, note: str | None
         sys.exit(1)
     payload = correlate_json(incident_id, related, corr)
     if note is not None:
-        uri, path = events_target(sources)
         try:
-            written = append_events(
-                events=[note_event(incident_id, note, format_utc(sources.now))], uri=uri, events_path=path
-            )
+            written = write_events(sources, [note_event(incident_id, note, format_utc(sources.now))])
         except StoreError as exc:
             fail(str(exc), 1)
         click.echo(
@@ -224,9 +220,8 @@ def digest_command(options: GlobalOptions, week: str | None, out: Path | None, f
             now=sources.now,
             write=sources.write,
         )
-        uri, path = events_target(sources)
         try:
-            written = {id(e) for e in append_events(events=events, uri=uri, events_path=path)}
+            written = {id(e) for e in write_events(sources, events)}
         except StoreError as exc:
             fail(str(exc), 1)
         for result in results:  # another run wrote it between our read and the locked re-check

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "severity": ("triage_lens.cli.severity", "severity", "Current-state error severity per provider (24h vs 7d)."),
     "sample": ("triage_lens.cli.sample", "sample", "Write a coherent synthetic data folder."),
     "import": ("triage_lens.cli.importer", "import_command", "Import incidents exported by other tools."),
+    "assign": ("triage_lens.cli.assign", "assign", "Give a follow-up or a pair an owner and a due date (write mode)."),
     "check": ("triage_lens.cli.check", "check", "Validate every input and the policy; print the quarantine report."),
     "dashboard": ("triage_lens.cli.dashboard", "dashboard", "Run the Streamlit dashboard on the same data."),
 }

@@ -41,7 +41,7 @@ from triage_lens.cli.common import (
 )
 from triage_lens.sources.atomic import write_file
 from triage_lens.sources.redaction import mask_record
-from triage_lens.sources.scenario_files import coverage_from_folder, write_cases
+from triage_lens.sources.scenario_files import write_cases
 
 SINCE_HELP = '7d, 24h, 2w or an ISO-8601 timestamp (inclusive); "" = all time (as OpenSRE).'
 TAXONOMY_HELP = "One of " + ", ".join(TAXONOMIES) + " (case-insensitive; exact match on the stored value)."
@@ -199,36 +199,156 @@ def convert_command(options: GlobalOptions, miss_id: str, out: Path | None) -> N
     click.echo(f"Wrote {out}", err=True)
 
 
+def _fix_inputs(sources: Any, data: Any, scenarios_dir: Path | None) -> Any:
+    """Coverage, runs and releases for the fix-held rule (warnings on stderr; a wrong releases.yml stops)."""
+    from triage_lens.sources.fix_inputs import read_fix_inputs
+    from triage_lens.sources.releases import ReleasesError
+
+    folder = scenarios_dir or sources.scenarios_dir
+    if scenarios_dir is not None and not scenarios_dir.is_dir():
+        fail(f"--scenarios: {scenarios_dir} is not a folder")
+    try:
+        inputs = read_fix_inputs(
+            data.frame("misses"),
+            scenarios_dir=folder,
+            runs_dir=sources.runs_dir,
+            root=sources.root,
+            paths=dict(sources.paths),
+        )
+    except ReleasesError as exc:
+        fail(str(exc))
+    for problem in inputs.problems:
+        click.echo(f"warning: {problem}", err=True)
+    return inputs
+
+
 @misses.command("trend")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(min=1, max=520))
 @click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help="Scenarios folder for coverage.")
-@click.option("--json", "as_json", is_flag=True, help='{"weeks": [...], "pairs": [...]}')
+@click.option("--json", "as_json", is_flag=True, help='{"weeks": [...], "pairs": [...], "fix_basis"}')
 @global_options
 @click.pass_obj
 def trend_command(options: GlobalOptions, weeks: int, scenarios_dir: Path | None, as_json: bool) -> None:
     """Week over week: taxonomy mix, accuracy with 95% intervals, pair fix rate, pair lifecycle, coverage."""
     sources, policy, data = load_data(options, ["misses", "feedback"])
-    folder = scenarios_dir or sources.scenarios_dir
-    coverage = None
-    if folder is not None:
-        if not folder.is_dir():
-            fail(f"--scenarios: {folder} is not a folder")
-        coverage, problems = coverage_from_folder(data.frame("misses"), folder)
-        for problem in problems:
-            click.echo(f"warning: {problem}", err=True)
+    inputs = _fix_inputs(sources, data, scenarios_dir)
     trend = learning_trend(
         data.frame("misses"),
         data.frame("feedback"),
         now=sources.now,
         weeks=weeks,
         z=policy.confidence.wilson_z,
-        coverage=coverage,
+        coverage=inputs.coverage,
         lifecycle_options=lifecycle_options(policy.misses),
+        fixes=inputs.fixes(data.frame("misses"), now=sources.now),
     )
     if as_json:
         emit_json(trend.to_json())
         return
-    _print_trend(trend.to_json(), coverage is not None)
+    _print_trend(trend.to_json(), inputs.coverage is not None)
+
+
+@misses.command("pairs")
+@click.option("--since", default="30d", show_default=True, metavar="SPEC", help=SINCE_HELP)
+@click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help="Scenarios folder for coverage.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='[{"alert_name", "taxonomy", "count", "first_seen", "last_seen", "lifecycle", "fixed_at", "fixed_in", '
+    '"regressed_at", "regressed_in"}]',
+)
+@global_options
+@click.pass_obj
+def pairs_command(options: GlobalOptions, since: str, scenarios_dir: Path | None, as_json: bool) -> None:
+    """Pairs missed in the range: lifecycle, when they were fixed (and in which version) and when they came back."""
+    from analytics.fixes import BASIS_TEXT, FIX_HELD_HELP
+    from analytics.learning import pair_lifecycle
+    from analytics.pairs import pairs_in_window, pairs_json
+
+    sources, policy, data = load_data(options, ["misses"])
+    cutoff, _ = _window(since, None, sources.now)
+    inputs = _fix_inputs(sources, data, scenarios_dir)
+    misses_frame = data.frame("misses")
+    lifecycle = pair_lifecycle(
+        misses_frame, now=sources.now, coverage=inputs.coverage, **lifecycle_options(policy.misses)
+    )
+    fixes = inputs.fixes(misses_frame, now=sources.now)
+    pairs = pairs_in_window(misses_frame, lifecycle, fixes, since=cutoff, now=sources.now)
+    if as_json:
+        emit_json(pairs_json(pairs))
+        return
+    if pairs.height == 0:
+        if not data.inputs["misses"].available:
+            click.echo("No misses.jsonl in this data source, so there are no pairs.")
+        else:
+            click.echo("No misses in this window." + ("" if since == "" else " Widen --since, or pin --now."))
+        return
+    rows = [
+        [
+            _short(r["group_alert"], 36),
+            r["group_taxonomy"],
+            str(r["count"]),
+            r["lifecycle"] or "—",
+            r["status"] or "—",
+            r["fixed_back"] or "—",
+        ]
+        for r in pairs.iter_rows(named=True)
+    ]
+    click.echo(render_table(["alert", "taxonomy", "count", "lifecycle", "fix", "fixed / back"], rows, right={2}))
+    basis = str(fixes["basis"][0]) if fixes.height else "coverage"
+    click.echo("")
+    click.echo(f"Fix judged {BASIS_TEXT[basis]}.")
+    click.echo(FIX_HELD_HELP)
+
+
+@misses.command("durability")
+@click.option("--since", default="90d", show_default=True, metavar="SPEC", help=SINCE_HELP + " Pairs fixed since.")
+@click.option("--scenarios", "scenarios_dir", type=click.Path(path_type=Path), help="Scenarios folder for coverage.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='{"basis", "curve": [{"days", "surviving", "at_risk"}], "median_days", "median_ci", "events", "censored", '
+    '"pairs": [...], "by_taxonomy": {...}}',
+)
+@global_options
+@click.pass_obj
+def durability_command(options: GlobalOptions, since: str, scenarios_dir: Path | None, as_json: bool) -> None:
+    """How long fixes last: Kaplan–Meier from each pair's fix to its first recurrence (pairs still holding censored)."""
+    from analytics.durability import durability
+
+    sources, policy, data = load_data(options, ["misses"])
+    cutoff, _ = _window(since, None, sources.now)
+    inputs = _fix_inputs(sources, data, scenarios_dir)
+    fixes = inputs.fixes(data.frame("misses"), now=sources.now)
+    result = durability(fixes, now=sources.now, since=cutoff, z=policy.confidence.wilson_z)
+    if as_json:
+        emit_json(result)
+        return
+    _print_durability(result)
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:g} days"
+
+
+def _print_durability(result: dict[str, Any]) -> None:
+    if not result["pairs"]:
+        click.echo("No pair was fixed in this window (a fix = the first benchmark run that passed its scenario).")
+        return
+    low, high = result["median_ci"]
+    click.echo(
+        f"{len(result['pairs'])} fixed pairs: {result['events']} came back, {result['censored']} still holding "
+        f"(censored). Median time to recurrence {_days(result['median_days'])} "
+        f"(95% CI {_days(low)} – {'not reached' if high is None else _days(high)})."
+    )
+    click.echo("")
+    curve = [[f"{p['days']:g}", f"{p['surviving'] * 100:.1f}%", str(p["at_risk"])] for p in result["curve"]]
+    click.echo(render_table(["days", "still fixed", "at risk"], curve, right={0, 1, 2}))
+    click.echo("")
+    per = [[t, str(v["pairs"]), str(v["events"]), _days(v["median_days"])] for t, v in result["by_taxonomy"].items()]
+    click.echo(render_table(["taxonomy", "pairs", "came back", "median"], per, right={1, 2}))
 
 
 def _print_trend(trend: dict[str, Any], with_coverage: bool) -> None:
@@ -257,6 +377,10 @@ def _print_trend(trend: dict[str, Any], with_coverage: bool) -> None:
     click.echo(render_table(headers, pair_rows, right={2}))
     if len(trend["pairs"]) > 25:
         click.echo(f"… and {len(trend['pairs']) - 25} more pairs (--json for all)")
+    if with_coverage and trend.get("fix_basis"):
+        from analytics.fixes import BASIS_TEXT
+
+        click.echo(f"Fix held judged {BASIS_TEXT[trend['fix_basis']]}.")
 
 
 __all__ = ["misses"]

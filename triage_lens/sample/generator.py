@@ -906,7 +906,9 @@ def _junit_bytes(start: datetime, results: list[dict[str, object]], rng: np.rand
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + body + b"\n"
 
 
-def _jsonl_bytes(start: datetime, results: list[dict[str, object]], rng: np.random.Generator) -> bytes:
+def _jsonl_bytes(
+    start: datetime, results: list[dict[str, object]], rng: np.random.Generator, now: datetime = SAMPLE_NOW
+) -> bytes:
     scores = np.round(rng.uniform(0.0, 0.45, len(results)), 2)
     lines = []
     for result, score in zip(results, scores, strict=True):
@@ -915,6 +917,7 @@ def _jsonl_bytes(start: datetime, results: list[dict[str, object]], rng: np.rand
             "started_at": start.isoformat(),
             "scenario": result["scenario"],
             "status": result["status"],
+            "version": release_at(now, start) or "unreleased",  # the eval harness names the agent version
         }
         if result["status"] in ("passed", "failed"):
             record["score"] = round(0.55 + float(score), 2) if result["status"] == "passed" else float(score)
@@ -933,12 +936,217 @@ def write_sample_runs(out: Path, *, seed: int = 7, now: datetime = SAMPLE_NOW) -
     written = 0
     for start, layout, results in _run_statuses(out, now):
         if layout == "jsonl":
-            (folder / f"{start:%Y-%m-%d}_eval-harness.jsonl").write_bytes(_jsonl_bytes(start, results, rng))
+            (folder / f"{start:%Y-%m-%d}_eval-harness.jsonl").write_bytes(_jsonl_bytes(start, results, rng, now))
         else:
             content = _junit_bytes(start, results, rng, naive=layout == "junit-naive")
             (folder / f"{start:%Y-%m-%d}_junit.xml").write_bytes(content)
         written += len(results)
     return written
+
+
+# --- traces: versions, releases, models, per-source contributions, owners, drills -----------------------------
+# Each piece below has its own random stream ([seed, 23, k]) and only adds keys, lines or files, so every number the
+# sample showed before stays the same.
+
+# (days before now, version, commit, notes): what shipped when; the nightly runs and misses take their version
+# from the release shipped most recently before them (releases.yml).
+RELEASES = (
+    (40, "v1.3.0", "3f1c2a9d0b7e", "baseline agent"),
+    (24, "v1.4.0", "8a41d7c2e590", "retrieval: fetch deploy history before logs"),
+    (13, "v1.5.0", "c07be3914f2a", "tool retries for flaky status APIs"),
+    (4, "v1.6.0", "e5d9a0c3b718", "new reasoning prompt"),
+)
+MODELS = ("claude-sonnet-4", "gpt-4.1")
+EXERCISE_KINDS = ("drill", "maintenance")
+
+
+def _write_releases(out: Path, now: datetime) -> int:
+    """``releases.yml``: the agent versions of :data:`RELEASES` (no randomness)."""
+    lines = ["# Agent releases: which version shipped when (read by Triage Lens for fixed in / back in)."]
+    for days_before, version, commit, notes in RELEASES:
+        shipped = _shipped_at(now, days_before)
+        lines += [
+            f"- version: {version}",
+            f"  shipped_at: '{shipped.isoformat()}'",
+            f"  commit: '{commit}'",
+            f"  notes: {json.dumps(notes)}",
+        ]
+    (out / "releases.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(RELEASES)
+
+
+def _shipped_at(now: datetime, days_before: int) -> datetime:
+    return (now - timedelta(days=days_before)).replace(hour=14, minute=0, second=0, microsecond=0)
+
+
+def release_at(now: datetime, moment: datetime) -> str | None:
+    """The sample's release shipped most recently at or before ``moment``."""
+    names = [version for days, version, *_ in RELEASES if _shipped_at(now, days) <= moment]
+    return names[-1] if names else None
+
+
+def _investigation_extras(investigations: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Add ``model`` (one of :data:`MODELS`) and ``source_contributions`` ({source: score}, for about 60% of the
+    investigations: each cited source with a score, some of them weak) from their own random stream."""
+    rng = np.random.default_rng([seed, 23, 1])
+    n = investigations.height
+    model = _labels(list(MODELS), _codes(rng, len(MODELS), n, [0.6, 0.4]))
+    with_scores = rng.random(n) < 0.6
+    scores = rng.beta(2.2, 2.0, (n, len(EVIDENCE_SOURCES)))
+    # Low-scored investigations lean on thin log evidence: their logs contribution is mostly weak.
+    low = (investigations["validity_score"].fill_null(0.0).to_numpy() < 0.4)
+    scores[:, EVIDENCE_SOURCES.index("logs")] *= np.where(low, 0.35, 1.0)
+    scores = np.round(scores, 2)
+    cited = [
+        sorted({k.split(":", 1)[0] for claim in claims for k in (claim["evidence_keys"] or [])})
+        for claims in investigations["validated_claims"].to_list()
+    ]
+    contributions = [
+        {s: (float(scores[i, j]) if keep and s in cited[i] else None) for j, s in enumerate(EVIDENCE_SOURCES)}
+        for i, keep in enumerate(with_scores)
+    ]
+    dtype = pl.Struct(dict.fromkeys(EVIDENCE_SOURCES, pl.Float64))
+    return investigations.with_columns(
+        model.alias("model"), pl.Series("source_contributions", contributions, dtype=dtype)
+    )
+
+
+def _append_lines(path: Path, records: list[dict[str, object]]) -> None:
+    """Append JSON lines to a file the generator wrote (existing bytes unchanged)."""
+    with path.open("a", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _exercises(out: Path, seed: int, now: datetime) -> int:
+    """Extra drill and maintenance incidents (``labels.kind``), appended to incidents.jsonl: every metric leaves them
+    out, so the other incidents' figures are unchanged. Returns how many."""
+    rng = np.random.default_rng([seed, 23, 2])
+    services = ["gateway", "payments", "checkout-api", "search"]
+    records: list[dict[str, object]] = []
+    for k in range(6):
+        kind = EXERCISE_KINDS[k % 2]
+        start = (now - timedelta(days=int(rng.integers(2, 60)), minutes=int(rng.integers(0, 1440)))).replace(
+            microsecond=0
+        )
+        service = services[k % len(services)]
+        title = f"Game day: {service} failover drill" if kind == "drill" else f"Planned {service} database upgrade"
+        records.append(
+            {
+                "id": f"inc_{start:%Y%m%d_%H%M}_x{k:05d}",
+                "service": service,
+                "env": "prod",
+                "kind": "error_rate" if kind == "drill" else "latency",
+                "severity": "P1" if kind == "drill" else "P3",
+                "status": "resolved",
+                "title": title,
+                "summary": "scheduled exercise" if kind == "drill" else "planned maintenance window",
+                "started_at": start.isoformat(),
+                "ended_at": (start + timedelta(hours=2)).isoformat(),
+                "signature": None,
+                "labels": {"team": SERVICES_TEAM[service], "region": "us-east-1", "kind": kind},
+            }
+        )
+    _append_lines(out / "incidents.jsonl", records)
+    return len(records)
+
+
+OWNERS = (("ana", "edge"), ("bo", "payments"), ("chen", "data"), ("dara", "identity"))
+
+
+def _owner_events(out: Path, seed: int, now: datetime) -> int:
+    """Follow-ups with owners and due dates (some overdue, some done and held, one done and back), reassignments,
+    and owners on a few (alert, taxonomy) pairs, appended to events.jsonl. Returns how many events."""
+    from analytics.buckets import BucketOptions, bucket_key_expr
+    from analytics.derived import derive_incident_fields
+    from analytics.policy import Policy
+    from analytics.schemas import INCIDENTS
+
+    rng = np.random.default_rng([seed, 23, 3])
+    policy = Policy()
+    options = BucketOptions.from_policy(policy)
+    incidents = (
+        derive_incident_fields(
+            read_input_file(out / "incidents.jsonl", INCIDENTS).frame.lazy(),
+            kind_keywords=policy.incidents.kind_keywords,
+            default_kind=policy.incidents.default_kind,
+        )
+        .with_columns(bucket_key_expr(options).alias("bucket_key"))
+        .filter(pl.col("labels").str.json_path_match("$.kind").is_null())
+        .sort("started_at", "id")
+        .collect()
+    )
+    top = incidents.group_by("bucket_key").len().sort(["len", "bucket_key"], descending=[True, False]).head(8)
+    records: list[dict[str, object]] = []
+    for k, bucket in enumerate(top["bucket_key"].to_list()):
+        opened = (now - timedelta(days=int(rng.integers(18, 45)), hours=int(rng.integers(0, 24)))).replace(
+            microsecond=0
+        )
+        member = incidents.filter((pl.col("bucket_key") == bucket) & (pl.col("started_at") <= opened)).tail(1)
+        incident_id = member["id"][0] if member.height else incidents.filter(pl.col("bucket_key") == bucket)["id"][0]
+        owner, team = OWNERS[k % len(OWNERS)]
+        due = (opened + timedelta(days=int(rng.integers(5, 20)))).date().isoformat()
+        fid = f"evt_fu{k:05d}"
+        records.append(
+            {
+                "event_id": fid,
+                "incident_id": incident_id,
+                "ts": opened.isoformat(),
+                "type": "followup",
+                "message": f"Follow-up: stop {bucket} from recurring",
+                "meta": {
+                    "title": f"Stop {bucket} from recurring",
+                    "owner": "oncall",
+                    "due_date": due,
+                    "bucket_key": bucket,
+                    "priority": "P2",
+                },
+            }
+        )
+        records.append(
+            {
+                "event_id": f"evt_as{k:05d}",
+                "incident_id": incident_id,
+                "ts": (opened + timedelta(hours=3)).isoformat(),
+                "type": "assignment",
+                "message": f"Assigned to {owner} ({team}), due {due}",
+                "meta": {"owner": owner, "team": team, "due_date": due, "followup_id": fid},
+            }
+        )
+        if k % 3 != 2:  # two in three get done; the rest stay open (overdue once past their due date)
+            done = opened + timedelta(days=int(rng.integers(2, 12)))
+            records.append(
+                {
+                    "event_id": f"evt_st{k:05d}",
+                    "incident_id": incident_id,
+                    "ts": min(done, now - timedelta(hours=1)).isoformat(),
+                    "type": "status_change",
+                    "message": "Follow-up done",
+                    "meta": {"status": "done", "followup_id": fid},
+                }
+            )
+    pairs = (
+        ("AuthTokenFailures::retrieval_gap", 0, -6),
+        ("CheckoutHighErrorRate::reasoning_gap", 1, 5),
+        ("IngestWorkerOOM::tool_failure", 2, -2),
+    )
+    for k, (pair, who, due_in) in enumerate(pairs):
+        owner, team = OWNERS[(k + 1) % len(OWNERS)] if who else OWNERS[3]
+        when = (now - timedelta(days=10 - k)).replace(microsecond=0)
+        due = (now + timedelta(days=due_in)).date().isoformat()
+        records.append(
+            {
+                "event_id": f"evt_pa{k:05d}",
+                "incident_id": "",
+                "ts": when.isoformat(),
+                "type": "assignment",
+                "message": f"Assigned to {owner} ({team}), due {due}",
+                "meta": {"owner": owner, "team": team, "due_date": due, "pair": pair},
+            }
+        )
+    records.sort(key=lambda r: str(r["ts"]))
+    _append_lines(out / "events.jsonl", records)
+    return len(records)
 
 
 # --- writer ---------------------------------------------------------------------------------------
@@ -954,6 +1162,7 @@ def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: dateti
     start_us = now_us - DAYS * SECONDS_PER_DAY * 1_000_000
     frames = _misses_and_feedback(rng, max(1, round(BASE_MISSES * scale)), start_us, now_us)
     frames.update(_incidents(rng, max(2, round(BASE_INCIDENTS * scale)), start_us, now_us))
+    frames["investigations"] = _investigation_extras(frames["investigations"], seed)
     rows: dict[str, int] = {}
     for name in ("misses", "feedback", "investigations", "incidents", "events"):
         frames[name].write_ndjson(out / f"{name}.jsonl")
@@ -963,6 +1172,9 @@ def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: dateti
     rows["error_ledger.csv"] = ledger.height
     rows["scenarios/ (cases)"] = _scenario_batches(out, now)
     rows["runs/ (results)"] = write_sample_runs(out, seed=seed, now=now)
+    rows["releases.yml"] = _write_releases(out, now)
+    rows["incidents.jsonl (drills, maintenance)"] = _exercises(out, seed, now)
+    rows["events.jsonl (follow-ups, owners)"] = _owner_events(out, seed, now)
     manifest = {"seed": seed, "scale": scale, "now": now.isoformat(), "generator": "triage-lens sample 1"}
     (out / "sample.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return SampleSummary(out, rows)

@@ -21,6 +21,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from analytics.derived import derive_incident_fields, with_grouping_key
+from analytics.exclusions import without_exercises
 from analytics.policy import Policy
 from analytics.schemas import ALL_INPUTS, INPUTS_BY_NAME, InputSchema
 from analytics.timeparse import parse_cli_time
@@ -69,6 +70,8 @@ class SourceConfig(BaseModel):
     policy: str | None = None
     write: bool = False
     now: str | None = None
+    me: str | None = None  # who "mine" is on the dashboard (triage_lens.sources.identity)
+    team: str | None = None
     allowed_hosts: list[str] = []  # more Host names the dashboard serves (triage_lens.hosts)
 
 
@@ -605,6 +608,13 @@ def _write_meta(meta_file: Path, cache: _JsonlCache) -> None:
         pass
 
 
+def excluded_incidents(loaded: LoadedInput) -> int:
+    """How many valid incident rows the drill/maintenance filter left out (rows read − rows kept)."""
+    if loaded.name != "incidents" or not loaded.available:
+        return 0
+    return max(0, loaded.rows - int(loaded.frame.select(pl.len()).collect().item()))
+
+
 @dataclass
 class LoadedData:
     """Every input of one :class:`DataSources`, loaded, with derived columns applied."""
@@ -645,9 +655,11 @@ def apply_derived_columns(name: str, frame: pl.LazyFrame, policy: Policy) -> pl.
     """The derived columns of DATA.md for one input: misses grouping key, incident kind and signature."""
     if name == "misses":
         return with_grouping_key(frame)
-    if name == "incidents":
-        return derive_incident_fields(
-            frame, kind_keywords=policy.incidents.kind_keywords, default_kind=policy.incidents.default_kind
+    if name == "incidents":  # drills and maintenance leave every metric here, once (analytics.exclusions)
+        return without_exercises(
+            derive_incident_fields(
+                frame, kind_keywords=policy.incidents.kind_keywords, default_kind=policy.incidents.default_kind
+            )
         )
     return frame
 

@@ -66,7 +66,8 @@ def _pieces(found: Iterable[str]) -> list[str]:
         for form in (secret, unquote(secret)):
             pieces.add(form)
             pieces.update(_FRAGMENT_SPLIT.split(form))
-    return sorted((p for p in pieces if len(p) >= MIN_FRAGMENT and p != MASK), key=len, reverse=True)
+    # longest first, then by text: a set's order depends on the hash seed, the answer must not
+    return sorted((p for p in pieces if len(p) >= MIN_FRAGMENT and p != MASK), key=lambda p: (-len(p), p))
 
 
 def _mask_fragments(text: str, pieces: Iterable[str]) -> str:
