@@ -189,9 +189,13 @@ def top_groups(misses: pl.LazyFrame, *, top: int = DEFAULT_TOP) -> pl.DataFrame:
         .head(min(top, MAX_ROWS))
         .with_row_index("index", offset=1)
         .with_columns(pl.col("index").cast(pl.Int64))
+        .collect()
     )
-    raws = misses.select(pl.col("_line").alias("representative_line"), "_raw")
-    return keys.join(raws, on="representative_line", how="left").sort("index").collect()
+    # Only the representatives' stored lines: a filter on ``_line`` reaches the scan, so ``_raw`` is read for
+    # ``top`` rows, not for every miss (a JSONL cache reads it back from the file).
+    lines = keys["representative_line"].to_list()
+    raws = misses.filter(pl.col("_line").is_in(lines)).select(pl.col("_line").alias("representative_line"), "_raw")
+    return keys.join(raws.collect(), on="representative_line", how="left").sort("index")
 
 
 def stored_records(misses: pl.LazyFrame) -> list[dict[str, Any]]:

@@ -218,6 +218,13 @@ class SeverityPolicy(_Strict):
     legacy: LegacySeverityPolicy = LegacySeverityPolicy()
 
 
+class LimitsPolicy(_Strict):
+    """Reader caps (DEFINITIONS.md §5): a longer line is quarantined with its size before it is parsed.
+    Integers beyond 64 bits and nesting deeper than 256 levels are fixed per-record problems, not settings."""
+
+    max_line_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+
+
 # --- import: mapping of other tools' exports to incident records (issue 15, docs/importers.md) -------------
 Severity = Literal["P0", "P1", "P2", "P3", "INFO"]
 IncidentStatus = Literal["open", "mitigating", "resolved", "closed"]
@@ -288,6 +295,7 @@ class Policy(_Strict):
     followups: FollowupsPolicy = FollowupsPolicy()
     release_gate: ReleaseGatePolicy = ReleaseGatePolicy()
     severity: SeverityPolicy = SeverityPolicy()
+    limits: LimitsPolicy = LimitsPolicy()
     import_: ImportPolicy = Field(ImportPolicy(), alias="import")  # `import` is a Python keyword
 
     model_config = ConfigDict(

@@ -135,21 +135,79 @@ def trend_expr(options: SeverityOptions) -> pl.Expr:
     )
 
 
-def provider_counts(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions) -> pl.LazyFrame:
-    """One pass over the ledger: per provider ``c24``, ``c7``, ``daily`` (list of 7, oldest first) and
-    ``top_type_7d``; every provider that has any countable row appears (zeros when quiet this week).
+@dataclass(frozen=True)
+class LedgerCounts:
+    """What the current-state rules need from a ledger: small aggregates, computed by Polars
+    (:func:`ledger_counts`) or by the database that holds the ledger (``triage_lens.sources.ledger_sql``).
 
-    Age buckets: a row ``k`` whole days old (0 ≤ age < 7d) falls in window ``6 − k`` of ``daily``; a row exactly
-    24h old is in bucket 1, so the last window is (now − 24h, now].
+    - ``providers``: ``provider`` — every provider with a countable row (any time);
+    - ``buckets``: ``provider``, ``bucket`` (whole days before now, 0-6), ``n`` — countable rows in (now − 7d, now];
+    - ``types``: ``provider``, ``error_type``, ``count`` (24h), ``count_7d``, ``message`` — per error type in the
+      week, its most frequent non-null message (ties: the smallest text, by code point), null when it has none.
+    """
+
+    providers: pl.DataFrame
+    buckets: pl.DataFrame
+    types: pl.DataFrame
+
+
+PROVIDERS_SCHEMA = {"provider": pl.Utf8}
+BUCKETS_SCHEMA = {"provider": pl.Utf8, "bucket": pl.Int64, "n": pl.Int64}
+TYPES_SCHEMA = {"provider": pl.Utf8, "error_type": pl.Utf8, "count": pl.Int64, "count_7d": pl.Int64, "message": pl.Utf8}
+DAYS_SCHEMA = {"provider": pl.Utf8, "day": pl.Int64, "n": pl.Int64}
+TYPE_DAYS_SCHEMA = {"provider": pl.Utf8, "error_type": pl.Utf8, "day": pl.Int64, "n": pl.Int64}
+
+
+def most_frequent_message(rows: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
+    """Per ``keys``: the most frequent non-null ``error_message`` (ties: the smallest text). Out: keys, ``message``."""
+    return (
+        rows.filter(pl.col("error_message").is_not_null())
+        .group_by(*keys, "error_message")
+        .agg(pl.len().alias("_n"))
+        .sort([*keys, "_n", "error_message"], descending=[*([False] * len(keys)), True, False])
+        .group_by(*keys, maintain_order=True)
+        .first()
+        .select(*keys, pl.col("error_message").alias("message"))
+    )
+
+
+def ledger_counts(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions) -> LedgerCounts:
+    """:class:`LedgerCounts` of a typed ledger frame, in Polars.
+
+    Age buckets: a row ``k`` whole days old (0 ≤ age < 7d) is in bucket ``k``; a row exactly 24h old is in
+    bucket 1, so bucket 0 is (now − 24h, now].
     """
     rows = countable_rows(ledger, options)
     age_us = (pl.lit(now, dtype=UTC_DATETIME) - pl.col("timestamp")).dt.total_microseconds()
     in_week = rows.with_columns((age_us // 86_400_000_000).alias("bucket")).filter(
         (pl.col("bucket") >= 0) & (pl.col("bucket") < 7)
     )
-    per_bucket = in_week.group_by("provider", "bucket").agg(pl.len().alias("n"))
+    typed = in_week.filter(pl.col("error_type").is_not_null())
+    types = (
+        typed.group_by("provider", "error_type")
+        .agg((pl.col("bucket") == 0).sum().alias("count"), pl.len().alias("count_7d"))
+        .join(most_frequent_message(typed, ["provider", "error_type"]), on=["provider", "error_type"], how="left")
+    )
+    frames = pl.collect_all(
+        [
+            rows.select("provider").unique(),
+            in_week.group_by("provider", "bucket").agg(pl.len().alias("n")),
+            types,
+        ]
+    )
+    providers, buckets, type_counts = (f.cast(schema) for f, schema in zip(frames, _COUNT_SCHEMAS, strict=True))  # type: ignore[arg-type]
+    return LedgerCounts(providers, buckets, type_counts)
+
+
+_COUNT_SCHEMAS = (PROVIDERS_SCHEMA, BUCKETS_SCHEMA, TYPES_SCHEMA)
+
+
+def provider_counts_from(counts: LedgerCounts) -> pl.LazyFrame:
+    """Per provider ``c24``, ``c7``, ``daily`` (list of 7, oldest first) and ``top_type_7d`` (the most frequent error
+    type's 7-day count); every provider of ``counts.providers`` appears (zeros when quiet this week)."""
     daily = (
-        per_bucket.group_by("provider")
+        counts.buckets.lazy()
+        .group_by("provider")
         .agg(
             pl.col("n").sum().alias("c7"),
             pl.col("n").filter(pl.col("bucket") == 0).sum().alias("c24"),
@@ -158,17 +216,11 @@ def provider_counts(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOpt
         .with_columns(pl.concat_list([f"d{i}" for i in range(7)]).alias("daily"))
         .drop([f"d{i}" for i in range(7)])
     )
-    top_type = (
-        in_week.filter(pl.col("error_type").is_not_null())
-        .group_by("provider", "error_type")
-        .agg(pl.len().alias("n"))
-        .group_by("provider")
-        .agg(pl.col("n").max().alias("top_type_7d"))
-    )
-    providers = rows.select("provider").unique()
-    zeros = pl.lit([0] * 7, dtype=pl.List(pl.UInt32))
+    top_type = counts.types.lazy().group_by("provider").agg(pl.col("count_7d").max().alias("top_type_7d"))
+    zeros = pl.lit([0] * 7, dtype=pl.List(pl.Int64))
     return (
-        providers.join(daily, on="provider", how="left")
+        counts.providers.lazy()
+        .join(daily, on="provider", how="left")
         .join(top_type, on="provider", how="left")
         .with_columns(
             pl.col("c24").fill_null(0).cast(pl.Int64),
@@ -179,28 +231,23 @@ def provider_counts(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOpt
     )
 
 
-def samples_by_provider(
-    ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions, providers: Sequence[str]
+def provider_counts(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions) -> pl.LazyFrame:
+    """:func:`provider_counts_from` the :func:`ledger_counts` of a typed ledger frame."""
+    return provider_counts_from(ledger_counts(ledger, now=now, options=options))
+
+
+def samples_from(
+    counts: LedgerCounts, *, options: SeverityOptions, providers: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Top error types by 24h count (then 7d count, then name) with the latest message, cut to ``sample_chars``."""
+    """Top error types by 24h count (then 7d count, then name) with their most frequent message (ties: the
+    smallest text), cut to ``sample_chars``."""
+    samples: dict[str, list[dict[str, Any]]] = {p: [] for p in providers}
     if not providers or options.samples_top <= 0:
-        return {p: [] for p in providers}
-    ts = pl.col("timestamp")
-    week = countable_rows(ledger, options).filter(
-        pl.col("provider").is_in(list(providers))
-        & pl.col("error_type").is_not_null()
-        & (ts > now - timedelta(days=7))
-        & (ts <= now)
-    )
+        return samples
     cut = options.sample_chars
-    message = pl.col("error_message").sort_by(["timestamp"]).last()
     per_type = (
-        week.group_by("provider", "error_type")
-        .agg(
-            (ts > now - DAY).sum().cast(pl.Int64).alias("count"),
-            pl.len().cast(pl.Int64).alias("count_7d"),
-            message.alias("message"),
-        )
+        counts.types.lazy()
+        .filter(pl.col("provider").is_in(list(providers)))
         .with_columns(
             pl.when(pl.col("message").str.len_chars() > cut)
             .then(pl.col("message").str.slice(0, cut) + "…")
@@ -212,12 +259,28 @@ def samples_by_provider(
         .head(options.samples_top)
         .collect()
     )
-    samples: dict[str, list[dict[str, Any]]] = {p: [] for p in providers}
     for row in per_type.iter_rows(named=True):
         samples[row["provider"]].append(
             {"error_type": row["error_type"], "count": row["count"], "message": row["message"]}
         )
     return samples
+
+
+def samples_by_provider(
+    ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions, providers: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`samples_from` the :func:`ledger_counts` of a typed ledger frame."""
+    if not providers or options.samples_top <= 0:
+        return {p: [] for p in providers}
+    return samples_from(ledger_counts(ledger, now=now, options=options), options=options, providers=providers)
+
+
+UNKNOWN = "unknown"
+
+
+def unknown_report(now: datetime, reason: str) -> dict[str, Any]:
+    """The ``severity --json`` object when there is no readable ledger: state unknown, never "nominal"."""
+    return {"now": format_utc(now), "overall_severity": UNKNOWN, "header": f"Unknown: {reason}", "providers": []}
 
 
 def header_text(severities: Iterable[str]) -> tuple[str, str]:
@@ -230,12 +293,12 @@ def header_text(severities: Iterable[str]) -> tuple[str, str]:
     return ", ".join(parts), overall
 
 
-def severity_frame(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions) -> pl.DataFrame:
+def severity_frame_from(counts: LedgerCounts, *, options: SeverityOptions) -> pl.DataFrame:
     """Every provider with ``severity``, ``status``, ``c24``, ``c7``, ``daily``, ``spike``, ``trend``, sorted:
     critical, warning, info (non-nominal before nominal), then 24h count desc, then name."""
     severity, status = classify_expr(options)
     return (
-        provider_counts(ledger, now=now, options=options)
+        provider_counts_from(counts)
         .with_columns(severity.alias("severity"), status.alias("status"), spike_expr(options).alias("spike"))
         .with_columns(trend_expr(options).alias("trend"))
         .with_columns(
@@ -248,13 +311,18 @@ def severity_frame(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOpti
     )
 
 
-def severity_report(
-    ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions, include_nominal: bool = False
+def severity_frame(ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions) -> pl.DataFrame:
+    """:func:`severity_frame_from` the :func:`ledger_counts` of a typed ledger frame."""
+    return severity_frame_from(ledger_counts(ledger, now=now, options=options), options=options)
+
+
+def severity_report_from(
+    counts: LedgerCounts, *, now: datetime, options: SeverityOptions, include_nominal: bool = False
 ) -> dict[str, Any]:
-    """The ``severity --json`` object of CLI.md."""
-    frame = severity_frame(ledger, now=now, options=options)
+    """The ``severity --json`` object of CLI.md, from the ledger's aggregates (Polars or SQL)."""
+    frame = severity_frame_from(counts, options=options)
     listed = frame if include_nominal else frame.filter(pl.col("status") != "nominal")
-    samples = samples_by_provider(ledger, now=now, options=options, providers=listed["provider"].to_list())
+    samples = samples_from(counts, options=options, providers=listed["provider"].to_list())
     header, overall = header_text(frame["severity"].to_list())
     providers = [
         {
@@ -273,30 +341,60 @@ def severity_report(
     return {"now": format_utc(now), "overall_severity": overall, "header": header, "providers": providers}
 
 
-def backtest_frame(ledger: pl.LazyFrame, *, now: datetime, days: int, options: SeverityOptions) -> pl.DataFrame:
+def severity_report(
+    ledger: pl.LazyFrame, *, now: datetime, options: SeverityOptions, include_nominal: bool = False
+) -> dict[str, Any]:
+    """The ``severity --json`` object of CLI.md, for a typed ledger frame."""
+    counts = ledger_counts(ledger, now=now, options=options)
+    return severity_report_from(counts, now=now, options=options, include_nominal=include_nominal)
+
+
+@dataclass(frozen=True)
+class BacktestCounts:
+    """What the backtest needs: countable rows in (origin, today], ``origin`` = the first replayed day − 7 days,
+    counted per 24h window ``day`` = k (the window (origin + k days, origin + k + 1 days]).
+
+    - ``days``: ``provider``, ``day``, ``n``; ``type_days``: ``provider``, ``error_type``, ``day``, ``n``.
+    """
+
+    days: pl.DataFrame
+    type_days: pl.DataFrame
+
+
+def backtest_window(now: datetime, days: int) -> tuple[datetime, datetime]:
+    """(origin, today): the backtest counts rows in (origin, today]; origin = today − (days + 7) days."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - (days + 7) * DAY, today
+
+
+def backtest_counts(ledger: pl.LazyFrame, *, now: datetime, days: int, options: SeverityOptions) -> BacktestCounts:
+    """:class:`BacktestCounts` of a typed ledger frame, in Polars."""
+    origin, today = backtest_window(now, days)
+    rows = countable_rows(ledger, options).filter((pl.col("timestamp") > origin) & (pl.col("timestamp") <= today))
+    since_us = (pl.col("timestamp") - pl.lit(origin, dtype=UTC_DATETIME)).dt.total_microseconds()
+    with_day = rows.with_columns(((since_us - 1) // 86_400_000_000).alias("day"))
+    frames = pl.collect_all(
+        [
+            with_day.group_by("provider", "day").agg(pl.len().alias("n")),
+            with_day.filter(pl.col("error_type").is_not_null())
+            .group_by("provider", "error_type", "day")
+            .agg(pl.len().alias("n")),
+        ]
+    )
+    return BacktestCounts(frames[0].cast(DAYS_SCHEMA), frames[1].cast(TYPE_DAYS_SCHEMA))  # type: ignore[arg-type]
+
+
+def backtest_frame_from(counts: BacktestCounts, *, now: datetime, days: int, options: SeverityOptions) -> pl.DataFrame:
     """Each of the ``days`` complete UTC days before now's day, evaluated at its end (24:00) with the current and
     the legacy rule. Out: ``date``, ``legacy_critical``, ``legacy_warning``, ``current_critical``,
     ``current_warning`` (provider counts), oldest first."""
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    first = today - days * DAY
-    rows = countable_rows(ledger, options).filter(
-        (pl.col("timestamp") > first - 7 * DAY) & (pl.col("timestamp") <= today)
-    )
-    # A row at ts belongs to the 24h window ending at the next midnight at or after it: (D, D + 1d].
-    window_day = (pl.col("timestamp") - pl.duration(microseconds=1)).dt.truncate("1d").alias("day")
-    providers = rows.select("provider").unique()
-    grid = providers.join(
-        pl.LazyFrame({"day": pl.datetime_range(first - 7 * DAY, today - DAY, "1d", time_zone="UTC", eager=True)}),
-        how="cross",
-    )
-    per_day = rows.with_columns(window_day).group_by("provider", "day").agg(pl.len().alias("n"))
-    per_type_day = (
-        rows.filter(pl.col("error_type").is_not_null())
-        .with_columns(window_day)
-        .group_by("provider", "error_type", "day")
-        .agg(pl.len().alias("n"))
-    )
-    type_grid = per_type_day.select("provider", "error_type").unique().join(grid.select("day").unique(), how="cross")
+    total = days + 7
+    per_day = counts.days.lazy()
+    per_type_day = counts.type_days.lazy()
+    providers = per_day.select("provider").unique()
+    day_index = pl.LazyFrame({"day": pl.int_range(0, total, dtype=pl.Int64, eager=True)})
+    grid = providers.join(day_index, how="cross")
+    type_grid = per_type_day.select("provider", "error_type").unique().join(day_index, how="cross")
     type_7d = (
         type_grid.join(per_type_day, on=["provider", "error_type", "day"], how="left")
         .with_columns(pl.col("n").fill_null(0))
@@ -315,11 +413,13 @@ def backtest_frame(ledger: pl.LazyFrame, *, now: datetime, days: int, options: S
             pl.col("n").rolling_sum(7, min_samples=1).over("provider").alias("c7"),
         )
         .join(type_7d, on=["provider", "day"], how="left")
-        .filter(pl.col("day") >= first)
+        .filter(pl.col("day") >= 7)
         .with_columns(severity.alias("current"), legacy_expr(options).alias("legacy"))
     )
-    days_frame = pl.LazyFrame({"day": pl.datetime_range(first, today - DAY, "1d", time_zone="UTC", eager=True)})
-    counts = evaluated.group_by("day").agg(
+    origin, today = backtest_window(now, days)
+    dates = pl.datetime_range(origin + 7 * DAY, today - DAY, "1d", time_zone="UTC", eager=True)
+    days_frame = pl.LazyFrame({"day": pl.int_range(7, total, dtype=pl.Int64, eager=True), "date": dates.dt.date()})
+    counted = evaluated.group_by("day").agg(
         *[
             (pl.col(rule) == level).sum().cast(pl.Int64).alias(f"{rule}_{level}")
             for rule in ("legacy", "current")
@@ -327,18 +427,25 @@ def backtest_frame(ledger: pl.LazyFrame, *, now: datetime, days: int, options: S
         ]
     )
     return (
-        days_frame.join(counts, on="day", how="left")
-        .with_columns(pl.exclude("day").fill_null(0))
+        days_frame.join(counted, on="day", how="left")
+        .with_columns(pl.exclude("day", "date").fill_null(0))
         .sort("day")
-        .with_columns(pl.col("day").dt.date().alias("date"))
         .select("date", "legacy_critical", "legacy_warning", "current_critical", "current_warning")
         .collect()
     )
 
 
-def backtest_report(ledger: pl.LazyFrame, *, now: datetime, days: int, options: SeverityOptions) -> dict[str, Any]:
-    """The ``severity backtest --json`` object of CLI.md."""
-    frame = backtest_frame(ledger, now=now, days=days, options=options)
+def backtest_frame(ledger: pl.LazyFrame, *, now: datetime, days: int, options: SeverityOptions) -> pl.DataFrame:
+    """:func:`backtest_frame_from` the :func:`backtest_counts` of a typed ledger frame."""
+    counts = backtest_counts(ledger, now=now, days=days, options=options)
+    return backtest_frame_from(counts, now=now, days=days, options=options)
+
+
+def backtest_report_from(
+    counts: BacktestCounts, *, now: datetime, days: int, options: SeverityOptions
+) -> dict[str, Any]:
+    """The ``severity backtest --json`` object of CLI.md, from the ledger's aggregates (Polars or SQL)."""
+    frame = backtest_frame_from(counts, now=now, days=days, options=options)
     day_rows = [
         {
             "date": row["date"].isoformat() if isinstance(row["date"], date) else str(row["date"]),
@@ -349,6 +456,12 @@ def backtest_report(ledger: pl.LazyFrame, *, now: datetime, days: int, options: 
     ]
     legacy, current = backtest_totals(frame)
     return {"days": day_rows, "legacy_pages": legacy, "current_pages": current}
+
+
+def backtest_report(ledger: pl.LazyFrame, *, now: datetime, days: int, options: SeverityOptions) -> dict[str, Any]:
+    """The ``severity backtest --json`` object of CLI.md, for a typed ledger frame."""
+    counts = backtest_counts(ledger, now=now, days=days, options=options)
+    return backtest_report_from(counts, now=now, days=days, options=options)
 
 
 def backtest_totals(frame: pl.DataFrame) -> tuple[int, int]:

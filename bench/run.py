@@ -186,7 +186,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     n_misses, n_incidents, n_ledger = frames["misses"].height, frames["incidents"].height, frames["error_ledger"].height
 
     # --- misses -------------------------------------------------------------------------------------------
-    from tests.analytics.test_misses import reference_stats, reference_top
+    from reference.models import reference_stats, reference_top
 
     sample_records = (
         frames["misses"]
@@ -233,7 +233,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     )
 
     # --- incidents ----------------------------------------------------------------------------------------
-    from tests.analytics.test_correlation import pair_score, reference_components
+    from reference.models import pair_score, reference_components
 
     corr = CorrelationOptions.from_policy(policy.correlation)
     target_id = frames["incidents"]["id"][n_incidents // 2]
@@ -290,7 +290,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     )
 
     # --- severity -----------------------------------------------------------------------------------------
-    from tests.analytics.test_severity import reference as severity_reference
+    from reference.models import severity_reference
 
     sev = SeverityOptions.from_policy(policy.severity)
     bench.time(
@@ -318,7 +318,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     bench.time("severity backtest (30 days)", n_ledger, lambda: backtest_frame(ledger, now=now, days=30, options=sev))
 
     # --- confidence ---------------------------------------------------------------------------------------
-    from tests.analytics.test_confidence import reference as confidence_reference
+    from reference.models import confidence_reference
 
     gate = GateOptions.from_policy(policy.confidence)
     inv = frames["investigations"].lazy()

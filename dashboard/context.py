@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ import streamlit as st
 
 from analytics.policy import Policy, PolicyError
 from analytics.schemas import ALL_INPUTS
+from analytics.severity import BacktestCounts, LedgerCounts, SeverityOptions
 from analytics.timeparse import format_utc
 from analytics.windows import DEFAULT_RANGE, RANGE_KEYS, Window, range_or_default, window
 from dashboard.formatting import escape_markdown
@@ -29,6 +31,7 @@ from dashboard.urlstate import (
     url_values,
 )
 from triage_lens.sources.config import load_policy, policy_from_yaml
+from triage_lens.sources.ledger import severity_backtest_counts, severity_counts
 from triage_lens.sources.loading import (
     BUNDLED_SAMPLE_DIR,
     DataSources,
@@ -91,7 +94,13 @@ def _fingerprint(sources: DataSources) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(_input_fingerprint(sources, name) for name in sorted(sources.paths))
 
 
+LEDGER_DATABASE_TTL_S = 60  # a ledger in a database is asked again at most once a minute
+
+
 def _input_fingerprint(sources: DataSources, name: str) -> tuple[str, str, int, int]:
+    if name == "error_ledger" and sources.ledger_uri:
+        # A database has no file stamp: its summary and aggregates are refreshed once a minute.
+        return (name, redact(sources.ledger_uri), -1, int(time.time() // LEDGER_DATABASE_TTL_S))
     path = sources.paths.get(name)
     if path is not None and path.is_file():
         stat = path.stat()
@@ -121,6 +130,8 @@ def _load_input_cached(
     a large one stays a lazy scan of its Parquet cache (see :func:`keeps_in_memory`), so a page reads only the
     columns and rows its query needs and memory does not grow with every input a session has visited."""
     loaded = load_all(_sources, _policy, names=[name]).inputs[name]
+    if loaded.database is not None:
+        return loaded  # a ledger in a database: severity is pushed down, its rows are never held here
     frame = loaded.frame
     if name not in RAW_LINE_INPUTS:  # the stored line is half the memory; only the miss pages show it
         frame = frame.drop("_raw", strict=False)
@@ -238,6 +249,34 @@ def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -
     Results are shared read-only between sessions (``st.cache_resource``), so pages must not mutate them."""
     result: T = _memoised(kind, (context.data_key, str(context.now), *params), build)
     return result
+
+
+def ledger_counts(context: AppContext, options: SeverityOptions) -> LedgerCounts:
+    """The error ledger's severity aggregates (pushed down to its database, or from Polars), once per data,
+    clock and options; a database ledger is asked again at most once a minute."""
+    loaded = context.data.inputs["error_ledger"]
+    fresh = int(time.time() // LEDGER_DATABASE_TTL_S) if loaded.database is not None else 0
+    return memo(
+        context,
+        "ledger-counts",
+        repr(options),
+        fresh,
+        build=lambda: severity_counts(loaded, now=context.now, options=options),
+    )
+
+
+def ledger_backtest_counts(context: AppContext, days: int, options: SeverityOptions) -> BacktestCounts:
+    """The backtest's aggregates, cached as :func:`ledger_counts` is."""
+    loaded = context.data.inputs["error_ledger"]
+    fresh = int(time.time() // LEDGER_DATABASE_TTL_S) if loaded.database is not None else 0
+    return memo(
+        context,
+        "ledger-backtest",
+        repr(options),
+        days,
+        fresh,
+        build=lambda: severity_backtest_counts(loaded, now=context.now, days=days, options=options),
+    )
 
 
 def render_sidebar() -> AppContext:

@@ -18,11 +18,11 @@ from analytics.misses import scope_count, top_groups
 from analytics.overview import trend_weeks, worst_severity
 from analytics.periods import accuracy_in, misses_before, misses_in, pair_fix_rate
 from analytics.recurrence import RecurrenceOptions, recurrence
-from analytics.severity import SeverityOptions, header_text, severity_frame
+from analytics.severity import SeverityOptions, header_text, severity_frame_from
 from analytics.stats import change_label
 from analytics.statuses import UNRESOLVED, is_open
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, lifecycle_badge_markdown
-from dashboard.context import AppContext, memo
+from dashboard.context import AppContext, ledger_counts, memo
 from dashboard.fixes_view import fix_held_for, releases_for
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import chosen_services, filtered_incidents
@@ -109,16 +109,10 @@ def overview_data(context: AppContext) -> dict[str, Any]:
         if has["incidents"]
         else None
     )
+    severity_options = SeverityOptions.from_policy(context.policy.severity)
     data["providers"] = (
-        memo(
-            context,
-            "overview-severity",
-            build=lambda: severity_frame(
-                context.data.frame("error_ledger"),
-                now=context.now,
-                options=SeverityOptions.from_policy(context.policy.severity),
-            ),
-        )
+        # the same aggregates as the Error severity page (pushed down to a database ledger, never read whole)
+        severity_frame_from(ledger_counts(context, severity_options), options=severity_options)
         if has["ledger"]
         else None
     )

@@ -8,14 +8,14 @@ import streamlit as st
 
 from analytics.severity import (
     SeverityOptions,
-    backtest_frame,
+    backtest_frame_from,
     backtest_totals,
     header_text,
-    samples_by_provider,
-    severity_frame,
+    samples_from,
+    severity_frame_from,
 )
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
-from dashboard.context import current_context, page_title
+from dashboard.context import current_context, ledger_backtest_counts, ledger_counts, page_title
 from dashboard.exports import csv_bytes, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
@@ -37,8 +37,8 @@ require_inputs(context, "error_ledger", purpose="no provider errors to rate")
 excluded_text = url_param("exclude", "") or ""
 extra_tenants = [t.strip() for t in excluded_text.split(",") if t.strip()]
 options = SeverityOptions.from_policy(context.policy.severity, extra_tenants)
-ledger = context.data.frame("error_ledger")
-frame = severity_frame(ledger, now=context.now, options=options)
+counts = ledger_counts(context, options)  # pushed down to the ledger's database, or from Polars
+frame = severity_frame_from(counts, options=options)
 header, overall = header_text(frame["severity"].to_list())
 st.markdown(f"### :{SEVERITY_MARKDOWN_COLORS[overall]}[{header}]")
 excluded = [
@@ -59,7 +59,7 @@ with st.expander("Exclude tenants"):
 
 show_nominal = url_toggle(st, "Show nominal providers too", "nominal")
 listed = frame if show_nominal else frame.filter(pl.col("status") != "nominal")
-samples = samples_by_provider(ledger, now=context.now, options=options, providers=listed["provider"].to_list())
+samples = samples_from(counts, options=options, providers=listed["provider"].to_list())
 table = listed.select(
     "provider",
     "severity",
@@ -83,7 +83,8 @@ else:
         extra_config={
             "daily": st.column_config.BarChartColumn("7 × 24 h (oldest → now)", y_min=0),
             "samples": st.column_config.ListColumn(
-                "Top errors, last 24 h", help="Top error types by 24h count (in brackets) with their latest message."
+                "Top errors, last 24 h",
+                help="Top error types by 24h count (in brackets) with their most frequent message.",
             ),
         },
         help={
@@ -110,7 +111,9 @@ else:
 
 st.subheader("Backtest: legacy 7-day average vs current state")
 days = url_select_slider(st, "Days", BACKTEST_CHOICES, "days", 30)
-backtest = backtest_frame(ledger, now=context.now, days=days, options=options)
+backtest = backtest_frame_from(
+    ledger_backtest_counts(context, days, options), now=context.now, days=days, options=options
+)
 legacy_pages, current_pages = backtest_totals(backtest)
 st.altair_chart(backtest_chart(backtest), width="stretch")
 st.caption(

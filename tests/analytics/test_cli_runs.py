@@ -69,7 +69,16 @@ def data(tmp_path: Path) -> Path:
 def test_list_is_newest_first_and_names_the_files_it_skipped(data: Path) -> None:
     result = CliRunner().invoke(cli, ["--data", str(data), "runs", "list", "--json"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == [
+    rows = json.loads(result.stdout)
+    old = ("run_id", "started_at", "tests", "passed", "failed", "errors", "skipped", "pass_rate")
+    assert [(r["format"], r["benchmark"], r["aborted"], r["control_lift"]) for r in rows] == [
+        ("junit", "default", False, None),
+        ("jsonl", "default", False, None),
+        ("junit", "default", False, None),
+    ]
+    # one arm each, scored per scenario: e.xml passed 2 of 3 scenarios
+    assert [(a["arm"], a["scenarios"], a["cases"], a["score"]) for a in rows[0]["arms"]] == [("default", 3, 3, 0.6667)]
+    assert [{k: r[k] for k in old} for r in rows] == [
         {
             "run_id": R3,
             "started_at": "2026-11-15T02:00:00+00:00",
@@ -203,6 +212,8 @@ def test_gate_json_and_the_cases_without_enough_runs(data: Path, tmp_path: Path)
         "min_pass_rate": 0.9,
         "runs": 3,
         "min_runs": 1,
+        "aborted": False,
+        "benchmark": "default",
     }
     empty = tmp_path / "empty-runs"
     empty.mkdir()
@@ -241,7 +252,11 @@ def test_compare_defaults_to_the_newest_against_the_one_before(data: Path) -> No
         "reasoning_gap": {**zero, "unchanged": 1},
         "retrieval_gap": {**zero, "regressed": 1},
     }
-    assert set(payload) == {"baseline", "run", "scenarios", "by_taxonomy"}
+    assert set(payload) == {"baseline", "run", "scenarios", "by_taxonomy", "delta", "warnings"}
+    assert payload["delta"] is None  # JUnit / JSONL runs compare statuses, not scores
+    assert payload["warnings"] == [
+        "the scenario sets differ (1 only in the run, 1 only in the baseline): the delta pairs the scenarios in both"
+    ]
 
 
 def test_compare_chosen_runs_and_errors(data: Path, tmp_path: Path) -> None:
@@ -259,7 +274,8 @@ def test_compare_chosen_runs_and_errors(data: Path, tmp_path: Path) -> None:
     result = run("--data", str(data), "runs", "compare", "--run", R1)
     assert result.exit_code == 2
     assert (
-        result.stderr.splitlines()[-1] == f"error: run '{R1}' has no earlier run to compare with: pass --baseline RUN"
+        result.stderr.splitlines()[-1]
+        == f"error: run '{R1}' has no earlier completed run of its benchmark to compare with: pass --baseline RUN"
     )
     text = run("--data", str(data), "runs", "compare").stdout.splitlines()
     assert text[0] == f"{R3} (66.7%) against {R2} (100.0%): 1 regressed, 0 improved, 1 new, 1 gone, 1 unchanged"
@@ -282,7 +298,13 @@ def test_runs_dir_and_scenarios_dir_from_the_config(data: Path, tmp_path: Path) 
 
 
 def test_the_sample_story_and_its_digest_line() -> None:
-    runs = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--json").stdout)
+    every = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--json").stdout)
+    assert [(r["benchmark"], r["aborted"]) for r in every if r["format"] == "opensre-bench"] == [
+        ("rca-core", True),  # the framework sample: one aborted run and two results, older than the newest JUnit
+        ("rca-core", False),
+        ("rca-core", False),
+    ]
+    runs = json.loads(run("--data", str(SAMPLE_DIR), "runs", "list", "--benchmark", "default", "--json").stdout)
     assert [(r["tests"], r["passed"], r["skipped"], r["errors"]) for r in runs] == [
         (14, 5, 0, 0),
         (14, 5, 1, 0),
@@ -298,7 +320,9 @@ def test_the_sample_story_and_its_digest_line() -> None:
         ("0002_gatewayupstream5xx_retrieval_gap", "improved"),
         ("0005_gatewayupstream5xx_retrieval_gap", "improved"),
     ]
-    scenarios = json.loads(run("--data", str(SAMPLE_DIR), "runs", "scenarios", "--json").stdout)
+    scenarios = json.loads(
+        run("--data", str(SAMPLE_DIR), "runs", "scenarios", "--benchmark", "default", "--json").stdout
+    )
     assert [s["scenario"] for s in scenarios if not s["exported"]] == ["dns_failover_canary"]
     digest = json.loads(run("--data", str(SAMPLE_DIR), "incidents", "digest", "--week", "2026-W46", "--json").stdout)
     assert digest["json_summary"]["benchmark"] == {

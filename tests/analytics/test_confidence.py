@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from analytics.confidence import GateOptions, band_expr, classify, confidence_report, confidence_results
 from analytics.schemas import FEEDBACK, INVESTIGATIONS
+from reference.models import confidence_reference as reference
 from tests.conftest import SAMPLE_DIR, write_lines
 from triage_lens.cli.main import cli
 from triage_lens.sources.readers import read_input_file
@@ -261,18 +262,6 @@ def test_report_on_the_sample_shows_an_overconfident_band() -> None:
         CliRunner().invoke(cli, ["--data", str(SAMPLE_DIR), "confidence", "report", "--since", "7d", "--json"]).stdout
     )
     assert sum(since["bands"].values()) < sum(report["bands"].values())
-
-
-def reference(score: float | None, validated: int, category: str, root_cause: str) -> dict:
-    passed = category in ("healthy", "unknown") or (
-        score is not None and ((score >= 0.75 and validated >= 1) or (score >= 0.40 and validated >= 2))
-    )
-    band = "unscored" if score is None else "high" if score >= 0.75 else "medium" if score >= 0.40 else "low"
-    if passed:
-        text = root_cause[len("Most likely:") :].lstrip() if root_cause.startswith("Most likely:") else root_cause
-        return {"band": band, "gate": "passed", "root_cause": text}
-    text = root_cause if root_cause.startswith("Most likely") else "Most likely: " + root_cause
-    return {"band": "low", "gate": "fired", "root_cause": text}
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,6 +17,7 @@ from analytics.correlation import (
     related_incidents,
 )
 from analytics.policy import Policy
+from reference.models import pair_score, reference_components
 from tests.analytics.incident_helpers import incident, incidents_frame
 
 DEFAULT = CorrelationOptions.from_policy(Policy().correlation)
@@ -143,45 +144,6 @@ def test_clusters_are_connected_components(tmp_path: Path) -> None:
 
 
 # --- property tests against a pairwise reference -------------------------------------------------------------
-
-
-def pair_score(a: dict, b: dict, options: CorrelationOptions) -> int:
-    delta = abs(a["_t"] - b["_t"])
-    if delta > options.lookback_days * 24 * 60:
-        return -1
-    total = 0
-    for rule in options.rules:
-        ok = True
-        if rule.signature:
-            ok &= bool(a["_sig"]) and a["_sig"] == b["_sig"]
-        if rule.same_service:
-            ok &= a["service"] == b["service"]
-        if rule.same_kind:
-            ok &= a["_kind"] == b["_kind"]
-        if rule.within_minutes is not None:
-            ok &= delta <= rule.within_minutes
-        total += rule.weight if ok else 0
-    return total
-
-
-def reference_components(items: list[dict], options: CorrelationOptions) -> list[list[str]]:
-    parent = list(range(len(items)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if pair_score(items[i], items[j], options) >= options.min_score:
-                parent[find(j)] = find(i)
-    groups: dict[int, list[dict]] = {}
-    for i, item in enumerate(items):
-        groups.setdefault(find(i), []).append(item)
-    return sorted(
-        [[x["id"] for x in sorted(g, key=lambda x: (x["_t"], x["id"]))] for g in groups.values() if len(g) >= 2]
-    )
 
 
 incident_lists = st.lists(

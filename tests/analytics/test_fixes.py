@@ -295,8 +295,9 @@ def fix_reference(
 ) -> dict[str, tuple[int | None, float | None, bool | None]]:
     """Plain Python, one pair at a time: (fixed_at, regressed_at, fix_held) in days, by the runs basis."""
     out: dict[str, tuple[int | None, float | None, bool | None]] = {}
-    # a pair only ever skipped (and never missed) tells nothing: it is not listed
-    for pair in sorted({p for (_, p), status in results.items() if status != "skipped"} | set(misses)):
+    # a pair only ever skipped (and never missed by now) tells nothing: it is not listed
+    missed_by_now = {p for p, times in misses.items() if any(t <= now for t in times)}
+    for pair in sorted({p for (_, p), status in results.items() if status != "skipped"} | missed_by_now):
         judged = sorted(
             (start, results[(run, pair)]) for run, start in runs if results.get((run, pair), "skipped") != "skipped"
         )

@@ -23,7 +23,7 @@ from analytics.misses import (
     top_groups,
 )
 from analytics.schemas import MISSES
-from analytics.timeparse import parse_timestamp
+from reference.models import reference_stats, reference_top, reference_ts
 from tests.conftest import write_lines
 from triage_lens.sources.readers import read_input_file
 
@@ -143,41 +143,6 @@ def test_top_n_recurrence_beats_recency_and_ties_keep_first_appearance(misses: p
 
 
 # --- property test: Polars vs a plain-Python reference of RULES §1 ----------------------------------
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def reference_ts(record: dict) -> datetime:
-    return parse_timestamp(record.get("timestamp")) or EPOCH
-
-
-def reference_stats(records: list[dict]) -> dict:
-    keys = [(r.get("alert_name") or "<unknown>", r.get("taxonomy") or "unknown") for r in records]
-    by_taxonomy: dict[str, int] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for alert, taxonomy in keys:
-        by_taxonomy[taxonomy] = by_taxonomy.get(taxonomy, 0) + 1
-        counts[(alert, taxonomy)] = counts.get((alert, taxonomy), 0) + 1
-    recurring = sorted(([a, t, c] for (a, t), c in counts.items() if c > 1), key=lambda x: -x[2])
-    return {
-        "total": len(records),
-        "by_taxonomy": by_taxonomy,
-        "recurring": recurring,
-        "unique_alerts": len({a for a, _ in keys}),
-    }
-
-
-def reference_top(records: list[dict], top: int) -> list[tuple[int, str, str, int, int]]:
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, r in enumerate(records):
-        groups.setdefault((r.get("alert_name") or "<unknown>", r.get("taxonomy") or "unknown"), []).append(i)
-    summary = []
-    for key, members in groups.items():
-        newest = max(reference_ts(records[i]) for i in members)
-        representative = min(i for i in members if reference_ts(records[i]) == newest)
-        summary.append((key, len(members), newest, representative))
-    summary.sort(key=lambda s: (-s[1], -s[2].timestamp()))
-    return [(n + 1, k[0], k[1], c, rep) for n, (k, c, _, rep) in enumerate(summary[: max(top, 0)])]
 
 
 records_strategy = st.lists(

@@ -197,7 +197,7 @@ def test_a_fifo_is_never_opened_for_reading_and_a_big_file_is_skipped(
     assert read.frame.height == 0
 
 
-def test_hidden_entries_other_suffixes_and_symlinked_folders_are_left_alone(tmp_path: Path) -> None:
+def test_hidden_files_other_suffixes_and_symlinked_folders_are_left_alone_hidden_folders_walked(tmp_path: Path) -> None:
     write(tmp_path / "runs" / "2026-11" / "a.XML", JUNIT)
     write(tmp_path / "runs" / "b.ndjson", "")
     write(tmp_path / "runs" / ".hidden.xml", JUNIT)
@@ -207,6 +207,7 @@ def test_hidden_entries_other_suffixes_and_symlinked_folders_are_left_alone(tmp_
     (tmp_path / "runs" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     assert [p.relative_to(tmp_path / "runs").as_posix() for p in run_files(tmp_path / "runs")] == [
         "b.ndjson",
+        ".cache/c.xml",  # hidden folders are walked (OpenSRE writes .bench-results/)
         "2026-11/a.XML",
     ]
 
@@ -237,3 +238,24 @@ def test_the_runs_folder_is_resolved_like_the_scenarios_folder(tmp_path: Path) -
     assert resolve_sources(str(config), environ={}).runs_dir == tmp_path / "data" / "runs"
     config.write_text("misses: data/misses.jsonl\n", encoding="utf-8")
     assert resolve_sources(str(config), environ={}).runs_dir is None
+
+
+def test_jsonl_results_carry_benchmark_version_category_and_detail(tmp_path: Path) -> None:
+    write(
+        tmp_path / "runs" / "r.jsonl",
+        '{"run_id": "r1", "started_at": "2026-11-01T00:00:00Z", "scenario": "s1", "status": "passed", '
+        '"benchmark": "nightly", "version": "1.4.2", "category": "oom", "detail": "ok"}\n'
+        '{"run_id": "r2", "started_at": "2026-11-02T00:00:00Z", "scenario": "s1", "status": "failed", '
+        '"agent_version": 7}\n',
+    )
+    read = read_runs(tmp_path / "runs")
+    assert read.frame.select("run_id", "benchmark", "format", "version", "category", "detail").rows() == [
+        ("r1", "nightly", "jsonl", "1.4.2", "oom", "ok"),
+        ("r2", "default", "jsonl", "7", None, None),  # agent_version, a number read as text
+    ]
+    from analytics.runs import run_summary
+
+    assert run_summary(read.frame.lazy(), read.meta).select("run_id", "version", "benchmark").rows() == [
+        ("r2", "7", "default"),
+        ("r1", "1.4.2", "nightly"),
+    ]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from analytics.policy import Policy
 from analytics.severity import SeverityOptions, backtest_report, severity_frame, severity_report
 from analytics.timeparse import UTC_DATETIME
+from reference.models import severity_reference as reference
 
 NOW = datetime(2026, 6, 14, 12, tzinfo=UTC)
 OPTIONS = SeverityOptions.from_policy(Policy().severity)
@@ -89,7 +90,8 @@ def test_ten_in_24_hours_is_critical_with_samples() -> None:
         14,
     )
     assert provider["samples"] == [
-        {"error_type": "AUTH_FAILED", "count": 7, "message": "newest auth"},
+        # the most frequent message (6 × "old auth" against 1 × "newest auth"), not the latest (DEFINITIONS §3)
+        {"error_type": "AUTH_FAILED", "count": 7, "message": "old auth"},
         {"error_type": "TIMEOUT", "count": 3, "message": "boom"},
         {"error_type": "ALPHA", "count": 0, "message": "boom"},
     ]
@@ -200,36 +202,6 @@ def test_backtest_day_windows_end_at_midnight_inclusive() -> None:
 # --- property test: the one-pass Polars counts vs a plain-Python reference --------------------------------
 
 
-def reference(rows: list[tuple]) -> dict[str, tuple]:
-    counts: dict[str, dict] = {}
-    for age, provider, error_type, *_ in rows:
-        entry = counts.setdefault(provider, {"c24": 0, "c7": 0, "daily": [0] * 7, "types": {}})
-        if age is None or age < timedelta(0) or age >= timedelta(days=7):
-            continue
-        bucket = int(age // timedelta(days=1))
-        entry["daily"][6 - bucket] += 1
-        entry["c7"] += 1
-        entry["c24"] += bucket == 0
-        entry["types"][error_type] = entry["types"].get(error_type, 0) + 1
-    out = {}
-    for provider, e in counts.items():
-        c24, c7 = e["c24"], e["c7"]
-        spike = c24 >= 3 and c24 > 3 * c7 / 7
-        top = max(e["types"].values(), default=0)
-        if c24 >= 10 or spike:
-            severity, status = "critical", "active"
-        elif c24 >= 3:
-            severity, status = "warning", "active"
-        elif c7 >= 50:
-            severity, status = "info", "historical"
-        elif top >= 5:
-            severity, status = "info", "recurring"
-        else:
-            severity, status = "info", "nominal"
-        out[provider] = (c24, c7, e["daily"], severity, status, spike)
-    return out
-
-
 ages = st.one_of(
     st.none(),
     st.integers(-3600, 8 * 86400).map(lambda s: timedelta(seconds=s)),
@@ -247,3 +219,16 @@ def test_counts_and_classes_match_the_reference(rows: list[tuple]) -> None:
     }
     expected = {p: v for p, v in reference(rows).items() if any(r[1] == p and r[0] is not None for r in rows)}
     assert got == expected
+
+
+def test_sample_message_is_the_most_frequent_with_ties_to_the_smallest_text() -> None:
+    rows = [
+        (hours(h), "p", "E", m) for h, m in ((1, "b"), (2, "a"), (3, "b"), (4, "a"), (5, None), (6, None), (7, None))
+    ]
+    rows += [(hours(8), "p", "ONLY_NULL", None)]
+    (provider,) = report(*rows)["providers"]
+    # "a" and "b" twice each (null messages are not candidates): the smaller text wins
+    assert provider["samples"] == [
+        {"error_type": "E", "count": 7, "message": "a"},
+        {"error_type": "ONLY_NULL", "count": 1, "message": None},
+    ]

@@ -111,3 +111,40 @@ def test_the_funnel_chart_gets_one_row_per_stage() -> None:
         {"stage": "c", "pairs": 1},
         {"stage": "d", "pairs": 1},
     ]
+
+
+def test_the_time_axis_ticks_at_the_runs_with_the_hour_when_two_share_a_day() -> None:
+    from dashboard.runs_view import time_axis
+
+    one_day = [datetime(2026, 1, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, 14, tzinfo=UTC)]
+    axis = time_axis(one_day).to_dict()
+    assert axis["format"] == "%b %d %H:%M"  # never "Jan 01 Jan 01"
+    assert axis["values"] == ["2026-01-01T02:00:00+00:00", "2026-01-01T14:00:00+00:00"]
+    apart = time_axis([datetime(2026, 1, d, tzinfo=UTC) for d in (1, 2)]).to_dict()
+    assert apart["format"] == "%b %d"
+    many = time_axis(
+        [datetime(2026, 1, 1, tzinfo=UTC) + (datetime(2026, 1, 2) - datetime(2026, 1, 1)) * i for i in range(30)]
+    ).to_dict()
+    assert len(many["values"]) == 10  # every third of 30 runs: at most 12 ticks
+
+
+def test_run_pickers_show_benchmark_and_date_and_say_aborted() -> None:
+    from dashboard.runs_view import run_choice_labels
+
+    runs = pl.DataFrame(
+        {
+            "run_id": ["r3", "r2", "r1"],
+            "started_at": [
+                datetime(2026, 11, 3, 2, tzinfo=UTC),
+                datetime(2026, 11, 2, 2, tzinfo=UTC),
+                datetime(2026, 11, 2, 2, tzinfo=UTC),
+            ],
+            "benchmark": ["rca-core", "rca-core", "default"],
+            "aborted": [True, False, False],
+        }
+    )
+    assert run_choice_labels(runs) == {
+        "r3": "rca-core · 2026-11-03 02:00 · aborted",
+        "r2": "rca-core · 2026-11-02 02:00",
+        "r1": "exported scenarios · 2026-11-02 02:00",
+    }

@@ -291,9 +291,9 @@ def test_import_help_loads_click_only_and_lists_every_source() -> None:
     import sys
 
     from triage_lens.cli.importer import CHOICES
-    from triage_lens.importers import SOURCE_CHOICES
+    from triage_lens.importers import RUNS_SOURCES, SOURCE_CHOICES
 
-    assert CHOICES == SOURCE_CHOICES
+    assert (*SOURCE_CHOICES, *RUNS_SOURCES) == CHOICES
     code = (
         "import sys; from triage_lens.cli.main import cli\n"
         "try:\n    cli(['import', '--help'])\nexcept SystemExit:\n    pass\n"

@@ -51,7 +51,9 @@ def test_the_sample_opens_with_the_verdict_and_the_newest_run_against_the_one_be
         "= unchanged": "10",
         "Fix held": "3 of 6 fixed pairs",  # issue 20 item 8: one rule (analytics.fixes); 6 pairs ever passed
     }
-    assert [s.value for s in app.selectbox][:4] == [NEWEST, PREVIOUS, "all", "all"]
+    assert [s.value for s in app.selectbox][:5] == ["default", NEWEST, PREVIOUS, "all", "all"]
+    assert app.selectbox[0].options[0].startswith("exported scenarios · 5 runs · newest 2026-11-16")
+    assert app.selectbox[1].options[0] == "exported scenarios · 2026-11-16 02:00"  # benchmark and date, not the id
     comparison = app.dataframe[0].value
     assert comparison["change"].tolist()[:4] == ["↓ regressed", "↓ regressed", "↑ improved", "↑ improved"]
     grid = app.dataframe[2].value  # the styled grid, as AppTest sees it
@@ -68,7 +70,7 @@ def test_the_view_state_is_read_back_from_the_url(monkeypatch: pytest.MonkeyPatc
         taxonomy="(not exported)",
         show="all",
     )
-    assert [s.value for s in app.selectbox][:3] == [PREVIOUS, "eval-harness-20261104", "(not exported)"]
+    assert [s.value for s in app.selectbox][:4] == ["default", PREVIOUS, "eval-harness-20261104", "(not exported)"]
     # 11-09 against 11-04: the five batch-2 scenarios are new; 0007 regressed (passed on 11-04, failed on 11-09).
     assert metrics(app)["✦ new"] == "5"
     assert metrics(app)["↓ regressed"] == "1"
@@ -78,10 +80,10 @@ def test_the_view_state_is_read_back_from_the_url(monkeypatch: pytest.MonkeyPatc
 
 def test_a_choice_goes_to_the_url_and_the_default_leaves_it(monkeypatch: pytest.MonkeyPatch) -> None:
     app = open_page("benchmark_runs.py", SAMPLE_DIR, monkeypatch)
-    app.selectbox[3].set_value("failing").run()
+    app.selectbox[4].set_value("failing").run()
     assert app.query_params["show"] == "failing"
     assert app.dataframe[2].value.shape[0] == 9  # 14 scenarios, 5 passing in the newest run
-    app.selectbox[3].set_value("all").run()
+    app.selectbox[4].set_value("all").run()
     assert "show" not in app.query_params
 
 
@@ -122,3 +124,52 @@ def test_fix_held_on_overview_and_misses_says_which_definition(tmp_path: Path, m
     )
     plain = open_page("misses.py", tmp_path, monkeypatch)
     assert any(f"({BASIS_TEXT[BASIS_COVERAGE]})" in c.value for c in plain.caption)
+
+
+def test_the_framework_benchmark_shows_arms_lift_categories_and_keeps_the_aborted_run_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = open_page("benchmark_runs.py", SAMPLE_DIR, monkeypatch, benchmark="rca-core")
+    verdict_text = app.markdown[0].value
+    assert verdict_text.startswith("**The newest run (2026-11-14 14:00 UTC) was aborted (cost budget exceeded")
+    assert "The newest completed run (2026-11-10 14:00 UTC) scored 70% (21 of 30 cases correct)" in verdict_text
+    # the aborted newest run is neither the run nor the baseline by default
+    assert [s.value for s in app.selectbox][:3] == ["rca-core", "20261110T140000-b", "20261103T140000-a"]
+    assert any(w.value.startswith("Aborted run rca-core · 2026-11-14 14:00") for w in app.warning)
+    arms = app.dataframe[0].value
+    assert arms[["arm", "score", "scenarios", "cases"]].values.tolist() == [
+        ["opensre+llm", "70%", 10, 30],
+        ["llm_alone (control)", "13%", 10, 30],
+    ]
+    assert app.dataframe[1].value.columns.tolist() == ["fault category", "opensre+llm", "llm_alone"]
+    assert "→ helps." in app.markdown[1].value
+    assert "→ **improved**" in app.markdown[2].value  # the delta's interval is above 0
+    provenance = [c.value for c in app.caption if c.value.startswith("Run `20261110T140000-b`")]
+    assert provenance and "OpenSRE 9d81be03c5aa" in provenance[0] and "$0.60 per correct case" in provenance[0]
+    for frame in app.dataframe:
+        assert "None" not in frame.value.astype(str).to_numpy().tolist().__str__()
+
+
+def test_imported_openrca_systems_are_separate_benchmarks_with_their_task_rates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from tests.importers.test_openrca import ROWS, csv_bytes
+    from triage_lens.cli.main import cli
+
+    for system in ("Bank", "Telecom"):
+        (tmp_path / f"agent-{system}.csv").write_bytes(csv_bytes(ROWS))
+    files = [str(tmp_path / "agent-Bank.csv"), str(tmp_path / "agent-Telecom.csv")]
+    result = CliRunner().invoke(cli, ["import", "openrca", *files, "--out", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    app = open_page("benchmark_runs.py", tmp_path / "data", monkeypatch, benchmark="openrca-Telecom", range="all")
+    assert app.selectbox[0].options == [
+        "openrca-Bank · 1 run · newest " + app.selectbox[0].options[0].rsplit(" ", 1)[1],
+        "openrca-Telecom · 1 run · newest " + app.selectbox[0].options[1].rsplit(" ", 1)[1],
+    ]
+    assert app.selectbox[0].value == "openrca-Telecom"
+    assert app.markdown[0].value.endswith("passed 1 of 3 cases (33%); there is no earlier run to compare with.**")
+    assert app.dataframe[0].value.values.tolist() == [["task_3", "100%"], ["task_4", "0%"], ["task_7", "0%"]]
+    assert "This benchmark has one run: nothing to compare it with yet." in [c.value for c in app.caption]
+    assert app.info[-1].value.startswith("No recurring miss in this data source")

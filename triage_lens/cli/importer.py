@@ -10,7 +10,17 @@ from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_option
 
 SKIPPED_SHOWN = 20
 # Spelled out so that `triage-lens import --help` loads click only (tests check it equals SOURCE_CHOICES).
-CHOICES = ("auto", "statuspage", "pagerduty", "incidentio", "opsgenie", "grafana-oncall", "gcp-status", "aws-health")
+CHOICES = (
+    "auto",
+    "statuspage",
+    "pagerduty",
+    "incidentio",
+    "opsgenie",
+    "grafana-oncall",
+    "gcp-status",
+    "aws-health",
+    "openrca",  # benchmark runs, not incidents: triage_lens/cli/openrca_import.py
+)
 
 
 def _policy(options: GlobalOptions, target: str) -> object:
@@ -34,6 +44,12 @@ def _policy(options: GlobalOptions, target: str) -> object:
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--out", "target", required=True, metavar="TARGET", help="A data folder or a postgresql:// store.")
 @click.option("--service-field", metavar="NAME", help="incident.io: the custom field holding the service.")
+@click.option(
+    "--started-at",
+    "started_at",
+    metavar="TIME",
+    help="openrca: the runs' start (default: each file's modification time).",
+)
 @click.option("--dry-run", is_flag=True, help="Map and count, write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary.")
 @global_options
@@ -44,13 +60,15 @@ def import_command(
     files: tuple[str, ...],
     target: str,
     service_field: str | None,
+    started_at: str | None,
     dry_run: bool,
     as_json: bool,
 ) -> None:
     """Import incidents exported from another tool into TARGET (atomic; re-importing updates in place).
 
     SOURCE: auto (detect from the file's shape), statuspage, pagerduty (JSON or CSV), incidentio, opsgenie,
-    grafana-oncall, gcp-status or aws-health. The record id is <source>:<native id>.
+    grafana-oncall, gcp-status or aws-health. The record id is <source>:<native id>. openrca: OpenRCA agent result
+    CSVs become benchmark runs in TARGET/runs/ (one run per agent-<system>.csv).
     """
     from analytics.policy import Policy
     from triage_lens.importers import ImportFailure, Rules, run_import
@@ -63,6 +81,11 @@ def import_command(
             inputs.append((name, Path(name).expanduser().read_bytes()))
         except OSError as exc:
             fail(f"{name}: cannot read ({exc.strerror or exc}); nothing imported", 1)
+    from triage_lens.cli.openrca_import import import_openrca, is_openrca
+
+    if source.lower() == "openrca" or (source.lower() == "auto" and is_openrca(inputs)):
+        import_openrca(inputs, target, started_at, dry_run=dry_run, as_json=as_json)
+        return
     try:
         summary = run_import(inputs, source.lower(), target, Rules(policy.import_, service_field), dry_run=dry_run)
     except ImportFailure as exc:

@@ -6,12 +6,17 @@ from typing import Any
 
 import click
 
-from analytics.severity import SeverityOptions, backtest_report, severity_report
-from triage_lens.cli.common import GlobalOptions, emit_json, global_options, load_data, render_table
+from analytics.severity import SeverityOptions, backtest_report_from, severity_report_from, unknown_report
+from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_options, load_data, render_table
+from triage_lens.sources.ledger import ledger_problem, severity_backtest_counts, severity_counts
+from triage_lens.sources.readers import UnreadableInputError
+from triage_lens.sources.redaction import redact
 
 
 def _text_report(report: dict[str, Any]) -> None:
     click.echo(f"{report['header']}  (overall {report['overall_severity']}, now {report['now']})")
+    if report["overall_severity"] == "unknown":
+        return
     if not report["providers"]:
         click.echo("No provider needs attention.")
         return
@@ -49,11 +54,19 @@ def severity(ctx: click.Context, exclude_tenants: tuple[str, ...], as_json: bool
         return
     options: GlobalOptions = ctx.obj
     sources, policy, data = load_data(options, ["error_ledger"])
-    report = severity_report(
-        data.frame("error_ledger"),
-        now=sources.now,
-        options=SeverityOptions.from_policy(policy.severity, exclude_tenants),
-    )
+    ledger = data.inputs["error_ledger"]
+    problem = ledger_problem(ledger)
+    if problem is not None:
+        # No ledger is no knowledge, never "All systems nominal".
+        click.echo(redact(f"warning: {problem}"), err=True)
+        report = unknown_report(sources.now, problem)
+    else:
+        severity_options = SeverityOptions.from_policy(policy.severity, exclude_tenants)
+        try:
+            counts = severity_counts(ledger, now=sources.now, options=severity_options)
+        except UnreadableInputError as exc:
+            fail(redact(str(exc)), 1)
+        report = severity_report_from(counts, now=sources.now, options=severity_options)
     if as_json:
         emit_json(report)
     else:
@@ -70,12 +83,16 @@ def backtest(ctx: click.Context, days: int, as_json: bool) -> None:
     options: GlobalOptions = ctx.obj
     sources, policy, data = load_data(options, ["error_ledger"])
     exclude = ctx.meta.get("exclude_tenants", ())
-    report = backtest_report(
-        data.frame("error_ledger"),
-        now=sources.now,
-        days=days,
-        options=SeverityOptions.from_policy(policy.severity, exclude),
-    )
+    ledger = data.inputs["error_ledger"]
+    problem = ledger_problem(ledger)
+    if problem is not None:
+        click.echo(redact(f"warning: {problem}; the backtest has no rows to replay"), err=True)
+    severity_options = SeverityOptions.from_policy(policy.severity, exclude)
+    try:
+        counts = severity_backtest_counts(ledger, now=sources.now, days=days, options=severity_options)
+    except UnreadableInputError as exc:
+        fail(redact(str(exc)), 1)
+    report = backtest_report_from(counts, now=sources.now, days=days, options=severity_options)
     if as_json:
         emit_json(report)
         return

@@ -19,6 +19,7 @@ from triage_lens.importers.reading import FileResult, map_export, read_export
 from triage_lens.importers.writing import WriteResult, write_records
 
 SOURCE_CHOICES: tuple[str, ...] = ("auto", *SOURCE_NAMES)
+RUNS_SOURCES: tuple[str, ...] = ("openrca",)  # imported as benchmark runs (triage_lens/importers/openrca.py)
 
 
 @dataclass
@@ -91,6 +92,7 @@ def run_import(
 
 
 __all__ = [
+    "RUNS_SOURCES",
     "SOURCE_CHOICES",
     "SOURCE_NAMES",
     "ImportFailure",

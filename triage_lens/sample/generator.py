@@ -35,6 +35,7 @@ from analytics.misses import filter_misses, parse_since, top_groups
 from analytics.runs import scenario_index
 from analytics.scenarios import build_cases, manifest_bytes, scenarios_frame
 from analytics.schemas import MISSES
+from triage_lens.sample.bench_runs import write_sample_framework_runs
 from triage_lens.sources.readers import read_input_file
 from triage_lens.sources.scenario_files import read_scenarios, write_cases
 
@@ -1172,6 +1173,7 @@ def generate_sample(out: Path, *, seed: int = 7, scale: float = 1.0, now: dateti
     rows["error_ledger.csv"] = ledger.height
     rows["scenarios/ (cases)"] = _scenario_batches(out, now)
     rows["runs/ (results)"] = write_sample_runs(out, seed=seed, now=now)
+    rows["runs/.bench-results/ (framework cells)"] = write_sample_framework_runs(out, seed=seed, now=now)
     rows["releases.yml"] = _write_releases(out, now)
     rows["incidents.jsonl (drills, maintenance)"] = _exercises(out, seed, now)
     rows["events.jsonl (follow-ups, owners)"] = _owner_events(out, seed, now)

@@ -1,9 +1,12 @@
-"""Benchmark results: a ``runs/`` folder of JUnit XML (``pytest --junitxml``) and JSONL result files.
+"""Benchmark results: a ``runs/`` folder of JUnit XML (``pytest --junitxml``), JSONL result files and OpenSRE
+benchmark framework run folders (:mod:`triage_lens.sources.bench_runs`).
 
 JUnit XML is parsed with defusedxml and any DTD refused (JUnit never needs one; a DTD is how entity expansion
 — "billion laughs" — and external entities get in). A truncated, hostile or unreadable file is reported by
 name and skipped; a bad JSONL line is quarantined with its line number; nothing raises. Only regular files up to
-:data:`MAX_FILE_BYTES` are opened (never a FIFO or a device), and hidden files and folders are left alone.
+:data:`MAX_FILE_BYTES` are opened (never a FIFO or a device); hidden files and symlinked folders are left alone,
+hidden folders (``.bench-results/``) are walked. A framework run folder counts as one entry against
+:data:`MAX_FILES`, however many case files it holds.
 
 :func:`read_runs` returns one row per test result (columns of :data:`analytics.runs.RESULT_SCHEMA`) and the
 report items; :func:`load_benchmark` adds the exported scenarios and the derived tables every view needs.
@@ -25,16 +28,25 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from analytics.runs import (
+    DEFAULT_ARM,
+    DEFAULT_BENCHMARK,
     INDEX_SCHEMA,
+    META_SCHEMA,
     RESULT_SCHEMA,
     STATUSES,
+    arm_table,
+    fill_arms,
     match_results,
+    run_arms,
     run_summary,
     scenario_grid,
     scenario_index,
+    scenario_scores,
+    with_main_arm,
 )
 from analytics.scenarios import scenarios_frame
 from analytics.timeparse import parse_timestamp
+from triage_lens.sources.bench_runs import FrameworkUnreadable, is_run_folder, read_framework_run
 from triage_lens.sources.readers import BOM, EXCERPT_CHARS, ReportItem
 from triage_lens.sources.scenario_files import read_scenarios
 
@@ -43,6 +55,7 @@ MAX_FILES = 10_000
 JUNIT_SUFFIXES = (".xml",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 SKIPPED = "skipped"  # ReportItem action: the whole file was left out
+NOT_WALKED = frozenset({".git", "__pycache__", ".venv", "node_modules"})  # hidden or bulky, never results
 
 
 class _Unreadable(Exception):
@@ -55,7 +68,8 @@ class RunsRead:
 
     frame: pl.DataFrame
     items: list[ReportItem] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # files read (fully or partly)
+    files: list[str] = field(default_factory=list)  # files (and framework run folders) read, fully or partly
+    meta: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=META_SCHEMA))  # framework runs
 
     @property
     def skipped_files(self) -> list[ReportItem]:
@@ -67,10 +81,18 @@ def empty_results() -> pl.DataFrame:
 
 
 def run_files(folder: Path) -> list[Path]:
-    """The result files under ``folder`` (any depth, sorted, hidden entries and symlinked folders left out)."""
+    """The result files and framework run folders under ``folder`` (any depth, sorted; hidden files, symlinked
+    folders and :data:`NOT_WALKED` left out, hidden folders walked). A run folder is one entry and is not walked."""
     found: list[Path] = []
     for directory, subdirs, names in os.walk(folder, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        here = Path(directory)
+        if here != folder and is_run_folder(here):
+            subdirs[:] = []
+            found.append(here)
+            if len(found) >= MAX_FILES:
+                return found
+            continue
+        subdirs[:] = sorted(d for d in subdirs if d not in NOT_WALKED and not (here / d).is_symlink())
         for name in sorted(names):
             if name.startswith(".") or not name.lower().endswith(JUNIT_SUFFIXES + JSONL_SUFFIXES):
                 continue
@@ -215,6 +237,16 @@ def _junit_rows(data: bytes, label: str) -> tuple[list[dict[str, Any]], list[Rep
                     "status": _status(case),
                     "score": _float(props.get("score")),
                     "duration_s": _float(case.get("time")),
+                    "benchmark": DEFAULT_BENCHMARK,
+                    "format": "junit",
+                    "arm": DEFAULT_ARM,
+                    "llm": None,
+                    "control": False,
+                    "repetition": 0,
+                    "category": None,
+                    "detail": None,
+                    "model_version": None,
+                    "version": props.get("version") or props.get("agent_version") or None,
                 }
             )
     return rows, items
@@ -272,6 +304,8 @@ def _jsonl_record(record: object, label: str, number: int) -> tuple[str | None, 
     score = record.get("score")
     bad_score = score is not None and (isinstance(score, bool) or not isinstance(score, int | float))
     miss_id = record.get("miss_id")
+    version = record.get("version", record.get("agent_version"))
+    fmt = record.get("format")
     return None, {
         "file": label,
         "line": number,
@@ -285,15 +319,30 @@ def _jsonl_record(record: object, label: str, number: int) -> tuple[str | None, 
         "status": status,
         "score": None if bad_score or score is None else _float(str(score)),
         "duration_s": None,
+        "benchmark": _text_field(record.get("benchmark")) or DEFAULT_BENCHMARK,
+        "format": fmt if fmt in ("openrca",) else "jsonl",
+        "arm": DEFAULT_ARM,
+        "llm": None,
+        "control": False,
+        "repetition": 0,
+        "category": _text_field(record.get("category")),
+        "detail": _text_field(record.get("detail")),
+        "model_version": _text_field(record.get("model_version") or record.get("model")),
+        "version": _text_field(version if not isinstance(version, int | float) else str(version)),
         "_bad_score": bad_score,
     }
+
+
+def _text_field(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 # --- the folder ------------------------------------------------------------------------------------
 
 
 def read_runs(folder: Path) -> RunsRead:
-    """Every JUnit XML and JSONL result file under ``folder``: one row per test result.
+    """Every JUnit XML and JSONL result file and framework run folder under ``folder``: one row per test result
+    (per scored cell for a framework run), and :attr:`RunsRead.meta` with a row per framework run.
 
     Out: :class:`RunsRead` with a frame of :data:`analytics.runs.RESULT_SCHEMA` columns; a file that cannot be
     read is one report item (action ``skipped``) naming it and why; a bad JSONL line or suite is quarantined.
@@ -301,9 +350,21 @@ def read_runs(folder: Path) -> RunsRead:
     if not folder.is_dir():
         return RunsRead(empty_results(), [ReportItem(str(folder), 0, "not a folder", "", SKIPPED)])
     rows: list[dict[str, Any]] = []
+    metas: list[dict[str, Any]] = []
     result = RunsRead(empty_results())
     for path in run_files(folder):
         label = str(path)
+        if path.is_dir():
+            try:
+                cells, meta, items = read_framework_run(path, folder, read_capped)
+            except FrameworkUnreadable as exc:
+                result.items.append(ReportItem(label, 0, str(exc), "", SKIPPED))
+                continue
+            rows.extend(cells)
+            metas.append(meta)
+            result.items.extend(items)
+            result.files.append(label)
+            continue
         try:
             data = read_capped(path)
             if path.suffix.lower() in JUNIT_SUFFIXES:
@@ -318,6 +379,8 @@ def read_runs(folder: Path) -> RunsRead:
         result.files.append(label)
     if rows:
         result.frame = pl.DataFrame(rows, schema=RESULT_SCHEMA)
+    if metas:
+        result.meta = pl.DataFrame(metas, schema=META_SCHEMA)
     return result
 
 
@@ -330,18 +393,24 @@ class Benchmark:
     index: pl.DataFrame  # analytics.runs.scenario_index
     matched: pl.DataFrame  # analytics.runs.match_results
     runs: pl.DataFrame  # analytics.runs.run_summary
-    grid: pl.DataFrame  # analytics.runs.scenario_grid
+    grid: pl.DataFrame  # analytics.runs.scenario_grid (main arm cells)
     scenario_problems: list[str] = field(default_factory=list)
+    scores: pl.DataFrame = field(default_factory=pl.DataFrame)  # analytics.runs.scenario_scores (every arm)
+    arm_rows: pl.DataFrame = field(default_factory=pl.DataFrame)  # analytics.runs.arm_table
+    arms: dict[str, dict[str, Any]] = field(default_factory=dict)  # analytics.runs.run_arms
 
     @property
     def has_runs(self) -> bool:
         return self.runs.height > 0
 
 
-def load_benchmark(runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFrame) -> Benchmark:
+def load_benchmark(
+    runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFrame, *, z: float = 1.959964
+) -> Benchmark:
     """Read the runs folder and the exported scenarios, match them and derive runs and the grid.
 
-    In: misses with the grouping key (``_line``, ``miss_id``, ``timestamp``, ``group_alert``, ``group_taxonomy``).
+    In: misses with the grouping key (``_line``, ``miss_id``, ``timestamp``, ``group_alert``, ``group_taxonomy``);
+    ``z`` of the policy for the Wilson interval of a JUnit / JSONL run's pass rate.
     """
     read = read_runs(runs_dir)
     problems: list[str] = []
@@ -351,14 +420,19 @@ def load_benchmark(runs_dir: Path, scenarios_dir: Path | None, misses: pl.LazyFr
     else:
         index = pl.DataFrame(schema=INDEX_SCHEMA)
     matched = match_results(read.frame.lazy(), index).collect()
-    runs = run_summary(matched.lazy())
-    grid = scenario_grid(matched.lazy(), runs)
-    return Benchmark(runs_dir, read, index, matched, runs, grid, problems)
+    scores, arm_rows = scenario_scores(matched), arm_table(matched)  # the bootstrap runs once per arm
+    runs = run_summary(matched.lazy(), read.meta, arm_rows)
+    # The grid, the funnel and "fix held" look at the main arm only (a control arm is no fix of the agent).
+    main = with_main_arm(fill_arms(matched.lazy())).filter(pl.col("_main")).drop("_main", "scenario_key")
+    grid = scenario_grid(main, runs)
+    arms = run_arms(matched, runs, z=z, scores=scores, arms=arm_rows)
+    return Benchmark(runs_dir, read, index, matched, runs, grid, problems, scores, arm_rows, arms)
 
 
 def run_summary_of(runs_dir: Path) -> pl.DataFrame:
     """:func:`analytics.runs.run_summary` of a runs folder (no scenario matching: the counts do not need it)."""
-    return run_summary(read_runs(runs_dir).frame.lazy())
+    read = read_runs(runs_dir)
+    return run_summary(read.frame.lazy(), read.meta)
 
 
 def runs_report_lines(read: RunsRead, limit: int = 20) -> list[str]:

@@ -20,9 +20,9 @@ from typing import Any
 import polars as pl
 
 from analytics.schemas import EVENTS, INCIDENTS, InputSchema
-from triage_lens.sources.loading import DataSources
 from triage_lens.sources.readers import ReadResult, ReportItem, UnreadableInputError, finish_frame, records_to_frame
 from triage_lens.sources.redaction import redact, redact_error
+from triage_lens.sources.resolve import DataSources
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -161,6 +161,9 @@ def _connect(uri: str) -> Any:
     except psycopg.Error as exc:
         # `from None`: the chained driver exception quotes the DSN; a printed chain would leak it
         raise _driver_error(uri, "cannot connect to", exc) from None
+
+
+connect_postgres = _connect  # the one way every PostgreSQL reader of this package opens its connection
 
 
 def init_postgres(uri: str) -> None:

@@ -1,0 +1,226 @@
+"""SQL push-down of the error ledger (issue 21 items 4 and 6, DEFINITIONS.md §3): the same ``severity --json`` and
+backtest from a SQLite/D1 file and from PostgreSQL as from the same rows in Parquet; a missing or unreadable
+ledger is "unknown", never "All systems nominal"."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.policy import Policy
+from analytics.severity import SeverityOptions, backtest_counts, ledger_counts
+from analytics.timeparse import UTC_DATETIME
+from triage_lens.cli.main import cli
+from triage_lens.sources.ledger_sql import sqlite_ledger
+from triage_lens.sources.readers import UnreadableInputError
+
+NOW = datetime(2026, 6, 14, 12, tzinfo=UTC)
+OPTIONS = SeverityOptions.from_policy(Policy().severity)
+Row = tuple[datetime, str, str | None, str | None, str | None, str | None]
+
+
+def ledger_rows() -> list[Row]:
+    """A hand-built ledger: a critical provider (12 in 24h), a spike, a historical one, a config_cleanup row that
+    never counts, message ties, nulls, rows 8-40 days old for the backtest (whole milliseconds: SQLite's unit)."""
+    rows: list[Row] = []
+    for i in range(12):
+        rows.append((NOW - timedelta(hours=1 + i, milliseconds=7), "stripe", "TIMEOUT", "read timed out", "t1", None))
+    rows += [(NOW - timedelta(hours=2), "stripe", "TIMEOUT", "b-message", "t2", "error")] * 3
+    rows += [(NOW - timedelta(hours=3), "stripe", "TIMEOUT", "a-message", "t2", "error")] * 3
+    rows += [
+        (NOW - timedelta(days=d, hours=5), "meta_ads", "AUTH", "token expired", "t1", "error") for d in range(2, 7)
+    ]
+    rows += [(NOW - timedelta(hours=4), "meta_ads", None, None, None, "error")]
+    rows += [(NOW - timedelta(hours=1), "google_ads", "CLEANUP", "dropped", "t1", "config_cleanup")]
+    rows += [(NOW - timedelta(days=1), "hubspot", "RATE", None, "t3", "error")]  # exactly 24h old: bucket 1
+    for d in range(8, 40):
+        for k in range(d % 5 * 3):
+            rows.append((NOW - timedelta(days=d, minutes=k), f"p{d % 3}", f"E{k % 2}", f"m{k % 4}", "t1", "error"))
+    return rows
+
+
+FIELDS = ("timestamp", "provider", "error_type", "error_message", "tenant_id", "category")
+
+
+def write_parquet(folder: Path, rows: list[Row]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {name: [r[i] for r in rows] for i, name in enumerate(FIELDS)}
+    pl.DataFrame(data, schema={"timestamp": UTC_DATETIME, **dict.fromkeys(FIELDS[1:], pl.Utf8)}).write_parquet(
+        folder / "error_ledger.parquet"
+    )
+    return folder
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def write_sqlite(folder: Path, rows: list[Row], stamp: Any = iso) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(folder / "error_ledger.sqlite")
+    connection.execute(
+        "CREATE TABLE error_ledger (timestamp, provider TEXT, error_type TEXT, error_message TEXT, tenant_id TEXT, "
+        "category TEXT)"
+    )
+    connection.executemany("INSERT INTO error_ledger VALUES (?, ?, ?, ?, ?, ?)", [(stamp(r[0]), *r[1:]) for r in rows])
+    connection.commit()
+    connection.close()
+    return folder
+
+
+def cli_json(data: Path, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["--data", str(data), "--now", NOW.isoformat(), *args])
+    assert result.exit_code == 0, result.output
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+def test_sqlite_push_down_gives_the_parquet_answers(tmp_path: Path) -> None:
+    rows = ledger_rows()
+    parquet = write_parquet(tmp_path / "parquet", rows)
+    text = write_sqlite(tmp_path / "text", rows)
+    epoch = write_sqlite(tmp_path / "epoch", rows, stamp=lambda m: m.timestamp())  # epoch seconds (REAL)
+    millis = write_sqlite(tmp_path / "millis", rows, stamp=lambda m: int(m.timestamp() * 1000))
+    expected = cli_json(parquet, "severity", "--json")
+    assert expected["header"] == "1 critical"
+    stripe = expected["providers"][0]
+    assert (stripe["provider"], stripe["last_24h_total"]) == ("stripe", 18)
+    # 12 × "read timed out", 3 × "a-message", 3 × "b-message": the most frequent message
+    assert stripe["samples"] == [{"error_type": "TIMEOUT", "count": 18, "message": "read timed out"}]
+    for folder in (text, epoch, millis):
+        assert cli_json(folder, "severity", "--json") == expected, folder.name
+        for days in ("7", "30"):
+            assert cli_json(folder, "severity", "backtest", "--days", days, "--json") == cli_json(
+                parquet, "severity", "backtest", "--days", days, "--json"
+            )
+
+
+def test_ties_between_messages_go_to_the_smallest_text_in_sql(tmp_path: Path) -> None:
+    rows: list[Row] = [(NOW - timedelta(hours=h), "p", "E", m, "t", None) for h, m in ((1, "b"), (2, "a"), (3, "ab"))]
+    rows += [(NOW - timedelta(hours=4), "p", "E", "b", "t", None), (NOW - timedelta(hours=5), "p", "E", "a", "t", None)]
+    counts = sqlite_ledger(write_sqlite(tmp_path, rows) / "error_ledger.sqlite").counts(now=NOW, options=OPTIONS)
+    assert counts.types.select("error_type", "count", "count_7d", "message").rows() == [("E", 5, 5, "a")]
+
+
+def test_sqlite_rows_sql_cannot_read_are_counted_in_check(tmp_path: Path) -> None:
+    folder = tmp_path / "ledger"
+    write_sqlite(folder, [(NOW - timedelta(hours=1), "p", "E", "m", "t", None)])
+    connection = sqlite3.connect(folder / "error_ledger.sqlite")
+    connection.executemany(
+        "INSERT INTO error_ledger (timestamp, provider) VALUES (?, ?)",
+        [("not a time", "p"), ("", "p"), (None, "p"), ("2026-06-14T10:00:00Z", None), ("1780394400", "q")],
+    )
+    connection.commit()
+    connection.close()
+    result = CliRunner().invoke(cli, ["--data", str(folder), "check", "--json"])
+    ledger = next(s for s in json.loads(result.stdout)["sources"] if s["input"] == "error_ledger")
+    # kept: the first row, "not a time" (flagged: SQL cannot read it) and the epoch text; quarantined: the
+    # empty and the null timestamp, and the row without a provider
+    assert (ledger["rows"], ledger["quarantined"], ledger["flagged"]) == (3, 3, 1)
+
+
+def test_a_missing_or_unreadable_ledger_is_unknown_never_nominal(tmp_path: Path) -> None:
+    (tmp_path / "misses.jsonl").write_text("")
+    result = CliRunner().invoke(cli, ["--data", str(tmp_path), "--now", NOW.isoformat(), "severity", "--json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["overall_severity"] == "unknown" and report["providers"] == []
+    assert "All systems nominal" not in result.output
+    assert "warning: no error ledger" in result.stderr
+    (tmp_path / "error_ledger.sqlite").write_bytes(b"not a database at all" * 10)
+    result = CliRunner().invoke(cli, ["--data", str(tmp_path), "--now", NOW.isoformat(), "severity"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Unknown: the error ledger cannot be read")
+    assert "nominal" not in result.stdout
+
+
+def test_a_table_without_the_required_columns_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "error_ledger.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE error_ledger (ts TEXT, provider TEXT)")
+    connection.close()
+    with pytest.raises(UnreadableInputError, match="has no column 'timestamp'"):
+        sqlite_ledger(path)
+
+
+stamps = st.integers(-9 * 86_400_000, 50 * 86_400_000).map(lambda ms: NOW - timedelta(milliseconds=ms))
+rows_strategy = st.lists(
+    st.tuples(
+        stamps,
+        st.sampled_from(["a", "b", "c"]),
+        st.sampled_from(["E1", "E2", None]),
+        st.sampled_from(["x", "y", "z", None]),
+        st.sampled_from(["t1", "t2", None]),
+        st.sampled_from(["error", "config_cleanup", None]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy)
+def test_sqlite_aggregates_equal_the_polars_aggregates(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[Row]
+) -> None:
+    folder = tmp_path_factory.mktemp("ledger")
+    database = sqlite_ledger(write_sqlite(folder, rows) / "error_ledger.sqlite")
+    frame = pl.LazyFrame(
+        {name: [r[i] for r in rows] for i, name in enumerate(FIELDS)},
+        schema={"timestamp": UTC_DATETIME, **dict.fromkeys(FIELDS[1:], pl.Utf8)},
+    )
+    options = SeverityOptions.from_policy(Policy().severity, ["t2"])
+    sql, polars = database.counts(now=NOW, options=options), ledger_counts(frame, now=NOW, options=options)
+    for a, b in ((sql.providers, polars.providers), (sql.buckets, polars.buckets), (sql.types, polars.types)):
+        assert sorted(a.rows(), key=repr) == sorted(b.rows(), key=repr)
+    sql_bt, polars_bt = (
+        database.backtest_counts(now=NOW, days=30, options=options),
+        backtest_counts(frame, now=NOW, days=30, options=options),
+    )
+    assert sorted(sql_bt.days.rows()) == sorted(polars_bt.days.rows())
+    assert sorted(sql_bt.type_days.rows()) == sorted(polars_bt.type_days.rows())
+
+
+def test_postgresql_push_down_gives_the_parquet_answers(tmp_path: Path, postgres_dsn: str) -> None:
+    import psycopg
+
+    rows = ledger_rows()
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE error_ledger (id BIGSERIAL, timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, "
+            "error_message TEXT, tenant_id TEXT, category TEXT)"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO error_ledger (timestamp, provider, error_type, error_message, tenant_id, category) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+    config = tmp_path / "triage-lens.yaml"
+    config.write_text(f"error_ledger: {postgres_dsn}\n")
+    parquet = write_parquet(tmp_path / "parquet", rows)
+    assert cli_json(config, "severity", "--json") == cli_json(parquet, "severity", "--json")
+    assert cli_json(config, "severity", "backtest", "--json") == cli_json(parquet, "severity", "backtest", "--json")
+    check = json.loads(CliRunner().invoke(cli, ["--data", str(config), "check", "--json"]).stdout)
+    ledger = next(s for s in check["sources"] if s["input"] == "error_ledger")
+    assert ledger["rows"] == len(rows) and "postgres@" not in json.dumps(check).replace("postgres@/", "")
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:  # `timestamp` without time zone: UTC
+        connection.execute("SET TIME ZONE 'America/New_York'")
+        connection.execute(
+            "ALTER TABLE error_ledger ALTER COLUMN timestamp TYPE TIMESTAMP USING timestamp AT TIME ZONE 'UTC'"
+        )
+    assert cli_json(config, "severity", "--json") == cli_json(parquet, "severity", "--json")
+    assert cli_json(config, "severity", "backtest", "--json") == cli_json(parquet, "severity", "backtest", "--json")
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute("ALTER TABLE error_ledger ALTER COLUMN timestamp TYPE TEXT")
+    result = CliRunner().invoke(cli, ["--data", str(config), "--now", NOW.isoformat(), "severity", "--json"])
+    assert json.loads(result.stdout)["overall_severity"] == "unknown"
+    assert "column 'timestamp' is text; the ledger needs timestamptz" in result.stderr
