@@ -1,4 +1,5 @@
 # Two commands for a new user: `make run` (dashboard on the bundled sample) and `make test` (every check).
+# `make test-fast` is the inner loop: lint, types and every test but the browser and packaging ones.
 # Only python3 and pip are assumed: uv is installed with pip when missing, and uses this machine's Python.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,7 +9,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 PORT ?= 8501
 
-.PHONY: uv install install-run run test lint typecheck pytest sample bench clean
+.PHONY: uv install install-run run test test-fast lint typecheck pytest sample bench clean
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv 2>/dev/null \
@@ -45,6 +46,11 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages
 	$(VENV)/bin/pytest -q
+
+test-fast: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages
+	$(VENV)/bin/pytest -q --ignore=tests/e2e --ignore=tests/packaging
 
 SCALE ?= 100
 bench: install

@@ -15,6 +15,7 @@ import polars as pl
 from analytics.policy import BucketsPolicy, Policy
 from analytics.recurrence import SIGNATURE_PREFIX
 from analytics.schemas import SEVERITIES
+from analytics.scope import of_services
 from analytics.statuses import is_open
 from analytics.timeparse import format_utc
 
@@ -94,8 +95,7 @@ def bucket_frame(
     """
     ts = pl.col("started_at")
     frame = incidents.filter(ts.is_not_null() & (ts <= now) & pl.col("status").is_in(list(options.include_statuses)))
-    if service is not None:
-        frame = frame.filter(pl.col("service") == service)
+    frame = of_services(frame, () if service is None else (service,))
     in_7 = ts > now - timedelta(days=min(7, window_days))
     in_30 = ts > now - timedelta(days=min(30, window_days))
     frame = frame.with_columns(bucket_key_expr(options).alias("bucket_key"), in_7.alias("in_7"), in_30.alias("in_30"))

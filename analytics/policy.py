@@ -247,6 +247,8 @@ DEFAULT_IMPORT_STATUSES: dict[str, dict[str, IncidentStatus]] = {
         "silenced": "mitigating",
         "resolved": "resolved",
     },
+    "gcp-status": {"available": "resolved"},  # most_recent_update.status
+    "aws-health": {"resolved": "resolved"},  # a summary starting with [RESOLVED]
 }
 
 

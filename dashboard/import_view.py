@@ -43,15 +43,25 @@ def preview_frame(plan: ImportPlan) -> pl.DataFrame:
     ).with_columns(pl.col("severity", "ended_at").fill_null("—"))
 
 
+def plan_upload(name: str, payload: bytes, source: str, rules: Rules) -> ImportPlan | str:
+    """The uploaded file mapped (nothing written), or the one-line reason it cannot be: the importer's own
+    reading, so a number too large or nesting too deep is a skipped record naming the file, never a traceback."""
+    try:
+        return plan_import([(name, payload)], source, rules)
+    except ImportFailure as exc:
+        return str(exc)
+
+
 def import_section(context: AppContext) -> None:
     """Upload → source → preview (mapped and skipped) → write button (write mode only, labelled as a write)."""
     st.subheader("Import incidents")
     st.caption(
-        "From Statuspage, PagerDuty (JSON or CSV), incident.io, Opsgenie / Jira Service Management, Grafana "
-        "OnCall, Google Cloud status or AWS status exports — the mapping is in docs/importers.md and the "
-        "policy's `import:` section. Re-importing updates records in place, never duplicates them."
+        "From Statuspage (also a status history, one incident a line), PagerDuty (JSON or CSV), incident.io, "
+        "Opsgenie / Jira Service Management, Grafana OnCall, Google Cloud status or AWS status exports, as JSON, "
+        "JSON Lines or CSV — the mapping is in docs/importers.md and the policy's `import:` section. "
+        "Re-importing updates records in place, never duplicates them."
     )
-    upload = st.file_uploader("Export file", type=["json", "csv"], key="import_file")
+    upload = st.file_uploader("Export file", type=["json", "jsonl", "ndjson", "csv"], key="import_file")
     left, right = st.columns(2)
     source = left.selectbox("Source", SOURCE_CHOICES, index=0, key="import_source")
     service_field = right.text_input(
@@ -60,10 +70,9 @@ def import_section(context: AppContext) -> None:
     if upload is None:
         return
     rules = Rules(context.policy.import_, service_field.strip() or None)
-    try:
-        plan = plan_import([(upload.name, upload.getvalue())], source or "auto", rules)
-    except ImportFailure as exc:
-        st.error(escape_markdown(exc))
+    plan = plan_upload(upload.name, upload.getvalue(), source or "auto", rules)
+    if isinstance(plan, str):
+        st.error(escape_markdown(plan))
         return
     detected = " (detected)" if plan.files[0].detected else ""
     st.write(

@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from analytics.correlation import CorrelationOptions, clusters
+from analytics.scope import of_services
 from analytics.statuses import is_open
 from dashboard.context import AppContext
 from dashboard.formatting import code_span, escape_markdown
@@ -16,13 +17,15 @@ from dashboard.tables import cut_names, duration_text_expr, format_time
 INCIDENT_COLUMNS = ("title", "status", "severity", "service", "started_at", "kind", "id")
 
 
+def chosen_services(context: AppContext, frame: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """``frame`` (default: every incident, any start time) narrowed to the sidebar's services
+    (:func:`analytics.scope.of_services`: none chosen = all)."""
+    return of_services(context.data.frame("incidents") if frame is None else frame, context.filters.services)
+
+
 def filtered_incidents(context: AppContext) -> pl.LazyFrame:
     """Incidents in the sidebar's time range (started in (now − range, now]) and services."""
-    frame = context.data.frame("incidents")
-    frame = frame.filter(context.filters.window(context.now).contains("started_at"))
-    if context.filters.services:
-        frame = frame.filter(pl.col("service").is_in(list(context.filters.services)))
-    return frame
+    return chosen_services(context).filter(context.filters.window(context.now).contains("started_at"))
 
 
 def correlation_options(context: AppContext) -> CorrelationOptions:
@@ -63,10 +66,7 @@ def resolution_section(context: AppContext) -> None:
     from analytics.resolution import METRIC_LABELS, Metric, by_service, by_week, durations
     from dashboard.urlstate import url_segmented
 
-    frame = context.data.frame("incidents")
-    if context.filters.services:
-        frame = frame.filter(pl.col("service").is_in(list(context.filters.services)))
-    times = durations(frame).collect()
+    times = durations(chosen_services(context)).collect()
     metrics: list[Metric] = ["resolve_minutes", "ack_minutes"]
     available = [m for m in metrics if times[m].is_not_null().any()]
     st.subheader("Time to resolve and to acknowledge")

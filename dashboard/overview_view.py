@@ -25,7 +25,7 @@ from dashboard.charts import SEVERITY_MARKDOWN_COLORS, lifecycle_badge_markdown
 from dashboard.context import AppContext, ledger_counts, memo
 from dashboard.fixes_view import fix_held_for, releases_for
 from dashboard.formatting import escape_markdown
-from dashboard.incidents_view import filtered_incidents
+from dashboard.incidents_view import chosen_services, filtered_incidents
 from dashboard.misses_view import coverage_for, lifecycle
 from dashboard.owners_view import followup_funnel_for, my_board
 from dashboard.registry import PAGES
@@ -66,10 +66,7 @@ def _inputs(context: AppContext) -> dict[str, bool]:
 
 def incidents_for_services(context: AppContext) -> pl.LazyFrame:
     """Incidents of the chosen services (any start time): what the Recurrence page counts."""
-    frame = context.data.frame("incidents")
-    if context.filters.services:
-        frame = frame.filter(pl.col("service").is_in(list(context.filters.services)))
-    return frame
+    return chosen_services(context)
 
 
 def _open_incidents(context: AppContext) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurre
 from dashboard.context import AppContext
 from dashboard.exports import buckets_csv, download_name
 from dashboard.formatting import escape_markdown
-from dashboard.incidents_view import followup_rows
+from dashboard.incidents_view import chosen_services, followup_rows
 from dashboard.tables import show_table
 from triage_lens.sources.events import write_events
 from triage_lens.sources.store import StoreError, existing_dedupe_keys
@@ -23,10 +23,7 @@ from triage_lens.sources.store import StoreError, existing_dedupe_keys
 def service_incidents(context: AppContext) -> pl.LazyFrame:
     """The incidents of the sidebar's services (every incident when none is chosen); no time filter: recurrence
     counts its own windows ending now."""
-    incidents = context.data.frame("incidents")
-    if context.filters.services:
-        incidents = incidents.filter(pl.col("service").is_in(list(context.filters.services)))
-    return incidents
+    return chosen_services(context)
 
 
 def thresholds_caption(context: AppContext) -> str:

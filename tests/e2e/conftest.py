@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import SAMPLE_DIR
 from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
@@ -47,14 +48,27 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def playwright_driver() -> Iterator[object]:
+    """The one Playwright of the session: its sync API cannot be started twice in one process."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        yield playwright
+
+
+def launch_chromium(playwright: object, *extra_args: str) -> object:
+    """Debian's Chromium, headless, with :data:`CHROMIUM_ARGS` (and ``extra_args``)."""
+    return playwright.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: object) -> Iterator[object]:
+    instance = launch_chromium(playwright_driver)
+    yield instance
+    instance.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -65,8 +79,29 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def wait_for_app(tab: object) -> None:
-    """Wait until the script has finished running (Streamlit's own e2e idiom)."""
-    tab.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)  # type: ignore[attr-defined]
-    tab.wait_for_timeout(300)  # type: ignore[attr-defined]
-    tab.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)  # type: ignore[attr-defined]
+APP = "[data-testid='stApp']"
+WAIT_MS = 60_000  # a ceiling for a loaded machine, never a delay: every wait below returns as soon as it holds
+expect.set_options(timeout=30_000)  # every retrying expectation in the browser tests, the same ceiling
+
+
+def wait_for_app(tab: object, timeout: int = WAIT_MS) -> None:
+    """Wait as Streamlit's own end-to-end suite does (e2e_playwright/conftest.py, ``wait_for_app_run``): the
+    websocket is connected and the script run has finished; then no element is still a loading skeleton.
+
+    These are states, not delays. Right after a click the previous run's ``notRunning`` may still show, so
+    what a test checks next is asserted with a retrying ``expect(...)``, never a one-shot ``count()``."""
+    expect(tab.locator(f"{APP}[data-test-connection-state='CONNECTED']")).to_be_attached(timeout=timeout)  # type: ignore[attr-defined]
+    expect(tab.locator(f"{APP}[data-test-script-state='notRunning']")).to_be_attached(timeout=timeout)  # type: ignore[attr-defined]
+    expect(tab.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=timeout)  # type: ignore[attr-defined]
+
+
+def expect_page(tab: object, title: str, timeout: int = WAIT_MS) -> None:
+    """The page ``title`` has rendered (its heading, after the run finished) and shows no exception box.
+    The heading first: an exception check alone passes on a page that has not rendered yet."""
+    wait_for_app(tab, timeout)
+    expect(tab.locator("h1").first).to_have_text(title, timeout=timeout)  # type: ignore[attr-defined]
+    expect_no_exception(tab)
+
+
+def expect_no_exception(tab: object) -> None:
+    expect(tab.locator("[data-testid='stException']")).to_have_count(0)  # type: ignore[attr-defined]

@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import expect_page
 
 pytestmark = pytest.mark.browser
 
@@ -16,12 +17,10 @@ pytestmark = pytest.mark.browser
 def test_benchmark_runs_page_filters_and_grid_download(streamlit_server: str, page: object, tmp_path: Path) -> None:
     tab = page
     tab.goto(f"{streamlit_server}/runs?taxonomy=retrieval_gap")  # type: ignore[attr-defined]
-    wait_for_app(tab)
-    assert tab.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
-    assert tab.locator("h1").first.inner_text() == "Benchmark runs"  # type: ignore[attr-defined]
+    expect_page(tab, "Benchmark runs")
     verdict = tab.get_by_text("The newest run (2026-11-16 02:00 UTC) passed 5 of 14 tests")  # type: ignore[attr-defined]
-    assert verdict.count() == 1
-    assert tab.locator("[data-testid='stVegaLiteChart']").count() == 2  # type: ignore[attr-defined]
+    expect(verdict).to_have_count(1)
+    expect(tab.locator("[data-testid='stVegaLiteChart']")).to_have_count(2)  # type: ignore[attr-defined]
     button = tab.get_by_role("button", name="Download the grid")  # type: ignore[attr-defined]
     with tab.expect_download() as download_info:  # type: ignore[attr-defined]
         button.click()

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import SAMPLE_DIR
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser, wait_for_app
+from tests.e2e.conftest import expect_page, launch_chromium, wait_for_app
 from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
 from triage_lens.hosts import HOST_REFUSAL
 
@@ -22,16 +23,10 @@ DATA_TEXT = ("Overview", "Misses", "Incidents", "Benchmark")  # page names in th
 
 
 @pytest.fixture(scope="module")
-def rebinding_browser() -> Iterator[object]:
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, RULES]
-        )
-        yield instance
-        instance.close()
+def rebinding_browser(playwright_driver: object) -> Iterator[object]:
+    instance = launch_chromium(playwright_driver, RULES)
+    yield instance
+    instance.close()  # type: ignore[attr-defined]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -62,14 +57,13 @@ def test_the_dashboard_command_refuses_a_rebound_host_and_serves_the_allowed_one
     with serving(command, port, log=log, env=_env(tmp_path)):
         for host in ("127.0.0.1", "localhost", "other.example"):
             tab = _open(rebinding_browser, f"http://{host}:{port}/")
-            wait_for_app(tab)
-            assert tab.get_by_text("Overview").first.is_visible(), host  # type: ignore[attr-defined]
+            expect_page(tab, "Overview")
             tab.context.close()  # type: ignore[attr-defined]
         tab = _open(rebinding_browser, f"http://evil.example:{port}/")
         _wait_for_log(log, "Rejecting WebSocket connection with disallowed Origin or Host header")
         body = tab.inner_text("body")  # type: ignore[attr-defined]
         assert not any(word in body for word in DATA_TEXT), body
-        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
+        expect(tab.locator("[data-testid='stSidebar']")).to_have_count(0)  # type: ignore[attr-defined]
         tab.context.close()  # type: ignore[attr-defined]
 
 
@@ -82,14 +76,14 @@ def test_without_the_websocket_check_the_entry_script_shows_only_a_refusal(
     with serving(command, port, log=tmp_path / "server.log", env=_env(tmp_path)):
         tab = _open(rebinding_browser, f"http://evil.example:{port}/")
         wait_for_app(tab)
-        body = tab.inner_text("body")  # type: ignore[attr-defined]
-        assert "does not answer to this host name" in body and HOST_REFUSAL.startswith("This dashboard")
+        expect(tab.get_by_text("does not answer to this host name").first).to_be_visible()  # type: ignore[attr-defined]
+        assert HOST_REFUSAL.startswith("This dashboard")
+        body = tab.inner_text("body")  # type: ignore[attr-defined]  # the run is over: what it shows, it shows
         assert not any(word in body for word in DATA_TEXT), body
-        assert tab.locator("[data-testid='stSidebar']").count() == 0  # type: ignore[attr-defined]
-        assert tab.get_by_role("button").count() == 0  # type: ignore[attr-defined]  # no download, no widget
+        expect(tab.locator("[data-testid='stSidebar']")).to_have_count(0)  # type: ignore[attr-defined]
+        expect(tab.get_by_role("button")).to_have_count(0)  # type: ignore[attr-defined]  # no download, no widget
         tab.screenshot(path=str(tmp_path / "refusal.png"))  # type: ignore[attr-defined]
         tab.context.close()  # type: ignore[attr-defined]
         tab = _open(rebinding_browser, f"http://localhost:{port}/")
-        wait_for_app(tab)
-        assert tab.get_by_text("Overview").first.is_visible()  # type: ignore[attr-defined]
+        expect_page(tab, "Overview")
         tab.context.close()  # type: ignore[attr-defined]

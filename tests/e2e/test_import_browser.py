@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import REPO
-from tests.e2e.conftest import _require_browser, wait_for_app
+from tests.e2e.conftest import _require_browser, expect_page
 from tests.e2e.server import LOCAL_HEADLESS, free_port, serving, streamlit_run
 
 EXPORT = REPO / "tests" / "fixtures" / "importers" / "statuspage_incidents.json"
@@ -32,14 +33,14 @@ def test_upload_preview_and_write_from_the_data_page(writable_server: tuple[str,
     url, folder = writable_server
     tab = page
     tab.goto(f"{url}/data")  # type: ignore[attr-defined]
-    wait_for_app(tab)
-    tab.get_by_text("Import incidents").wait_for()  # type: ignore[attr-defined]
+    expect_page(tab, "Data & policy")
+    expect(tab.get_by_text("Import incidents")).to_be_visible()  # type: ignore[attr-defined]
     tab.set_input_files("input[type=file]", str(EXPORT))  # type: ignore[attr-defined]
-    tab.get_by_text("6 records read, 4 mapped, 2 skipped").wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    assert tab.get_by_text("Skipped, with the reason:").count() == 1  # type: ignore[attr-defined]  # (grid is a canvas)
-    assert tab.get_by_text("Write mode: this writes to").count() == 1  # type: ignore[attr-defined]
+    expect(tab.get_by_text("6 records read, 4 mapped, 2 skipped")).to_be_visible()  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Skipped, with the reason:")).to_have_count(1)  # type: ignore[attr-defined]  # (grid is a canvas)
+    expect(tab.get_by_text("Write mode: this writes to")).to_have_count(1)  # type: ignore[attr-defined]
     tab.get_by_role("button", name="Write 4 incidents to the store").click()  # type: ignore[attr-defined]
-    tab.get_by_text("Written: 4 new, 0 updated, 0 unchanged.").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Written: 4 new, 0 updated, 0 unchanged.")).to_be_visible()  # type: ignore[attr-defined]
     records = [json.loads(line) for line in (folder / "incidents.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records] == [
         "statuspage:p31zjtct2jer",
@@ -48,5 +49,5 @@ def test_upload_preview_and_write_from_the_data_page(writable_server: tuple[str,
         "statuspage:k7k7k7k7k7k7",
     ]
     tab.get_by_role("button", name="Write 4 incidents to the store").click()  # type: ignore[attr-defined]
-    tab.get_by_text("Written: 0 new, 0 updated, 4 unchanged.").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    expect(tab.get_by_text("Written: 0 new, 0 updated, 4 unchanged.")).to_be_visible()  # type: ignore[attr-defined]
     assert len((folder / "incidents.jsonl").read_text().splitlines()) == 4

@@ -399,6 +399,7 @@ def test_aws_health_hand_made() -> None:
         ("grafana_oncall_alert_groups.json", "grafana-oncall"),
         ("gcp_status_incidents.json", "gcp-status"),
         ("aws_health_data.json", "aws-health"),
+        ("github_status_history.jsonl", "statuspage"),
     ],
 )
 def test_auto_detects_each_source_and_declaring_it_gives_the_same_records(name: str, source: str) -> None:
@@ -428,8 +429,9 @@ def test_a_file_of_another_tool_is_refused_naming_the_file() -> None:
         plan_import([("x.json", b'[{"foo": 1}]')], "auto", Rules())
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.suffix != ".jsonl"))
 def test_a_truncated_file_is_refused_with_the_reason(name: str) -> None:
+    # (JSON Lines: a cut last line is that record's problem, test_shapes_and_caps.py)
     payload = (FIXTURES / name).read_bytes()
     cut = payload[: len(payload) * 2 // 3]
     if name.endswith(".csv"):

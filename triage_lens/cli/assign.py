@@ -20,7 +20,7 @@ from triage_lens.cli.common import GlobalOptions, emit_json, fail, global_option
 @click.option("--due", metavar="DATE", help="Due date, YYYY-MM-DD.")
 @click.option("--status", type=click.Choice(["open", "done"]), help="Also record a status change (done closes it).")
 @click.option("--json", "as_json", is_flag=True, help='{"written": [events], "already": n}')
-@global_options
+@global_options(writes=True)
 @click.pass_obj
 def assign(
     options: GlobalOptions,

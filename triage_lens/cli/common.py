@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 import click
 
@@ -199,8 +199,23 @@ def show_personal_option(where: str) -> Callable[[_Command], _Command]:
     )
 
 
-def global_options(command: Any) -> Any:
-    """Also accept the global options after the subcommand (``triage-lens check --data DIR``)."""
+@overload
+def global_options(command: _Command, *, writes: bool = False) -> _Command: ...
+
+
+@overload
+def global_options(command: None = None, *, writes: bool = False) -> Callable[[_Command], _Command]: ...
+
+
+def global_options(command: Any = None, *, writes: bool = False) -> Any:
+    """Also accept the global options after the subcommand (``triage-lens check --data DIR``).
+
+    ``--write`` (write mode) only on a command that writes to the incident store or enables writing
+    (``@global_options(writes=True)``); elsewhere it would mean nothing, so it is not offered there, and the
+    global ``triage-lens --write`` before such a command is refused (:class:`triage_lens.cli.main.LazyGroup`).
+    """
+    if command is None:
+        return lambda target: global_options(target, writes=writes)
 
     def merge(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         options = ctx.find_object(GlobalOptions)
@@ -212,8 +227,9 @@ def global_options(command: Any) -> Any:
         ("--data", {"metavar": "PATH", "help": "Same as the global --data."}),
         ("--policy", {"metavar": "FILE", "help": "Same as the global --policy."}),
         ("--now", {"metavar": "ISO", "help": "Same as the global --now."}),
-        ("--write", {"is_flag": True, "help": "Same as the global --write."}),
     ]
+    if writes:
+        flags.append(("--write", {"is_flag": True, "help": "Enable write mode (same as the global --write)."}))
     for flag, kwargs in reversed(flags):
         command = click.option(flag, callback=merge, expose_value=False, **kwargs)(command)
     return command
@@ -233,3 +249,8 @@ def note_if_empty(data: LoadedData, names: Iterable[str], window: Window, period
     hint = now_hint(spans_of(frames, window), window, period)
     if hint:
         click.echo(f"note: {hint}", err=True)
+
+
+def takes_write(command: click.Command) -> bool:
+    """Whether ``command`` takes ``--write`` (it writes, or enables writing)."""
+    return any(param.name == "write" for param in command.params)

@@ -55,7 +55,7 @@ def served_hosts(address: str, configured: tuple[str, ...], extra: tuple[str, ..
     help="Also serve requests whose Host is NAME (repeatable; default only 127.0.0.1, localhost, [::1]).",
 )
 @click.option("--me", metavar="NAME", help='Who "mine" is in the owner filter (else me: in the config).')
-@global_options
+@global_options(writes=True)
 @click.pass_obj
 def dashboard(
     options: GlobalOptions, port: int, address: str, extra_hosts: tuple[str, ...], me: str | None

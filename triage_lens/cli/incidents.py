@@ -78,7 +78,7 @@ def incidents() -> None:
 @click.argument("incident_id")
 @click.option("--note", "note", metavar="TEXT", help="Append a note event to the incident (write mode).")
 @click.option("--json", "as_json", is_flag=True)
-@global_options
+@global_options(writes=True)
 @click.pass_obj
 def correlate_command(options: GlobalOptions, incident_id: str, note: str | None, as_json: bool) -> None:
     """Related incidents of ID with a per-rule score breakdown."""
@@ -228,7 +228,7 @@ def buckets_command(options: GlobalOptions, service: str | None, window_days: in
 )
 @click.option("--followups", is_flag=True, help="Create follow-ups on high buckets (write mode; else a preview).")
 @click.option("--json", "as_json", is_flag=True)
-@global_options
+@global_options(writes=True)
 @click.pass_obj
 def digest_command(options: GlobalOptions, week: str | None, out: Path | None, followups: bool, as_json: bool) -> None:
     """The weekly incident digest (Markdown + JSON) and auto follow-ups."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from triage_lens.cli.common import GlobalOptions, tolerant_output
+from triage_lens.cli.common import GlobalOptions, takes_write, tolerant_output
 
 # name -> (module, attribute, one-line help shown by `triage-lens --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -74,6 +74,24 @@ class LazyGroup(click.Group):
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click's, and the global ``--write`` is refused before a command that writes nothing (it would
+        be silently ignored there): write mode is for the commands that take ``--write``."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if ctx.params.get("write") and command is not None:
+            path, leaf, after = [name or ""], command, rest
+            while isinstance(leaf, click.Group) and after and (sub := leaf.get_command(ctx, after[0])) is not None:
+                path, leaf, after = [*path, after[0]], sub, after[1:]
+            if not isinstance(leaf, click.Group) and not takes_write(leaf):
+                raise click.UsageError(
+                    f"--write means nothing for '{' '.join(path)}'; write mode is for "
+                    f"{', '.join(writing_commands(ctx))}",
+                    ctx,
+                )
+        return name, command, rest
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
@@ -84,12 +102,39 @@ class LazyGroup(click.Group):
 @click.option("--data", "data", metavar="PATH", help="Data folder or triage-lens.yaml config (default: see README).")
 @click.option("--policy", "policy", metavar="FILE", help="Policy YAML (default: the data folder's policy.yml).")
 @click.option("--now", "now", metavar="ISO", help="Pin the clock (default: sample.json's now, else the wall clock).")
-@click.option("--write", is_flag=True, help="Enable write mode (notes, follow-ups); read-only by default.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Enable write mode (notes, follow-ups) for the commands that write; read-only by default.",
+)
 @click.pass_context
 def cli(ctx: click.Context, data: str | None, policy: str | None, now: str | None, write: bool) -> None:
     """Triage Lens: learn from RCA misses and incidents."""
     tolerant_output()
     ctx.obj = GlobalOptions(data, policy, now, write)
+
+
+def command_tree(
+    ctx: click.Context, group: click.Group | None = None, prefix: str = ""
+) -> list[tuple[str, click.Command]]:
+    """Every command below ``group`` (default: the whole CLI) as ``(path, command)``, groups included."""
+    group = group or cli
+    found: list[tuple[str, click.Command]] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None:
+            continue
+        path = f"{prefix}{name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(command_tree(ctx, command, f"{path} "))
+    return found
+
+
+def writing_commands(ctx: click.Context) -> list[str]:
+    """The commands that take ``--write``."""
+    tree = command_tree(ctx)
+    return [path for path, command in tree if not isinstance(command, click.Group) and takes_write(command)]
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """``triage-lens import``: incidents from Statuspage, PagerDuty, incident.io, Opsgenie / JSM, Grafana OnCall,
-Google Cloud status and AWS status exports into the incident store (docs/importers.md).
+Google Cloud status and AWS status exports (JSON, JSON Lines or PagerDuty's CSV) into the incident store
+(docs/importers.md). Each vendor is a mapping table (:class:`triage_lens.importers.mapping.Vendor`) read by one
+mapper with one status rule (the policy's ``import.statuses`` map).
 
 :func:`plan_import` reads and maps files without writing (the Data page's preview, ``--dry-run``);
 :func:`run_import` maps, then writes everything in one atomic, idempotent step. Any unreadable file or a

@@ -1,7 +1,7 @@
 """AWS status: the Service Health Dashboard ``data.json`` archive (``{"archive": [...], "current": [...]}``).
 
-The archive has no id and no end time: the native id is ``<service key>:<date>``; an event whose summary
-starts with ``[RESOLVED]`` (every archived one) is resolved, with no end time."""
+The archive has no id and no end time: the native id is ``<service key>:<date>``; the native status word is
+``resolved`` when the summary starts with ``[RESOLVED]`` (every archived event), else none (so ``open``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, epoch_text, strip_html, text
+from triage_lens.importers.mapping import Found, Required, Vendor, epoch_text, keys, strip_html, text
 
 NAME = "aws-health"
 _RESOLVED = re.compile(r"^\s*\[resolved\]\s*", re.IGNORECASE)
@@ -20,32 +20,31 @@ def looks_like(record: Mapping[str, Any]) -> bool:
     return all(k in record for k in ("service", "service_name", "date", "summary"))
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    service = text(record.get("service"))
-    date = text(record.get("date"))
-    if service is None or date is None:
-        return Skip(where, "no id (service key and date)")
-    native = f"{service}:{date}"
-    rid = f"{NAME}:{native}"
-    started = epoch_text(date)
-    if started is None:
-        return Skip(rid, "no start time (date is not epoch seconds)")
-    summary = text(record.get("summary")) or ""
-    resolved = _RESOLVED.match(summary) is not None
-    status_code = text(record.get("status"))
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=None,
-        severity=rules.policy.aws_status.get(status_code or ""),
-        status="resolved" if resolved else "open",
-        title=_RESOLVED.sub("", summary) or None,
-        summary=strip_html(text(record.get("description"))),
-        labels={
-            "service_name": text(record.get("service_name")),
-            "aws_status": status_code,
-            "url": "https://status.aws.amazon.com/",
-        },
-    )
+def _native(record: Mapping[str, Any], found: Found) -> str | None:
+    service, date = text(record.get("service")), text(record.get("date"))
+    return None if service is None or date is None else f"{service}:{date}"
+
+
+def _summary(record: Mapping[str, Any]) -> str:
+    return text(record.get("summary")) or ""
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="AWS status data.json (archive/current events with service, service_name, date, summary)",
+    looks_like=looks_like,
+    native_id=Required(_native, "service key and date"),
+    started=Required(lambda r, f: epoch_text(r.get("date")), "date is not epoch seconds"),
+    service=Required(keys("service"), "service"),
+    status=lambda r, f: "resolved" if _RESOLVED.match(_summary(r)) else None,
+    ended=lambda r, f: None,
+    severity=lambda r, f: f.rules.policy.aws_status.get(text(r.get("status")) or ""),
+    title=lambda r, f: _RESOLVED.sub("", _summary(r)) or None,
+    summary=lambda r, f: strip_html(text(r.get("description"))),
+    labels=lambda r, f: {
+        "service_name": text(r.get("service_name")),
+        "aws_status": text(r.get("status")),
+        "url": "https://status.aws.amazon.com/",
+    },
+)
+map_record = VENDOR.map_record

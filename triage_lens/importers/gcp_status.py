@@ -1,11 +1,13 @@
-"""Google Cloud status: ``https://status.cloud.google.com/incidents.json`` (a bare list of incidents)."""
+"""Google Cloud status: ``https://status.cloud.google.com/incidents.json`` (a bare list of incidents).
+
+The native status word is ``most_recent_update.status`` (``AVAILABLE`` once the service is back)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, listed, native_id, obj, text, utc_text
+from triage_lens.importers.mapping import Found, Required, Vendor, keys, listed, native_id, obj, text, utc_text
 
 NAME = "gcp-status"
 BASE_URL = "https://status.cloud.google.com/"
@@ -16,36 +18,34 @@ def looks_like(record: Mapping[str, Any]) -> bool:
     return "begin" in record and ("external_desc" in record or "affected_products" in record or "service_key" in record)
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    native = native_id(record.get("id")) or native_id(record.get("number"))
-    if native is None:
-        return Skip(where, "no id")
-    rid = f"{NAME}:{native}"
-    started = utc_text(record.get("begin"))
-    if started is None:
-        return Skip(rid, "no start time (begin)")
+def _service(record: Mapping[str, Any], found: Found) -> str | None:
     products = listed(record, "affected_products", "title")
-    service = products[0] if products else text(record.get("service_name"))
-    if service is None:
-        return Skip(rid, "no service (affected_products, service_name)")
-    ended = utc_text(record.get("end"))
-    latest = obj(record, "most_recent_update")
+    return products[0] if products else text(record.get("service_name"))
+
+
+def _url(record: Mapping[str, Any]) -> str | None:
     uri = text(record.get("uri"))
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=ended,
-        severity=rules.severity(record.get("severity")),
-        status="resolved" if ended is not None else "open",
-        title=text(record.get("external_desc")),
-        summary=text(latest.get("text")),
-        labels={
-            "url": (BASE_URL + uri.lstrip("/")) if uri and not uri.startswith("http") else uri,
-            "products": products,
-            "service_name": text(record.get("service_name")),
-            "status_impact": text(record.get("status_impact")),
-            "severity_raw": text(record.get("severity")),
-        },
-    )
+    return (BASE_URL + uri.lstrip("/")) if uri and not uri.startswith("http") else uri
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="Google Cloud status incidents.json (begin with external_desc, affected_products or service_key)",
+    looks_like=looks_like,
+    native_id=Required(keys("id", "number", read=native_id), ""),
+    started=Required(keys("begin", read=utc_text), "begin"),
+    service=Required(_service, "affected_products, service_name"),
+    status=lambda r, f: text(obj(r, "most_recent_update").get("status")),
+    ended=keys("end", read=utc_text),
+    severity=lambda r, f: f.rules.severity(r.get("severity")),
+    title=keys("external_desc"),
+    summary=lambda r, f: text(obj(r, "most_recent_update").get("text")),
+    labels=lambda r, f: {
+        "url": _url(r),
+        "products": listed(r, "affected_products", "title"),
+        "service_name": text(r.get("service_name")),
+        "status_impact": text(r.get("status_impact")),
+        "severity_raw": text(r.get("severity")),
+    },
+)
+map_record = VENDOR.map_record

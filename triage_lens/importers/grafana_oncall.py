@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, native_id, obj, text, utc_text
+from triage_lens.importers.mapping import Found, Required, Vendor, keys, native_id, obj, text, utc_text
 
 NAME = "grafana-oncall"
 
@@ -37,35 +37,32 @@ def labels_of(record: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    native = native_id(record.get("id"))
-    if native is None:
-        return Skip(where, "no id")
-    rid = f"{NAME}:{native}"
-    started = utc_text(record.get("created_at"))
-    if started is None:
-        return Skip(rid, "no start time (created_at)")
-    labels = labels_of(record)
-    service = labels.get("service") or text(record.get("integration_id"))
-    if service is None:
-        return Skip(rid, "no service (service label, integration_id)")
-    ended = utc_text(record.get("resolved_at"))
+def _labels(record: Mapping[str, Any], found: Found) -> dict[str, Any]:
     permalinks = obj(record, "permalinks")
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=ended,
-        severity=rules.severity(labels.get("severity")),
-        status=rules.status(NAME, record.get("state"), ended=ended is not None),
-        title=text(record.get("title")),
-        labels={
-            "url": text(permalinks.get("web")) or next((text(v) for v in permalinks.values() if text(v)), None),
-            "acknowledged_at": utc_text(record.get("acknowledged_at")),
-            "integration_id": text(record.get("integration_id")),
-            "alerts_count": record.get("alerts_count") if isinstance(record.get("alerts_count"), int) else None,
-            "labels": labels,
-            "status_raw": text(record.get("state")),
-        },
-    )
+    count = record.get("alerts_count")
+    return {
+        "url": text(permalinks.get("web")) or next((text(v) for v in permalinks.values() if text(v)), None),
+        "acknowledged_at": utc_text(record.get("acknowledged_at")),
+        "integration_id": text(record.get("integration_id")),
+        "alerts_count": count if isinstance(count, int) and not isinstance(count, bool) else None,
+        "labels": labels_of(record),
+        "status_raw": text(record.get("state")),
+    }
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="Grafana OnCall alert groups (integration_id with state or alerts_count)",
+    looks_like=looks_like,
+    native_id=Required(keys("id", read=native_id), ""),
+    started=Required(keys("created_at", read=utc_text), "created_at"),
+    service=Required(
+        lambda r, f: labels_of(r).get("service") or text(r.get("integration_id")), "service label, integration_id"
+    ),
+    status=keys("state"),
+    ended=keys("resolved_at", read=utc_text),
+    severity=lambda r, f: f.rules.severity(labels_of(r).get("severity")),
+    title=keys("title"),
+    labels=_labels,
+)
+map_record = VENDOR.map_record

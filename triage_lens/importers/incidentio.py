@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from triage_lens.importers.mapping import Mapped, Rules, Skip, build_record, native_id, obj, text, utc_text
+from triage_lens.importers.mapping import Found, Required, Vendor, keys, native_id, obj, text, utc_text
 
 NAME = "incidentio"
 
@@ -62,46 +62,65 @@ def _service(record: Mapping[str, Any], needle: str, exact: bool) -> tuple[str |
     return None, None
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    native = native_id(record.get("id"))
-    if native is None:
-        return Skip(where, "no id")
-    rid = f"{NAME}:{native}"
-    policy = rules.policy
-    mode = (text(record.get("mode")) or "standard").lower()
-    if mode in policy.incidentio_skip_modes:
-        return Skip(rid, f"{mode} mode incident")
-    status = obj(record, "incident_status")
-    category = (text(status.get("category")) or "").lower()
-    if category in policy.incidentio_skip_categories:
-        return Skip(rid, f"{category} incident")
-    started = _named_timestamp(record, "impact start") or utc_text(record.get("created_at"))
-    if started is None:
-        return Skip(rid, "no start time (impact started, created_at)")
-    needle = rules.service_field or policy.incidentio_service_field
-    service, field_name = _service(record, needle, exact=rules.service_field is not None)
-    if service is None:
-        return Skip(rid, f"no service (no custom field {'named' if rules.service_field else 'like'} {needle!r})")
+def _mode(record: Mapping[str, Any]) -> str:
+    return (text(record.get("mode")) or "standard").lower()
+
+
+def _category(record: Mapping[str, Any], found: Found | None = None) -> str:
+    return (text(obj(record, "incident_status").get("category")) or "").lower()
+
+
+def _leave_out(record: Mapping[str, Any], found: Found) -> str | None:
+    policy = found.rules.policy
+    if _mode(record) in policy.incidentio_skip_modes:
+        return f"{_mode(record)} mode incident"
+    if _category(record) in policy.incidentio_skip_categories:
+        return f"{_category(record)} incident"
+    return None
+
+
+def _service_found(record: Mapping[str, Any], found: Found) -> tuple[str | None, str | None]:
+    rules = found.rules
+    needle = rules.service_field or rules.policy.incidentio_service_field
+    return _service(record, needle, exact=rules.service_field is not None)
+
+
+def _service_missing(record: Mapping[str, Any], found: Found) -> str:
+    rules = found.rules
+    needle = rules.service_field or rules.policy.incidentio_service_field
+    return f"no custom field {'named' if rules.service_field else 'like'} {needle!r}"
+
+
+def _ended(record: Mapping[str, Any], found: Found) -> str | None:
     ended = _named_timestamp(record, "resolved", "closed")
-    if ended is None and category in ("learning", "closed"):
+    if ended is None and found.status_raw in ("learning", "closed"):
         ended = utc_text(record.get("resolved_at")) or utc_text(record.get("closed_at"))
-    severity = obj(record, "severity")
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=ended,
-        severity=rules.severity(severity.get("name")),
-        status=rules.status(NAME, category, ended=ended is not None),
-        title=text(record.get("name")),
-        summary=text(record.get("summary")),
-        labels={
-            "url": text(record.get("permalink")),
-            "reference": text(record.get("reference")),
-            "service_field": field_name,
-            "status_raw": text(status.get("name")),
-            "severity_raw": text(severity.get("name")),
-            "mode": mode if mode != "standard" else None,
-        },
-    )
+    return ended
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="incident.io v2 incidents (incident_status or custom_field_entries)",
+    looks_like=looks_like,
+    native_id=Required(keys("id", read=native_id), ""),
+    leave_out=_leave_out,
+    started=Required(
+        lambda r, f: _named_timestamp(r, "impact start") or utc_text(r.get("created_at")),
+        "impact started, created_at",
+    ),
+    service=Required(lambda r, f: _service_found(r, f)[0], _service_missing),
+    status=_category,
+    ended=_ended,
+    severity=lambda r, f: f.rules.severity(obj(r, "severity").get("name")),
+    title=keys("name"),
+    summary=keys("summary"),
+    labels=lambda r, f: {
+        "url": text(r.get("permalink")),
+        "reference": text(r.get("reference")),
+        "service_field": _service_found(r, f)[1],
+        "status_raw": text(obj(r, "incident_status").get("name")),
+        "severity_raw": text(obj(r, "severity").get("name")),
+        "mode": _mode(r) if _mode(r) != "standard" else None,
+    },
+)
+map_record = VENDOR.map_record

@@ -1,12 +1,17 @@
-"""What every importer shares: the severity-name rule, the status maps, UTC timestamps and the record builder.
+"""What every importer shares: the mapping table (:class:`Vendor`), the one mapper that reads a record through
+it, the severity-name rule, the status rule, UTC timestamps and the record builder.
 
-An importer turns one exported record (a dict) into either a :class:`Mapped` incident record of DATA.md §4
-(id ``<source>:<native id>``) or a :class:`Skip` with a reason. The rules come from the policy's ``import:``
-section (:class:`analytics.policy.ImportPolicy`); docs/importers.md has the tables.
+A vendor is a table of where each incident field comes from; :meth:`Vendor.map_record` turns one exported
+record (a dict) into either a :class:`Mapped` incident record of DATA.md §4 (id ``<source>:<native id>``) or a
+:class:`Skip` with a reason, reading the fields in one order (id, leave-out reason, start, service, native
+status, end) so a later field may use an earlier one. The status is always the policy's map for the vendor
+(:meth:`Rules.status`). The rules come from the policy's ``import:`` section
+(:class:`analytics.policy.ImportPolicy`); docs/importers.md has the tables.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +83,114 @@ class Rules:
         return "resolved" if ended else "open"
 
 
+@dataclass
+class Found:
+    """What the mapper has read of one record so far: a later field of the table may use an earlier one
+    (PagerDuty's end is its start plus ``seconds_to_resolve``)."""
+
+    rules: Rules
+    envelope: Mapping[str, Any]
+    native: str = ""
+    started: str = ""
+    service: str = ""
+    status_raw: str | None = None
+    ended: str | None = None
+
+
+Getter = Callable[[Mapping[str, Any], Found], Any]
+
+
+def _nothing(record: Mapping[str, Any], found: Found) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Required:
+    """A field the record cannot go without: ``get`` gives text or None; ``missing`` says where it was looked for
+    (the skip reason is ``no <what> (<missing>)``; a getter when it depends on the record or the rules)."""
+
+    get: Getter
+    missing: str | Getter
+
+    def why(self, what: str, record: Mapping[str, Any], found: Found) -> str:
+        where = self.missing(record, found) if callable(self.missing) else self.missing
+        return f"no {what} ({where})" if where else f"no {what}"
+
+
+def keys(*names: str, read: Callable[[object], str | None] | None = None) -> Getter:
+    """The first of ``names`` whose value ``read`` (default :func:`text`) turns into text."""
+    reader = read or text
+
+    def get(record: Mapping[str, Any], found: Found) -> str | None:
+        for name in names:
+            value = reader(record.get(name))
+            if value is not None:
+                return value
+        return None
+
+    return get
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """One tool's mapping table: where each incident field comes from (docs/importers.md, "Per tool").
+
+    ``shape`` says in a few words how its export is recognised (the message for a file no tool fits);
+    ``status`` gives the native status word, which the policy's ``import.statuses[<name>]`` map turns into ours;
+    ``leave_out`` gives a reason to skip the record (maintenance, test mode) or None.
+    """
+
+    name: str
+    shape: str
+    looks_like: Callable[[Mapping[str, Any]], bool]
+    native_id: Required
+    started: Required
+    service: Required
+    status: Getter
+    ended: Getter
+    severity: Getter
+    title: Getter
+    summary: Getter = _nothing
+    labels: Callable[[Mapping[str, Any], Found], Mapping[str, Any]] = lambda record, found: {}
+    leave_out: Getter = _nothing
+
+    def map_record(
+        self, record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]
+    ) -> Mapped | Skip:
+        """The record through this table; ``where`` (``file#n``) names a record that has no id."""
+        found = Found(rules, envelope)
+        native = self.native_id.get(record, found)
+        if native is None:
+            return Skip(where, self.native_id.why("id", record, found))
+        found.native = native
+        rid = f"{self.name}:{native}"
+        reason = self.leave_out(record, found)
+        if reason:
+            return Skip(rid, reason)
+        started = self.started.get(record, found)
+        if started is None:
+            return Skip(rid, self.started.why("start time", record, found))
+        found.started = started
+        service = self.service.get(record, found)
+        if service is None:
+            return Skip(rid, self.service.why("service", record, found))
+        found.service = service
+        found.status_raw = self.status(record, found)
+        found.ended = self.ended(record, found)
+        return build_record(
+            self.name,
+            native,
+            service=service,
+            started_at=started,
+            ended_at=found.ended,
+            severity=self.severity(record, found),
+            status=rules.status(self.name, found.status_raw, ended=found.ended is not None),
+            title=self.title(record, found),
+            summary=self.summary(record, found),
+            labels=self.labels(record, found),
+        )
+
+
 def _numbered(number: int, numbers: Mapping[int, str]) -> str:
     if number in numbers:
         return numbers[number]
@@ -140,9 +253,12 @@ def plus_seconds(start: str | None, seconds: object) -> str | None:
         amount = float(str(seconds).strip()) if isinstance(seconds, str) else float(seconds)  # type: ignore[arg-type]
     except ValueError:
         return None
-    if amount != amount or amount < 0:
+    if not math.isfinite(amount) or amount < 0:
         return None
-    return format_utc(datetime.fromisoformat(start).astimezone(UTC) + timedelta(seconds=amount))
+    try:
+        return format_utc(datetime.fromisoformat(start).astimezone(UTC) + timedelta(seconds=amount))
+    except OverflowError:  # a duration past the year 9999 is no duration
+        return None
 
 
 def text(value: object) -> str | None:

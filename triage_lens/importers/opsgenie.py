@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from triage_lens.importers.mapping import (
-    Mapped,
-    Rules,
-    Skip,
-    build_record,
+    Found,
+    Required,
+    Vendor,
     first_text,
+    keys,
     native_id,
     obj,
     plus_seconds,
@@ -38,52 +38,61 @@ def _millis(value: object) -> float | None:
     return None
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    native = native_id(record.get("id"))
-    if native is None:
-        return Skip(where, "no id")
-    rid = f"{NAME}:{native}"
-    incident = is_incident(record)
+def _started(record: Mapping[str, Any], found: Found) -> str | None:
     created = utc_text(record.get("createdAt"))
-    started = (utc_text(record.get("impactStartDate")) or created) if incident else created
-    if started is None:
-        return Skip(rid, "no start time (createdAt" + (", impactStartDate)" if incident else ")"))
-    status_raw = (text(record.get("status")) or "").lower()
-    acknowledged = None
-    if incident:
+    return (utc_text(record.get("impactStartDate")) or created) if is_incident(record) else created
+
+
+def _service(record: Mapping[str, Any], found: Found) -> str | None:
+    if is_incident(record):
         services = [s for s in record.get("impactedServices") or [] if text(s)]
-        service = text(services[0]) if services else None
-        ended = utc_text(record.get("impactEndDate")) or utc_text(record.get("resolvedAt"))
-        if service is None:
-            return Skip(rid, "no service (impactedServices is empty)")
-    else:
-        integration = obj(record, "integration")
-        service = first_text(record, "entity") or text(integration.get("name"))
-        if service is None:
-            return Skip(rid, "no service (entity, integration.name)")
-        report = obj(record, "report")
-        acknowledged = plus_seconds(created, _millis(report.get("ackTime")))
-        ended = (
-            plus_seconds(created, _millis(report.get("closeTime"))) if status_raw in ("closed", "resolved") else None
-        )
-        if status_raw == "open" and record.get("acknowledged") is True:
-            status_raw = "acknowledged"
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=ended,
-        severity=rules.severity(record.get("priority")),
-        status=rules.status(NAME, status_raw, ended=ended is not None),
-        title=first_text(record, "message"),
-        summary=first_text(record, "description"),
-        labels={
-            "kind": "incident" if incident else "alert",
-            "tiny_id": text(record.get("tinyId")),
-            "acknowledged_at": acknowledged,
-            "priority": text(record.get("priority")),
-            "url": text(obj(record, "links").get("web")),
-            "status_raw": text(record.get("status")),
-        },
-    )
+        return text(services[0]) if services else None
+    return first_text(record, "entity") or text(obj(record, "integration").get("name"))
+
+
+def _status(record: Mapping[str, Any], found: Found) -> str:
+    """The status word; an open alert someone acknowledged reads ``acknowledged``."""
+    word = (text(record.get("status")) or "").lower()
+    if not is_incident(record) and word == "open" and record.get("acknowledged") is True:
+        return "acknowledged"
+    return word
+
+
+def _ended(record: Mapping[str, Any], found: Found) -> str | None:
+    if is_incident(record):
+        return utc_text(record.get("impactEndDate")) or utc_text(record.get("resolvedAt"))
+    if found.status_raw not in ("closed", "resolved"):
+        return None
+    return plus_seconds(utc_text(record.get("createdAt")), _millis(obj(record, "report").get("closeTime")))
+
+
+def _acknowledged(record: Mapping[str, Any]) -> str | None:
+    if is_incident(record):
+        return None
+    return plus_seconds(utc_text(record.get("createdAt")), _millis(obj(record, "report").get("ackTime")))
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="Opsgenie / JSM alerts (tinyId or alias with createdAt) or incidents (impactedServices)",
+    looks_like=looks_like,
+    native_id=Required(keys("id", read=native_id), ""),
+    started=Required(_started, lambda r, f: "createdAt, impactStartDate" if is_incident(r) else "createdAt"),
+    service=Required(
+        _service, lambda r, f: "impactedServices is empty" if is_incident(r) else "entity, integration.name"
+    ),
+    status=_status,
+    ended=_ended,
+    severity=lambda r, f: f.rules.severity(r.get("priority")),
+    title=keys("message"),
+    summary=keys("description"),
+    labels=lambda r, f: {
+        "kind": "incident" if is_incident(r) else "alert",
+        "tiny_id": text(r.get("tinyId")),
+        "acknowledged_at": _acknowledged(r),
+        "priority": text(r.get("priority")),
+        "url": text(obj(r, "links").get("web")),
+        "status_raw": text(r.get("status")),
+    },
+)
+map_record = VENDOR.map_record

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from triage_lens.importers.mapping import (
-    Mapped,
-    Rules,
-    Skip,
-    build_record,
+    Found,
+    Required,
+    Vendor,
     first_text,
+    keys,
     listed,
     native_id,
     obj,
@@ -88,47 +88,52 @@ def _acknowledged(record: Mapping[str, Any], started: str) -> str | None:
     return utc_text(record.get("acknowledged_at")) or plus_seconds(started, record.get("seconds_to_first_ack"))
 
 
-def map_record(record: Mapping[str, Any], rules: Rules, where: str, envelope: Mapping[str, Any]) -> Mapped | Skip:
-    native = native_id(record.get("id")) or native_id(record.get("incident_number"))
-    if native is None:
-        return Skip(where, "no id")
-    rid = f"{NAME}:{native}"
-    started = utc_text(record.get("created_at"))
-    if started is None:
-        return Skip(rid, "no start time (created_at)")
-    service_ref = obj(record, "service")
-    service = text(service_ref.get("summary")) or first_text(record, "service_name", "service")
-    if service is None:
-        return Skip(rid, "no service (service.summary)")
+def _service(record: Mapping[str, Any], found: Found) -> str | None:
+    return text(obj(record, "service").get("summary")) or first_text(record, "service_name", "service")
+
+
+def _priority_name(record: Mapping[str, Any]) -> str | None:
     priority = record.get("priority")
-    priority_name = (
-        (text(priority.get("name")) or text(priority.get("summary"))) if isinstance(priority, dict) else None
-    )
-    priority_name = priority_name or first_text(record, "priority_name") or text(priority)
-    severity = rules.severity(priority_name) if priority_name else None
+    name = (text(priority.get("name")) or text(priority.get("summary"))) if isinstance(priority, dict) else None
+    return name or first_text(record, "priority_name") or text(priority)
+
+
+def _severity(record: Mapping[str, Any], found: Found) -> str | None:
+    """The priority name through the severity rule, else the urgency table."""
+    name = _priority_name(record)
+    severity = found.rules.severity(name) if name else None
     urgency = first_text(record, "urgency")
     if severity is None and urgency is not None:
-        severity = rules.policy.pagerduty_urgency.get(urgency.lower())
-    ended = utc_text(record.get("resolved_at")) or plus_seconds(started, record.get("seconds_to_resolve"))
-    status_raw = first_text(record, "status")
-    if ended is None and (status_raw or "").lower() == "resolved":
+        severity = found.rules.policy.pagerduty_urgency.get(urgency.lower())
+    return severity
+
+
+def _ended(record: Mapping[str, Any], found: Found) -> str | None:
+    ended = utc_text(record.get("resolved_at")) or plus_seconds(found.started, record.get("seconds_to_resolve"))
+    if ended is None and (found.status_raw or "").lower() == "resolved":
         ended = utc_text(record.get("last_status_change_at"))
-    return build_record(
-        NAME,
-        native,
-        service=service,
-        started_at=started,
-        ended_at=ended,
-        severity=severity,
-        status=rules.status(NAME, status_raw, ended=ended is not None),
-        title=first_text(record, "title", "description", "summary"),
-        summary=first_text(record, "description") if text(record.get("title")) else None,
-        labels={
-            "url": first_text(record, "html_url"),
-            "acknowledged_at": _acknowledged(record, started),
-            "incident_number": text(record.get("incident_number")),
-            "priority": priority_name,
-            "urgency": urgency,
-            "status_raw": status_raw,
-        },
-    )
+    return ended
+
+
+VENDOR = Vendor(
+    name=NAME,
+    shape="PagerDuty incidents: REST v2 (type incident or incident_number), Analytics raw incidents, or the CSV export",
+    looks_like=looks_like,
+    native_id=Required(keys("id", "incident_number", read=native_id), ""),
+    started=Required(keys("created_at", read=utc_text), "created_at"),
+    service=Required(_service, "service.summary"),
+    status=keys("status"),
+    ended=_ended,
+    severity=_severity,
+    title=keys("title", "description", "summary"),
+    summary=lambda r, f: first_text(r, "description") if text(r.get("title")) else None,
+    labels=lambda r, f: {
+        "url": first_text(r, "html_url"),
+        "acknowledged_at": _acknowledged(r, f.started),
+        "incident_number": text(r.get("incident_number")),
+        "priority": _priority_name(r),
+        "urgency": first_text(r, "urgency"),
+        "status_raw": first_text(r, "status"),
+    },
+)
+map_record = VENDOR.map_record

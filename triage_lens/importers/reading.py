@@ -1,6 +1,10 @@
-"""Reading an export file (JSON or CSV), finding its records (envelope or bare list) and detecting its source.
+"""Reading an export file (JSON, JSON Lines or CSV), finding its records (envelope, bare list or one a line) and
+detecting its source.
 
-Nothing here writes; every problem is an :class:`ImportFailure` whose message starts with the file name.
+Nothing here writes. A file that cannot be read is an :class:`ImportFailure` whose message starts with the file
+name; a record that cannot be kept (a bad JSON Lines line, a number too large, nesting too deep) is a
+:class:`Skip` naming the file and the record (``file#3`` for the third record of a JSON list, ``file:3`` for
+line 3 of JSON Lines), never a traceback.
 """
 
 from __future__ import annotations
@@ -14,10 +18,15 @@ from types import ModuleType
 from typing import Any
 
 from triage_lens.importers import aws_health, gcp_status, grafana_oncall, incidentio, opsgenie, pagerduty, statuspage
-from triage_lens.importers.mapping import ImportFailure, Mapped, Rules, Skip
+from triage_lens.importers.limits import Rejected, decode_json, decode_lines, ends_early, screen
+from triage_lens.importers.mapping import ImportFailure, Mapped, Rules, Skip, Vendor
 
 MODULES: dict[str, ModuleType] = {
     m.NAME: m for m in (statuspage, pagerduty, incidentio, opsgenie, grafana_oncall, gcp_status, aws_health)
+}
+# The incident vendors' mapping tables (a module may instead bring its own ``looks_like`` and ``map_record``).
+VENDORS: dict[str, Vendor] = {
+    name: m.VENDOR for name, m in MODULES.items() if isinstance(getattr(m, "VENDOR", None), Vendor)
 }
 # Tried in this order by `auto`: the most specific shapes first.
 DETECTION_ORDER: tuple[str, ...] = (
@@ -33,14 +42,33 @@ ENVELOPE_KEYS: tuple[str, ...] = ("incidents", "data", "results", "alerts", "ale
 MAX_BYTES = 512 * 1024 * 1024
 
 
+SHAPES = (
+    "a JSON list of records, an object holding one (under "
+    + ", ".join(ENVELOPE_KEYS)
+    + "), JSON Lines (one record a line) or PagerDuty's CSV export"
+)
+
+
 @dataclass
 class Export:
-    """The records of one file, the top-level object they came in (for page names) and the format."""
+    """The records of one file, the top-level object they came in (for page names), the format and where each
+    record is (``file#n`` or ``file:line``); a record the reader refused is a :class:`Rejected`."""
 
     name: str
     records: list[Any]
     envelope: Mapping[str, Any]
-    format: str  # "json" or "csv"
+    format: str  # "json", "jsonl" or "csv"
+    wheres: list[str] | None = None
+
+    def where(self, index: int) -> str:
+        """Where record ``index`` (0-based) is."""
+        return self.wheres[index] if self.wheres is not None else f"{self.name}#{index + 1}"
+
+
+def supported_shapes() -> str:
+    """The file shapes and the tools' record shapes, for a file that fits none."""
+    tools = "; ".join(f"{v.name}: {v.shape}" for v in VENDORS.values())
+    return f"supported: {SHAPES}; records of {tools}"
 
 
 @dataclass
@@ -56,14 +84,7 @@ class FileResult:
 
 
 def _json_error(name: str, data: str, exc: json.JSONDecodeError) -> ImportFailure:
-    # The input ran out: the error is at its end, or a string never closes (it can only end at EOF).
-    rest = data[exc.pos :].strip()
-    at_end = (
-        exc.pos >= len(data.rstrip())
-        or exc.msg.startswith("Unterminated string")
-        or any(word.startswith(rest) for word in ("true", "false", "null"))  # cut inside a literal
-    )
-    why = "the file ends early (truncated?)" if at_end else exc.msg
+    why = "the file ends early (truncated?)" if ends_early(data, exc) else exc.msg
     return ImportFailure(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {why}; nothing imported")
 
 
@@ -71,15 +92,13 @@ def _records_of(name: str, top: Any) -> tuple[list[Any], Mapping[str, Any]]:
     if isinstance(top, list):
         return top, {}
     if not isinstance(top, dict):
-        raise ImportFailure(f"{name}: expected a list of records or an object holding one, got {type(top).__name__}")
+        raise ImportFailure(f"{name}: a JSON {type(top).__name__} is not a shape of export ({SHAPES})")
     if isinstance(top.get("archive"), list) or isinstance(top.get("current"), list):  # AWS data.json
         return [*(top.get("archive") or []), *(top.get("current") or [])], top
     for key in ENVELOPE_KEYS:
         if isinstance(top.get(key), list):
             return top[key], top
-    raise ImportFailure(
-        f"{name}: no list of records found (looked for a bare list or the keys {', '.join(ENVELOPE_KEYS)})"
-    )
+    return [top], {}  # one record: JSON Lines of a single line
 
 
 def _read_csv(name: str, data: str) -> Export:
@@ -113,14 +132,21 @@ def read_export(name: str, payload: bytes) -> Export:
     if not stripped:
         raise ImportFailure(f"{name}: empty file; nothing imported")
     if stripped[0] in "{[":
+        lines = decode_lines(data)
+        if lines is not None:
+            # One record a line: a bad line is that record's problem, not the file's.
+            wheres = [f"{name}:{number}" for number, _ in lines]
+            return Export(name, [value for _, value in lines], {}, "jsonl", wheres)
         try:
-            top = json.loads(data)
+            top = decode_json(data)
         except json.JSONDecodeError as exc:
+            lines = decode_lines(data, force=True)  # JSON Lines whose first line is bad?
+            if lines and stripped[0] == "{" and 2 * sum(isinstance(v, dict) for _, v in lines) > len(lines):
+                wheres = [f"{name}:{number}" for number, _ in lines]
+                return Export(name, [value for _, value in lines], {}, "jsonl", wheres)
             raise _json_error(name, data, exc) from exc
-        except RecursionError as exc:
-            raise ImportFailure(f"{name}: JSON nested too deeply; nothing imported") from exc
         records, envelope = _records_of(name, top)
-        return Export(name, records, envelope, "json")
+        return Export(name, [screen(r) for r in records], envelope, "json")
     return _read_csv(name, data)
 
 
@@ -151,6 +177,10 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
     ``source`` is a name of :data:`MODULES` or ``"auto"``. A file with records none of which has the
     declared source's shape is an :class:`ImportFailure` (it is not that tool's export).
     """
+    if export.records and all(isinstance(r, Rejected) for r in export.records):
+        first = export.records[0]
+        assert isinstance(first, Rejected)
+        raise ImportFailure(f"{export.where(0)}: {first.reason}; no record could be read; nothing imported")
     detected = source == "auto"
     if detected:
         found = detect(export)
@@ -158,7 +188,7 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
             if not export.records:
                 raise ImportFailure(f"{export.name}: no records, so the source cannot be detected; name it")
             raise ImportFailure(
-                f"{export.name}: not an export of any supported tool ({', '.join(MODULES)}); nothing imported"
+                f"{export.name}: not an export of any supported tool; nothing imported ({supported_shapes()})"
             )
         source = found
     elif export.records and _matches(source, export) == 0:
@@ -167,14 +197,20 @@ def map_export(export: Export, source: str, rules: Rules) -> FileResult:
         raise ImportFailure(f"{export.name}: not a {source} export{hint}; nothing imported")
     elif export.format == "csv" and source != "pagerduty":
         raise ImportFailure(f"{export.name}: a CSV file, but only PagerDuty's CSV export is supported")
-    module = MODULES[source]
+    map_record: Callable[..., Mapped | Skip] = MODULES[source].map_record
     mapped: list[Mapped] = []
     skipped: list[Skip] = []
-    for index, record in enumerate(export.records, start=1):
-        where = f"{export.name}#{index}"
+    for index, record in enumerate(export.records):
+        where = export.where(index)
+        if isinstance(record, Rejected):
+            skipped.append(Skip(where, record.reason))
+            continue
         if not isinstance(record, dict):
             skipped.append(Skip(where, f"not an object ({type(record).__name__})"))
             continue
-        outcome = module.map_record(record, rules, where, export.envelope)
-        (mapped if isinstance(outcome, Mapped) else skipped).append(outcome)
+        outcome = map_record(record, rules, where, export.envelope)
+        if isinstance(outcome, Mapped):
+            mapped.append(outcome)
+        else:
+            skipped.append(outcome)
     return FileResult(export.name, source, detected, len(export.records), mapped, skipped)

@@ -70,7 +70,7 @@ def _plan(existing: bytes, records: Sequence[dict[str, Any]]) -> tuple[bytes, Wr
     for index, raw in enumerate(lines):
         try:
             parsed = json.loads(raw)
-        except (ValueError, RecursionError):  # too deep, or an integer past Python's digit limit
+        except (ValueError, RecursionError):  # not JSON, an integer past the digit limit, nested too deep
             continue  # kept verbatim: not ours to judge (the reader quarantines it)
         if isinstance(parsed, dict) and isinstance(parsed.get("id"), str) and parsed["id"] not in positions:
             positions[parsed["id"]] = index
