@@ -106,3 +106,24 @@ def test_any_sequence_of_appends_reads_like_a_fresh_parse(
     for step in steps:
         append(path, b"".join(step))
         assert_same_as_fresh(path)
+
+
+def test_a_killed_runs_cache_temp_is_removed_by_the_next_cache_write(tmp_path: Path, isolated_environment: Path) -> None:
+    """Cache temps carry the writer's PID (``.NAME.<pid>.<rand>.tmp``); one whose writer is gone is removed."""
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    dead_pid = int(gone.stdout)  # that process has exited
+    directory = isolated_environment / "triage-lens"
+    directory.mkdir(parents=True, exist_ok=True)
+    stale = directory / f".misses-0123.parquet.{dead_pid}.abcd1234.tmp"
+    stale.write_bytes(b"half a parquet file")
+    live = directory / f".misses-0123.parquet.{__import__('os').getpid()}.abcd1234.tmp"
+    live.write_bytes(b"a write still going on")
+    path = tmp_path / "misses.jsonl"
+    path.write_bytes(b'{"miss_id": "a"}\n')
+    assert not load_input("misses", path).from_cache
+    assert not stale.exists()
+    assert live.exists()  # its writer (this process) still runs
+    assert not [p.name for p in directory.iterdir() if p.name.endswith(".tmp") and p != live]

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from analytics.scenarios import MANIFEST_NAME
 from tests.conftest import SAMPLE_DIR
 from triage_lens.cli.main import cli
-from triage_lens.sources.files import RefusedPathError, read_regular_file, write_file, write_tree
+from triage_lens.sources.atomic import write_file, write_tree
+from triage_lens.sources.files import RefusedPathError, read_regular_file
 from triage_lens.sources.scenario_files import ALERT_MAX_BYTES, read_scenarios
 
 ALERT = json.dumps({"_meta": {"miss_id": "m1", "taxonomy": "tool_failure"}, "alert_name": "A"})

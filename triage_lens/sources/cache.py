@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from analytics.schemas import INPUTS_BY_NAME, InputSchema
+from triage_lens.sources.atomic import remove_stale_temps, temp_name
 from triage_lens.sources.inputs import LoadedInput
 from triage_lens.sources.jsonl import too_long_line
 from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES, long_lines
@@ -54,21 +55,17 @@ def _cache_names(path: Path, schema: InputSchema, max_line_bytes: int | None) ->
     return prefix, f"{prefix}-{version}"
 
 
-def _unique() -> str:
-    """A name part no other process or call uses (pid plus random bits)."""
-    return f"{os.getpid()}-{os.urandom(4).hex()}"
-
-
 def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, report: dict[str, Any]) -> bool:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(f"{prefix}-*"):
             if not stale.name.startswith(key):  # another process may be writing or reading this version
                 stale.unlink(missing_ok=True)
+        remove_stale_temps(directory)  # what a killed run left (its PID is in the name)
         # per-process temporary names: two processes caching the same file never write into one tmp
-        tmp = directory / f".{key}.{_unique()}.parquet.tmp"
+        tmp = directory / temp_name(f"{key}.parquet")
         frame.write_parquet(tmp)
-        report_tmp = directory / f".{key}.{_unique()}.report.tmp"
+        report_tmp = directory / temp_name(f"{key}.report.json")
         report_tmp.write_text(json.dumps(report), encoding="utf-8")
         report_tmp.replace(directory / f"{key}.report.json")
         tmp.replace(directory / f"{key}.parquet")  # written last: its presence means the cache is complete
@@ -408,6 +405,7 @@ def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[
         return True
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(directory)  # what a killed run left (its PID is in the name)
         if len(cache.parts) + len(frames) > MAX_PARTS:
             merged = pl.concat([pl.read_parquet(directory / p) for p in cache.parts] + frames)
             frames, old = [merged], cache.parts
@@ -416,7 +414,7 @@ def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[
             old = []
         for frame in frames:
             part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
-            tmp = directory / f".{part}.tmp"
+            tmp = directory / temp_name(part)
             frame.write_parquet(tmp, compression="lz4")  # fast to write and to read back
             tmp.replace(directory / part)
             cache.parts.append(part)
@@ -429,7 +427,7 @@ def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[
 
 def _write_meta(meta_file: Path, cache: _JsonlCache) -> None:
     try:
-        tmp = meta_file.with_name(f".{meta_file.name}.{_unique()}.tmp")
+        tmp = meta_file.with_name(temp_name(meta_file.name))
         tmp.write_text(json.dumps(asdict(cache)), encoding="utf-8")
         tmp.replace(meta_file)
     except OSError:

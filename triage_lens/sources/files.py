@@ -1,6 +1,6 @@
 """File I/O that cannot be turned against the user: reads of regular files only, under a size cap (a FIFO never
 blocks, ``/dev/zero`` is never read). The writers (never through a symbolic link, whole or not at all) live in
-:mod:`triage_lens.sources.atomic`; :func:`write_tree` and :func:`write_file` here forward to them.
+:mod:`triage_lens.sources.atomic`, which imports this module (never the other way).
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -24,20 +23,6 @@ class RefusedPathError(OSError):
 
     def __str__(self) -> str:
         return str(self.strerror)
-
-
-def write_tree(root: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
-    """:func:`triage_lens.sources.atomic.write_tree` (imported late: that module imports this one)."""
-    from triage_lens.sources.atomic import write_tree as atomic_write_tree
-
-    return atomic_write_tree(root, files)
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """:func:`triage_lens.sources.atomic.write_file` (imported late: that module imports this one)."""
-    from triage_lens.sources.atomic import write_file as atomic_write_file
-
-    atomic_write_file(path, data)
 
 
 def read_regular_file(path: Path, max_bytes: int) -> bytes:
@@ -61,4 +46,4 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-__all__ = ["RefusedPathError", "read_regular_file", "write_file", "write_tree"]
+__all__ = ["RefusedPathError", "read_regular_file"]
