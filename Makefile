@@ -42,15 +42,16 @@ typecheck: install
 pytest: install
 	$(VENV)/bin/pytest -q
 
+# Two pytest workers (pytest-xdist), one per core; a test file stays on one worker (its module fixtures are shared).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 test-fast: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages
-	$(VENV)/bin/pytest -q --ignore=tests/e2e --ignore=tests/packaging
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile --ignore=tests/e2e --ignore=tests/packaging
 
 SCALE ?= 100
 bench: install

