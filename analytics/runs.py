@@ -43,8 +43,6 @@ STATUS_PRECEDENCE: tuple[str, ...] = ("error", "failed", "passed", "skipped")
 CHANGES: tuple[str, ...] = ("regressed", "improved", "new", "gone", "unchanged")  # display order
 NOT_EXPORTED = "(not exported)"  # the taxonomy label of a scenario with no exported folder
 
-FIX_HELD_RUNS = "benchmark runs: its scenario passed in a run and the pair was not missed again after that run"
-FIX_HELD_MISSES = "misses only: the pair was not missed again after its scenario was exported"
 
 DEFAULT_BENCHMARK = "default"  # JUnit and JSONL runs that name no benchmark: one series, as before
 DEFAULT_ARM = "default"  # the one arm of a JUnit / JSONL run
@@ -445,24 +443,6 @@ def pair_benchmark(grid: pl.DataFrame, runs: pl.DataFrame, misses: pl.LazyFrame)
         )
         .collect()
     )
-
-
-def fix_held_with_runs(lifecycle: pl.DataFrame, pairs: pl.DataFrame | None) -> tuple[pl.DataFrame, str]:
-    """Replace the lifecycle's ``fix_held`` with the benchmark definition when there are runs.
-
-    In: :func:`analytics.learning.pair_lifecycle` rows (key, ``fix_held``) and :func:`pair_benchmark` rows, or
-    None when no run was read. Out: the same rows with ``fix_held`` from the runs (null for a pair the benchmark
-    never ran) and the definition used (:data:`FIX_HELD_RUNS` or :data:`FIX_HELD_MISSES`).
-    """
-    if pairs is None:
-        return lifecycle, FIX_HELD_MISSES
-    held = pairs.select(*KEY, pl.col("fix_held").alias("_held"))
-    frame = (
-        lifecycle.join(held, on=KEY, how="left", maintain_order="left")
-        .with_columns(pl.col("_held").alias("fix_held"))
-        .drop("_held")
-    )
-    return frame, FIX_HELD_RUNS
 
 
 FUNNEL_STAGES: tuple[str, ...] = ("missed (recurring)", "exported", "passing in the newest run", "fix held")

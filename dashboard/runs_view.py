@@ -21,8 +21,6 @@ import streamlit as st
 from analytics.fixes import benchmark_pairs_held
 from analytics.runs import (
     CHANGES,
-    FIX_HELD_MISSES,
-    FIX_HELD_RUNS,
     FRAMEWORK_FORMAT,
     NOT_EXPORTED,
     benchmarks,
@@ -31,7 +29,6 @@ from analytics.runs import (
     compare_scores,
     compare_warnings,
     default_comparison,
-    fix_held_with_runs,
     of_benchmark,
     pair_benchmark,
     pair_funnel,
@@ -141,31 +138,6 @@ def run_summary_for(context: AppContext) -> pl.DataFrame | None:
     """The runs of the data source (:func:`analytics.runs.run_summary`), None when there are none."""
     benchmark = benchmark_for(context)
     return benchmark.runs if benchmark is not None and benchmark.has_runs else None
-
-
-def fix_held_for(context: AppContext, lifecycle: pl.DataFrame) -> tuple[pl.DataFrame, str]:
-    """The pair lifecycle with ``fix_held`` by the benchmark when runs exist, and the definition used."""
-    benchmark = benchmark_for(context)
-    if benchmark is None or not benchmark.has_runs:
-        return lifecycle, FIX_HELD_MISSES
-    pairs = pair_benchmark(benchmark.grid, benchmark.runs, context.data.frame("misses"))
-    return fix_held_with_runs(lifecycle, pairs)
-
-
-def fix_held_definition(context: AppContext) -> str:
-    """Which fix-held definition the pages use for this data source (:data:`analytics.runs.FIX_HELD_RUNS` when
-    there are runs, else :data:`analytics.runs.FIX_HELD_MISSES`)."""
-    return FIX_HELD_RUNS if run_summary_for(context) is not None else FIX_HELD_MISSES
-
-
-def fix_held_line(context: AppContext, lifecycle: pl.DataFrame) -> str:
-    """One caption: how many pairs' fixes held, and by which definition."""
-    frame, definition = fix_held_for(context, lifecycle)
-    judged = frame.filter(pl.col("fix_held").is_not_null())
-    held = int(judged["fix_held"].sum()) if judged.height else 0
-    if judged.height == 0:
-        return f"Fix held: no pair can be judged yet ({definition})."
-    return f"Fix held: {held} of {judged.height} pairs ({definition})."
 
 
 def run_labels(runs: pl.DataFrame) -> dict[str, str]:

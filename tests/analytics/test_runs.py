@@ -14,19 +14,15 @@ from typing import Any
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
 
 from analytics.digest import build_digest, parse_week
 from analytics.policy import Policy
 from analytics.runs import (
-    FIX_HELD_MISSES,
-    FIX_HELD_RUNS,
     RESULT_SCHEMA,
     RUN_COLUMNS,
     changes_by_taxonomy,
     compare_runs,
     default_comparison,
-    fix_held_with_runs,
     match_results,
     pair_benchmark,
     pair_funnel,
@@ -247,27 +243,6 @@ def test_fix_held_by_the_benchmark_and_the_funnel() -> None:
         ("GatewayUpstream5xx", 2, "exported"),
         ("KafkaConsumerLag", 2, "missed (recurring)"),
         ("SearchIndexLag", 2, "fix held"),
-    ]
-
-
-def test_fix_held_uses_the_runs_when_there_are_some_and_says_which_definition() -> None:
-    _, _, runs, grid = world()
-    lifecycle = pl.DataFrame(
-        {
-            "group_alert": ["KafkaConsumerLag", "AuthTokenFailures", "GatewayUpstream5xx"],
-            "group_taxonomy": ["retrieval_gap", "retrieval_gap", "reasoning_gap"],
-            "fix_held": [None, True, False],
-        }
-    )
-    same, definition = fix_held_with_runs(lifecycle, None)
-    assert definition == FIX_HELD_MISSES
-    assert_frame_equal(same, lifecycle)
-    replaced, definition = fix_held_with_runs(lifecycle, pair_benchmark(grid, runs, MISSES))
-    assert definition == FIX_HELD_RUNS
-    assert replaced.rows() == [
-        ("KafkaConsumerLag", "retrieval_gap", None),  # never benchmarked: cannot be judged
-        ("AuthTokenFailures", "retrieval_gap", False),  # passed, then missed again
-        ("GatewayUpstream5xx", "reasoning_gap", True),
     ]
 
 
