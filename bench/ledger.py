@@ -5,7 +5,7 @@ in Parquet (read into Polars), SQLite and PostgreSQL (SQL push-down), each a fre
     python -m bench.ledger --rows 20000000 --no-sqlite
 
 Rows are written the way a gateway writes its ledger: 200 providers, 12 error types, messages with ids in them,
-60 days before NOW, a few providers failing now. The three outputs must be identical (the script stops otherwise).
+60 days before NOW, a few providers failing now, in time order (a ledger is appended to as calls fail). The three outputs must be identical (the script stops otherwise).
 A throwaway PostgreSQL cluster is started on a temp dir and stopped at the end (``timestamptz`` column, bulk COPY).
 """
 
@@ -64,7 +64,7 @@ def write_parquet(path: Path, rows: int, seed: int = 11) -> None:
         pl.format("tenant-{}", pl.col("tenant_id")).alias("tenant_id"),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(path)
+    frame.sort("timestamp").write_parquet(path)  # in time order, as rows are appended when calls fail
 
 
 def write_sqlite(parquet: Path, path: Path) -> None:
@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite file (slow to write at 20M)")
     args = parser.parse_args()
-    folder = DATA_ROOT / f"ledger-{args.rows}"
+    folder = DATA_ROOT / f"ledger-{args.rows}-v2"  # v2: rows in time order
     parquet = folder / "parquet" / "error_ledger.parquet"
     if not parquet.is_file():
         write_parquet(parquet, args.rows)

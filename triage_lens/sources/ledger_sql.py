@@ -18,6 +18,7 @@ read counts nowhere and is counted (not listed) in ``check``.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,7 +45,8 @@ from triage_lens.sources.store import StoreError, connect_postgres
 
 TABLE = "error_ledger"
 COLUMNS = ("timestamp", "provider", "error_type", "error_message", "tenant_id", "category")
-DAY_US = 86_400_000_000
+DAY = timedelta(days=1)
+SUMMARY_REUSE_SECONDS = 60.0  # counts() takes the providers from a summary this recent (the load's)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_TIMESTAMP_TYPES = ("timestamp with time zone", "timestamp without time zone")
 EPOCH_MS_THRESHOLD = 1e11  # as analytics.timeparse: a larger epoch number is milliseconds
@@ -77,6 +79,9 @@ class LedgerDatabase:
     placeholder: str
     present: frozenset[str] = field(default_factory=frozenset)  # ledger columns the table has
     secrets: tuple[str, ...] = ()  # connection strings whose passwords never reach a message
+    naive_timestamps: bool = False  # PostgreSQL `timestamp` (without time zone) column: bounds are naive UTC
+    # The (provider, category, has a readable row) groups of the last summary and when it was taken (monotonic).
+    _groups: tuple[float, list[tuple[str, str | None, bool]]] | None = field(default=None, repr=False)
 
     # --- dialect -------------------------------------------------------------------------------------------
     def column(self, name: str) -> str:
@@ -90,12 +95,10 @@ class LedgerDatabase:
         return quoted
 
     def ts_us(self) -> str:
-        """Epoch microseconds of the ``timestamp`` column as a 64-bit integer, NULL where it cannot be read."""
+        """SQLite: epoch microseconds of the ``timestamp`` column as a 64-bit integer, NULL where it cannot be read.
+        (PostgreSQL compares its ``timestamptz``/``timestamp`` column itself with the bounds: no per-row
+        conversion.)"""
         ts = '"timestamp"'
-        if self.engine == "postgresql":
-            # date_part is double precision (EXTRACT is numeric since PostgreSQL 14: several times slower per row);
-            # epoch seconds of these years carry sub-microsecond precision in a double, so rounding is exact.
-            return f"CAST(ROUND(date_part('epoch', {ts}) * 1000000) AS BIGINT)"
         number = f"CAST({ts} AS REAL)"
         ms = f"{EPOCH_MS_THRESHOLD:.0f}"
         text = f"trim({ts})"
@@ -124,29 +127,38 @@ class LedgerDatabase:
         return f'{expression} COLLATE "C"' if self.engine == "postgresql" else expression
 
     # --- queries -------------------------------------------------------------------------------------------
-    def _rows(self, options: SeverityOptions, window: tuple[datetime, datetime] | None = None) -> tuple[str, list[Any]]:
-        """The countable rows as a subquery (provider, error_type, error_message, t) and its parameters. With a
-        ``window`` (lo, hi], PostgreSQL first narrows on its own timestamp column (an index on it serves; only the
-        rows inside get their epoch computed); the exact bounds are applied to ``t`` by each query as well."""
+    def _bound(self, moment: datetime) -> Any:
+        """A window bound as the time column compares: the datetime itself for PostgreSQL (naive UTC for a
+        ``timestamp`` column, so the comparison stays on the column and an index on it serves), epoch
+        microseconds for SQLite."""
+        if self.engine == "postgresql":
+            return moment.astimezone(UTC).replace(tzinfo=None) if self.naive_timestamps else moment
+        return epoch_us(moment)
+
+    def _countable(self, options: SeverityOptions) -> tuple[str, list[Any]]:
+        """Rows that count (provider present, category and tenant not excluded) as ``b`` (provider, error_type,
+        error_message, t) and its parameters. ``t`` is the time column itself in PostgreSQL (the derived table is
+        merged into each query, so ``t > bound`` is a range condition on the column) and the epoch-microsecond
+        expression in SQLite."""
         p = self.placeholder
         provider, category, tenant = self.column("provider"), self.column("category"), self.column("tenant_id")
         where = [f"{provider} IS NOT NULL", f"{provider} <> ''"]
         params: list[Any] = []
-        if window is not None and self.engine == "postgresql":
-            where.append(f'"timestamp" > {p} AND "timestamp" <= {p}')  # session time zone UTC: see postgres_ledger
-            params.extend(window)
         if options.excluded_categories:
             where.append(f"COALESCE({category}, 'error') NOT IN ({', '.join([p] * len(options.excluded_categories))})")
             params.extend(options.excluded_categories)
         if options.excluded_tenants:
             where.append(f"COALESCE({tenant}, '') NOT IN ({', '.join([p] * len(options.excluded_tenants))})")
             params.extend(options.excluded_tenants)
-        inner = (
-            f"SELECT {provider} AS provider, {self.column('error_type')} AS error_type, "
-            f"{self.column('error_message')} AS error_message, {self.ts_us()} AS t "
-            f"FROM {TABLE} WHERE {' AND '.join(where)}"
-        )
-        return f"(SELECT * FROM ({inner}) AS r WHERE t IS NOT NULL) AS b", params
+        t = '"timestamp"' if self.engine == "postgresql" else self.ts_us()
+        return (
+            f"(SELECT {provider} AS provider, {self.column('error_type')} AS error_type, "
+            f"{self.column('error_message')} AS error_message, {t} AS t FROM {TABLE} WHERE {' AND '.join(where)}) AS b"
+        ), params
+
+    def _readable(self) -> str:
+        """``t`` of ``b`` is a time the rules can place (PostgreSQL: not NULL, not ±infinity)."""
+        return "isfinite(t)" if self.engine == "postgresql" else "t IS NOT NULL"
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         try:
@@ -164,75 +176,147 @@ class LedgerDatabase:
         finally:
             connection.close()
 
+    def _providers(self, options: SeverityOptions) -> list[str]:
+        """Every provider with a countable row, any time. From the groups of a :meth:`summary` taken in the last
+        :data:`SUMMARY_REUSE_SECONDS` when no tenant is excluded (the summary does not group by tenant), else one
+        scan: ``SELECT DISTINCT provider``."""
+        groups = self._groups
+        if groups is not None and not options.excluded_tenants and time.monotonic() - groups[0] < SUMMARY_REUSE_SECONDS:
+            excluded = set(options.excluded_categories)
+            return sorted(
+                {provider for provider, category, kept in groups[1] if kept and (category or "error") not in excluded}
+            )
+        rows, params = self._countable(options)
+        return [row[0] for row in self._query(f"SELECT DISTINCT provider FROM {rows} WHERE {self._readable()}", params)]
+
     def counts(self, *, now: datetime, options: SeverityOptions) -> LedgerCounts:
-        """:class:`LedgerCounts` computed by the database: four queries, none per provider."""
-        rows, base = self._rows(options, (now - timedelta(days=7), now))
-        everything, all_params = self._rows(options)
+        """:class:`LedgerCounts` computed by the database: one statement over the week's rows (one scan, a range
+        on the time column) and the providers (from the load's summary, or one scan).
+
+        The week's rows are grouped once by (provider, error_type, error_message) with seven conditional counts:
+        ``c1`` … ``c6`` = rows newer than now − k days, ``c7`` = all of the week. Bucket 0 (now − 24h, now] is
+        ``c1``, bucket k is ``c(k+1) − ck``; a row exactly k days old is in bucket k (not newer than now − k
+        days). The sample message of each (provider, error_type) is its most frequent message, ties broken by the
+        smallest text in byte order, as in :func:`analytics.severity.most_frequent_message`.
+        """
+        rows, base = self._countable(options)
         p = self.placeholder
-        now_us = epoch_us(now)
-        week = (now_us - 7 * DAY_US, now_us)
-        providers = self._query(f"SELECT DISTINCT provider FROM {everything}", all_params)
-        buckets = self._query(
-            f"SELECT provider, ({p} - t) / {DAY_US} AS bucket, COUNT(*) FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2",
-            [now_us, *base, *week],
-        )
-        types = self._query(
-            f"SELECT provider, error_type, SUM(CASE WHEN t > {p} THEN 1 ELSE 0 END), COUNT(*) FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} AND error_type IS NOT NULL GROUP BY 1, 2",
-            [now_us - DAY_US, *base, *week],
-        )
         order = self.text_order("error_message")
-        messages = self._query(
-            "SELECT provider, error_type, error_message FROM ("
-            "SELECT provider, error_type, error_message, ROW_NUMBER() OVER (PARTITION BY provider, error_type "
-            f"ORDER BY COUNT(*) DESC, {order} ASC) AS rk FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} AND error_type IS NOT NULL AND error_message IS NOT NULL "
-            "GROUP BY provider, error_type, error_message) AS m WHERE rk = 1",
-            [*base, *week],
+        newer = ", ".join(f"COUNT(CASE WHEN t > {p} THEN 1 END) AS c{k}" for k in range(1, 7))
+        sums = ", ".join(f"CAST(SUM(c{k}) AS BIGINT) AS c{k}" for k in range(1, 8))
+        sql = (
+            f"WITH g AS (SELECT provider, error_type, error_message, {newer}, COUNT(*) AS c7 FROM {rows} "
+            f"WHERE t > {p} AND t <= {p} GROUP BY provider, error_type, error_message), "
+            "tops AS (SELECT provider, error_type, error_message, ROW_NUMBER() OVER (PARTITION BY provider, "
+            f"error_type ORDER BY c7 DESC, {order} ASC) AS rk FROM g "
+            "WHERE error_type IS NOT NULL AND error_message IS NOT NULL), "
+            f"totals AS (SELECT provider, error_type, {sums} FROM g GROUP BY provider, error_type) "
+            "SELECT totals.*, tops.error_message FROM totals LEFT JOIN tops ON tops.rk = 1 "
+            "AND tops.provider = totals.provider AND tops.error_type = totals.error_type"
         )
-        type_counts = {k: v for k, v in TYPES_SCHEMA.items() if k != "message"}
-        message_schema = {"provider": pl.Utf8, "error_type": pl.Utf8, "message": pl.Utf8}
-        type_frame = _frame(types, type_counts).join(
-            _frame(messages, message_schema), on=["provider", "error_type"], how="left"
+        bounds = [self._bound(now - k * DAY) for k in range(1, 7)]
+        week = self._query(sql, [*bounds, *base, self._bound(now - 7 * DAY), self._bound(now)])
+        names = ["provider", "error_type", *(f"c{k}" for k in range(1, 8)), "message"]
+        schema = dict.fromkeys(names, pl.Int64) | {"provider": pl.Utf8, "error_type": pl.Utf8, "message": pl.Utf8}
+        frame = pl.DataFrame(week, schema=schema, orient="row")
+        per_provider = frame.group_by("provider").agg(pl.col(f"c{k}").sum() for k in range(1, 8))
+        buckets = (
+            per_provider.select(
+                "provider",
+                pl.concat_list(pl.col("c1"), *(pl.col(f"c{k + 1}") - pl.col(f"c{k}") for k in range(1, 7))).alias("n"),
+                pl.lit(list(range(7)), dtype=pl.List(pl.Int64)).alias("bucket"),
+            )
+            .explode("n", "bucket")
+            .filter(pl.col("n") > 0)
+            .select(list(BUCKETS_SCHEMA))
         )
+        types = frame.filter(pl.col("error_type").is_not_null()).select(
+            "provider", "error_type", pl.col("c1").alias("count"), pl.col("c7").alias("count_7d"), "message"
+        )
+        providers = sorted(set(self._providers(options)) | set(per_provider["provider"].to_list()))
         return LedgerCounts(
-            _frame(providers, PROVIDERS_SCHEMA),
-            _frame(buckets, BUCKETS_SCHEMA),
-            type_frame.select(list(TYPES_SCHEMA)).cast(TYPES_SCHEMA),  # type: ignore[arg-type]
+            pl.DataFrame({"provider": providers}, schema=PROVIDERS_SCHEMA),
+            buckets.cast(BUCKETS_SCHEMA),  # type: ignore[arg-type]
+            types.cast(TYPES_SCHEMA),  # type: ignore[arg-type]
         )
 
     def backtest_counts(self, *, now: datetime, days: int, options: SeverityOptions) -> BacktestCounts:
-        """:class:`BacktestCounts` computed by the database: two queries."""
+        """:class:`BacktestCounts` computed by the database: one scan of (origin, today], grouped by provider,
+        error type and 24-hour window ``day`` = k for (origin + k days, origin + k + 1 days], found by range
+        conditions on the time column (a binary ``CASE`` over the window ends: no per-row date arithmetic). The
+        per-provider series is the sum over error types (null included), rolled up here from the small result."""
         origin, today = backtest_window(now, days)
-        rows, base = self._rows(options, (origin, today))
+        rows, base = self._countable(options)
         p = self.placeholder
-        origin_us, today_us = epoch_us(origin), epoch_us(today)
-        per_day = self._query(
-            f"SELECT provider, (t - {p} - 1) / {DAY_US} AS day, COUNT(*) FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2",
-            [origin_us, *base, origin_us, today_us],
+        ends: list[Any] = []
+
+        def day(lo: int, hi: int) -> str:  # the window index k in [lo, hi), knowing origin + lo d < t <= origin + hi d
+            if hi - lo == 1:
+                return str(lo)
+            mid = (lo + hi) // 2
+            ends.append(self._bound(origin + mid * DAY))
+            return f"CASE WHEN t > {p} THEN {day(mid, hi)} ELSE {day(lo, mid)} END"
+
+        expression = day(0, days + 7)
+        grouped = self._query(
+            f"SELECT provider, error_type, {expression} AS day, COUNT(*) FROM {rows} "
+            f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2, 3",
+            [*ends, *base, self._bound(origin), self._bound(today)],
         )
-        per_type_day = self._query(
-            f"SELECT provider, error_type, (t - {p} - 1) / {DAY_US} AS day, COUNT(*) FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} AND error_type IS NOT NULL GROUP BY 1, 2, 3",
-            [origin_us, *base, origin_us, today_us],
-        )
-        return BacktestCounts(_frame(per_day, DAYS_SCHEMA), _frame(per_type_day, TYPE_DAYS_SCHEMA))
+        frame = _frame(grouped, {"provider": pl.Utf8, "error_type": pl.Utf8, "day": pl.Int64, "n": pl.Int64})
+        per_day = frame.group_by("provider", "day").agg(pl.col("n").sum()).select(list(DAYS_SCHEMA))
+        per_type_day = frame.filter(pl.col("error_type").is_not_null())
+        return BacktestCounts(per_day.cast(DAYS_SCHEMA), per_type_day.cast(TYPE_DAYS_SCHEMA))  # type: ignore[arg-type]
 
     def summary(self) -> LedgerSummary:
-        """One query: rows kept and quarantined as the file reader would, unreadable timestamps, time span."""
-        provider = self.column("provider")
-        required = f"({provider} IS NOT NULL AND {provider} <> '' AND NOT {self.ts_missing()})"
-        t = self.ts_us()
-        sql = (
-            f"SELECT COUNT(*), SUM(CASE WHEN {required} THEN 0 ELSE 1 END), "
-            f"SUM(CASE WHEN {required} AND ({t}) IS NULL THEN 1 ELSE 0 END), "
-            f"MIN(CASE WHEN {required} THEN {t} END), MAX(CASE WHEN {required} THEN {t} END) FROM {TABLE}"
+        """Rows kept and quarantined as the file reader would, unreadable timestamps, and the time span: one scan
+        grouped by (provider, category), whose groups also give :meth:`counts` its providers; PostgreSQL takes
+        the span from ``MIN``/``MAX`` of the column (an index on it answers them without a scan)."""
+        provider, category = self.column("provider"), self.column("category")
+        missing = self.ts_missing()
+        if self.engine == "postgresql":
+            unreadable, span = 'NOT isfinite("timestamp")', "NULL, NULL"
+        else:
+            t = self.ts_us()
+            unreadable = f"({t}) IS NULL"
+            span = f"MIN({t}), MAX({t})"
+        groups = self._query(
+            f"SELECT {provider}, {category}, COUNT(*), COUNT(CASE WHEN {missing} THEN 1 END), "
+            f"COUNT(CASE WHEN NOT ({missing}) AND {unreadable} THEN 1 END), {span} FROM {TABLE} GROUP BY 1, 2",
+            [],
         )
-        total, quarantined, unparsed, first, last = self._query(sql, [])[0]
-        quarantined = int(quarantined or 0)
-        return LedgerSummary(int(total) - quarantined, quarantined, int(unparsed or 0), first, last)
+        total = quarantined = unparsed = 0
+        firsts: list[int] = []
+        lasts: list[int] = []
+        kept_groups: list[tuple[str, str | None, bool]] = []
+        for name, kind, n, no_time, bad_time, first, last in groups:
+            total += n
+            if name is None or name == "":
+                quarantined += n
+                continue
+            quarantined += no_time
+            unparsed += bad_time
+            kept_groups.append((str(name), kind, n - no_time - bad_time > 0))
+            firsts += [first] if first is not None else []
+            lasts += [last] if last is not None else []
+        self._groups = (time.monotonic(), kept_groups)
+        if self.engine == "postgresql":
+            first_us, last_us = self._pg_span()
+        else:
+            first_us, last_us = (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+        return LedgerSummary(total - quarantined, quarantined, unparsed, first_us, last_us)
+
+    def _pg_span(self) -> tuple[int | None, int | None]:
+        """First and last readable time of a row with a provider, as epoch microseconds (converted in SQL, on the
+        one value: Python's datetime stops at year 9999)."""
+        where = '"provider" IS NOT NULL AND "provider" <> \'\' AND isfinite("timestamp")'
+        ends = [
+            f"CAST(ROUND(date_part('epoch', (SELECT {agg}(\"timestamp\") FROM {TABLE} WHERE {where})) * 1000000)"
+            " AS BIGINT)"
+            for agg in ("MIN", "MAX")
+        ]
+        first, last = self._query(f"SELECT {ends[0]}, {ends[1]}", [])[0]
+        return first, last
 
     def read_all(self, schema: InputSchema) -> pl.DataFrame:
         """Every row, typed as the file readers type them: only for views that need rows (not severity)."""
@@ -299,6 +383,7 @@ def postgres_ledger(uri: str) -> LedgerDatabase:
             f"{label}: column 'timestamp' is {kind}; the ledger needs timestamptz (or timestamp, read as UTC)"
         )
     database.present = frozenset(set(types) & set(COLUMNS))
+    database.naive_timestamps = kind == "timestamp without time zone"
     return database
 
 
