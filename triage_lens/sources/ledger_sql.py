@@ -18,7 +18,6 @@ read counts nowhere and is counted (not listed) in ``check``.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +45,6 @@ from triage_lens.sources.store import StoreError, connect_postgres
 TABLE = "error_ledger"
 COLUMNS = ("timestamp", "provider", "error_type", "error_message", "tenant_id", "category")
 DAY = timedelta(days=1)
-SUMMARY_REUSE_SECONDS = 60.0  # counts() takes the providers from a summary this recent (the load's)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PG_TIMESTAMP_TYPES = ("timestamp with time zone", "timestamp without time zone")
 EPOCH_MS_THRESHOLD = 1e11  # as analytics.timeparse: a larger epoch number is milliseconds
@@ -80,8 +78,7 @@ class LedgerDatabase:
     present: frozenset[str] = field(default_factory=frozenset)  # ledger columns the table has
     secrets: tuple[str, ...] = ()  # connection strings whose passwords never reach a message
     naive_timestamps: bool = False  # PostgreSQL `timestamp` (without time zone) column: bounds are naive UTC
-    # The (provider, category, has a readable row) groups of the last summary and when it was taken (monotonic).
-    _groups: tuple[float, list[tuple[str, str | None, bool]]] | None = field(default=None, repr=False)
+    indexed: frozenset[str] = field(default_factory=frozenset)  # columns that lead an index (PostgreSQL)
 
     # --- dialect -------------------------------------------------------------------------------------------
     def column(self, name: str) -> str:
@@ -177,17 +174,19 @@ class LedgerDatabase:
             connection.close()
 
     def _providers(self, options: SeverityOptions) -> list[str]:
-        """Every provider with a countable row, any time. From the groups of a :meth:`summary` taken in the last
-        :data:`SUMMARY_REUSE_SECONDS` when no tenant is excluded (the summary does not group by tenant), else one
-        scan: ``SELECT DISTINCT provider``."""
-        groups = self._groups
-        if groups is not None and not options.excluded_tenants and time.monotonic() - groups[0] < SUMMARY_REUSE_SECONDS:
-            excluded = set(options.excluded_categories)
-            return sorted(
-                {provider for provider, category, kept in groups[1] if kept and (category or "error") not in excluded}
-            )
+        """Every provider with a countable row, any time. With an index whose first column is ``provider``
+        (PostgreSQL), a recursive skip scan: each step is the smallest provider above the last one with a
+        countable row, which the index finds without reading the other rows; else one scan, ``SELECT DISTINCT``."""
         rows, params = self._countable(options)
-        return [row[0] for row in self._query(f"SELECT DISTINCT provider FROM {rows} WHERE {self._readable()}", params)]
+        readable = self._readable()
+        if "provider" not in self.indexed:
+            return [r[0] for r in self._query(f"SELECT DISTINCT provider FROM {rows} WHERE {readable}", params)]
+        sql = (
+            f"WITH RECURSIVE p (provider) AS (SELECT MIN(provider) FROM {rows} WHERE {readable} "
+            f"UNION ALL SELECT (SELECT MIN(provider) FROM {rows} WHERE {readable} AND provider > p.provider) "
+            "FROM p WHERE p.provider IS NOT NULL) SELECT provider FROM p WHERE provider IS NOT NULL"
+        )
+        return [r[0] for r in self._query(sql, [*params, *params])]
 
     def counts(self, *, now: datetime, options: SeverityOptions) -> LedgerCounts:
         """:class:`LedgerCounts` computed by the database: one statement over the week's rows (one scan, a range
@@ -202,7 +201,7 @@ class LedgerDatabase:
         rows, base = self._countable(options)
         p = self.placeholder
         order = self.text_order("error_message")
-        newer = ", ".join(f"COUNT(CASE WHEN t > {p} THEN 1 END) AS c{k}" for k in range(1, 7))
+        newer = ", ".join(f"COUNT(*) FILTER (WHERE t > {p}) AS c{k}" for k in range(1, 7))
         sums = ", ".join(f"CAST(SUM(c{k}) AS BIGINT) AS c{k}" for k in range(1, 8))
         sql = (
             f"WITH g AS (SELECT provider, error_type, error_message, {newer}, COUNT(*) AS c7 FROM {rows} "
@@ -241,82 +240,107 @@ class LedgerDatabase:
         )
 
     def backtest_counts(self, *, now: datetime, days: int, options: SeverityOptions) -> BacktestCounts:
-        """:class:`BacktestCounts` computed by the database: one scan of (origin, today], grouped by provider,
-        error type and 24-hour window ``day`` = k for (origin + k days, origin + k + 1 days], found by range
-        conditions on the time column (a binary ``CASE`` over the window ends: no per-row date arithmetic). The
-        per-provider series is the sum over error types (null included), rolled up here from the small result."""
+        """:class:`BacktestCounts` computed by the database: one scan of (origin, today], per provider and error
+        type, window ``day`` = k for (origin + k days, origin + k + 1 days], found by range conditions on the time
+        column (no per-row date arithmetic). The per-provider series is the sum over error types (null included),
+        rolled up here from the small result.
+
+        PostgreSQL: ``GROUP BY provider, error_type`` with one ``COUNT(*) FILTER (WHERE t > origin + k days)`` per
+        window end (the planner knows how many groups that makes, so it aggregates in parallel workers); day k is
+        the difference of two neighbours. SQLite (whose ``t`` is an expression it would evaluate once per
+        reference): ``GROUP BY`` a binary ``CASE`` over the window ends, a handful of comparisons per row.
+        """
         origin, today = backtest_window(now, days)
         rows, base = self._countable(options)
         p = self.placeholder
-        ends: list[Any] = []
+        total = days + 7
+        window = [self._bound(origin), self._bound(today)]
+        if self.engine == "postgresql":
+            newer = ", ".join(f"COUNT(*) FILTER (WHERE t > {p})" for _ in range(1, total))
+            grouped = self._query(
+                f"SELECT provider, error_type, COUNT(*), {newer} FROM {rows} WHERE t > {p} AND t <= {p} GROUP BY 1, 2",
+                [*(self._bound(origin + k * DAY) for k in range(1, total)), *base, *window],
+            )
+            wide = pl.DataFrame(
+                grouped,
+                schema={"provider": pl.Utf8, "error_type": pl.Utf8} | {f"n{k}": pl.Int64 for k in range(total)},
+                orient="row",
+            )
+            frame = (
+                wide.select(
+                    "provider",
+                    "error_type",
+                    pl.concat_list(
+                        *(pl.col(f"n{k}") - pl.col(f"n{k + 1}") for k in range(total - 1)), pl.col(f"n{total - 1}")
+                    ).alias("n"),
+                    pl.lit(list(range(total)), dtype=pl.List(pl.Int64)).alias("day"),
+                )
+                .explode("n", "day")
+                .filter(pl.col("n") > 0)
+                .select("provider", "error_type", "day", "n")
+            )
+        else:
+            ends: list[Any] = []
 
-        def day(lo: int, hi: int) -> str:  # the window index k in [lo, hi), knowing origin + lo d < t <= origin + hi d
-            if hi - lo == 1:
-                return str(lo)
-            mid = (lo + hi) // 2
-            ends.append(self._bound(origin + mid * DAY))
-            return f"CASE WHEN t > {p} THEN {day(mid, hi)} ELSE {day(lo, mid)} END"
+            def day(lo: int, hi: int) -> str:  # window index k in [lo, hi), given origin + lo d < t <= origin + hi d
+                if hi - lo == 1:
+                    return str(lo)
+                mid = (lo + hi) // 2
+                ends.append(self._bound(origin + mid * DAY))
+                return f"CASE WHEN t > {p} THEN {day(mid, hi)} ELSE {day(lo, mid)} END"
 
-        expression = day(0, days + 7)
-        grouped = self._query(
-            f"SELECT provider, error_type, {expression} AS day, COUNT(*) FROM {rows} "
-            f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2, 3",
-            [*ends, *base, self._bound(origin), self._bound(today)],
-        )
-        frame = _frame(grouped, {"provider": pl.Utf8, "error_type": pl.Utf8, "day": pl.Int64, "n": pl.Int64})
+            expression = day(0, total)
+            grouped = self._query(
+                f"SELECT provider, error_type, {expression} AS day, COUNT(*) FROM {rows} "
+                f"WHERE t > {p} AND t <= {p} GROUP BY 1, 2, 3",
+                [*ends, *base, *window],
+            )
+            frame = _frame(grouped, {"provider": pl.Utf8, "error_type": pl.Utf8, "day": pl.Int64, "n": pl.Int64})
         per_day = frame.group_by("provider", "day").agg(pl.col("n").sum()).select(list(DAYS_SCHEMA))
         per_type_day = frame.filter(pl.col("error_type").is_not_null())
         return BacktestCounts(per_day.cast(DAYS_SCHEMA), per_type_day.cast(TYPE_DAYS_SCHEMA))  # type: ignore[arg-type]
 
     def summary(self) -> LedgerSummary:
-        """Rows kept and quarantined as the file reader would, unreadable timestamps, and the time span: one scan
-        grouped by (provider, category), whose groups also give :meth:`counts` its providers; PostgreSQL takes
-        the span from ``MIN``/``MAX`` of the column (an index on it answers them without a scan)."""
-        provider, category = self.column("provider"), self.column("category")
+        """Rows kept and quarantined as the file reader would (no provider, or no timestamp), timestamps SQL
+        cannot read (SQLite: unparsable; PostgreSQL: ±infinity) and the time span (epoch microseconds), in one
+        statement. PostgreSQL with indexes on ``timestamp`` and ``provider`` answers each part from them (a count
+        of the whole table, then index lookups); without, one scan with ``FILTER``ed counts."""
+        provider = self.column("provider")
+        named = f"({provider} IS NOT NULL AND {provider} <> '')"
         missing = self.ts_missing()
         if self.engine == "postgresql":
-            unreadable, span = 'NOT isfinite("timestamp")', "NULL, NULL"
+            ts = '"timestamp"'
+            # Python's datetime stops at year 9999: the two ends become epoch microseconds in SQL.
+            epoch = "CAST(ROUND(date_part('epoch', {}) * 1000000) AS BIGINT)"
+            unreadable = f"{ts} IN ('infinity', '-infinity')"  # an index lookup, as NOT isfinite() would not be
+            kept = f"{named} AND isfinite({ts})"
+            if {"provider", "timestamp"} <= self.indexed:
+                sql = (
+                    f"SELECT (SELECT COUNT(*) FROM {TABLE}), "
+                    f"(SELECT COUNT(*) FROM {TABLE} WHERE {provider} IS NULL OR {provider} = '' OR {missing}), "
+                    f"(SELECT COUNT(*) FROM {TABLE} WHERE {named} AND {unreadable}), "
+                    + ", ".join(
+                        epoch.format(f"(SELECT {agg}({ts}) FROM {TABLE} WHERE {kept})") for agg in ("MIN", "MAX")
+                    )
+                )
+            else:
+                sql = (
+                    f"SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT {named} OR {missing}), "
+                    f"COUNT(*) FILTER (WHERE {named} AND {unreadable}), "
+                    + ", ".join(epoch.format(f"{agg}({ts}) FILTER (WHERE {kept})") for agg in ("MIN", "MAX"))
+                    + f" FROM {TABLE}"
+                )
         else:
             t = self.ts_us()
-            unreadable = f"({t}) IS NULL"
-            span = f"MIN({t}), MAX({t})"
-        groups = self._query(
-            f"SELECT {provider}, {category}, COUNT(*), COUNT(CASE WHEN {missing} THEN 1 END), "
-            f"COUNT(CASE WHEN NOT ({missing}) AND {unreadable} THEN 1 END), {span} FROM {TABLE} GROUP BY 1, 2",
-            [],
-        )
-        total = quarantined = unparsed = 0
-        firsts: list[int] = []
-        lasts: list[int] = []
-        kept_groups: list[tuple[str, str | None, bool]] = []
-        for name, kind, n, no_time, bad_time, first, last in groups:
-            total += n
-            if name is None or name == "":
-                quarantined += n
-                continue
-            quarantined += no_time
-            unparsed += bad_time
-            kept_groups.append((str(name), kind, n - no_time - bad_time > 0))
-            firsts += [first] if first is not None else []
-            lasts += [last] if last is not None else []
-        self._groups = (time.monotonic(), kept_groups)
-        if self.engine == "postgresql":
-            first_us, last_us = self._pg_span()
-        else:
-            first_us, last_us = (min(firsts) if firsts else None), (max(lasts) if lasts else None)
-        return LedgerSummary(total - quarantined, quarantined, unparsed, first_us, last_us)
-
-    def _pg_span(self) -> tuple[int | None, int | None]:
-        """First and last readable time of a row with a provider, as epoch microseconds (converted in SQL, on the
-        one value: Python's datetime stops at year 9999)."""
-        where = '"provider" IS NOT NULL AND "provider" <> \'\' AND isfinite("timestamp")'
-        ends = [
-            f"CAST(ROUND(date_part('epoch', (SELECT {agg}(\"timestamp\") FROM {TABLE} WHERE {where})) * 1000000)"
-            " AS BIGINT)"
-            for agg in ("MIN", "MAX")
-        ]
-        first, last = self._query(f"SELECT {ends[0]}, {ends[1]}", [])[0]
-        return first, last
+            required = f"({named} AND NOT {missing})"
+            sql = (
+                f"SELECT COUNT(*), SUM(CASE WHEN {required} THEN 0 ELSE 1 END), "
+                f"SUM(CASE WHEN {required} AND ({t}) IS NULL THEN 1 ELSE 0 END), "
+                f"MIN(CASE WHEN {required} THEN {t} END), MAX(CASE WHEN {required} THEN {t} END) FROM {TABLE}"
+            )
+        total, quarantined, unparsed, first, last = self._query(sql, [])[0]
+        quarantined = int(quarantined or 0)
+        return LedgerSummary(int(total) - quarantined, quarantined, int(unparsed or 0), first, last)
 
     def read_all(self, schema: InputSchema) -> pl.DataFrame:
         """Every row, typed as the file readers type them: only for views that need rows (not severity)."""
@@ -365,6 +389,9 @@ def postgres_ledger(uri: str) -> LedgerDatabase:
             raise UnreadableInputError(str(exc)) from None
         # A `timestamp` (without time zone) column is read as UTC: compared with the window bounds in UTC.
         connection.execute("SET TIME ZONE 'UTC'")
+        # These few aggregates run once per call: compiling them (JIT) cost 1-2 s a query at 20M rows, more than
+        # it saved. A session setting, for this connection only.
+        connection.execute("SET jit = off")
         return connection
 
     database = LedgerDatabase("postgresql", label, connect, "%s", secrets=(uri,))
@@ -384,6 +411,12 @@ def postgres_ledger(uri: str) -> LedgerDatabase:
         )
     database.present = frozenset(set(types) & set(COLUMNS))
     database.naive_timestamps = kind == "timestamp without time zone"
+    leading = database._query(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        "WHERE i.indrelid = to_regclass(%s)",
+        [TABLE],
+    )
+    database.indexed = frozenset(str(row[0]) for row in leading) & {"timestamp", "provider"}
     return database
 
 
