@@ -20,7 +20,7 @@ from analytics.policy import Policy
 from analytics.severity import SeverityOptions, backtest_counts, ledger_counts
 from analytics.timeparse import UTC_DATETIME
 from triage_lens.cli.main import cli
-from triage_lens.sources.ledger_sql import sqlite_ledger
+from triage_lens.sources.ledger_sql import epoch_us, sqlite_ledger
 from triage_lens.sources.readers import UnreadableInputError
 
 NOW = datetime(2026, 6, 14, 12, tzinfo=UTC)
@@ -224,3 +224,111 @@ def test_postgresql_push_down_gives_the_parquet_answers(tmp_path: Path, postgres
     result = CliRunner().invoke(cli, ["--data", str(config), "--now", NOW.isoformat(), "severity", "--json"])
     assert json.loads(result.stdout)["overall_severity"] == "unknown"
     assert "column 'timestamp' is text; the ledger needs timestamptz" in result.stderr
+
+
+# --- window boundaries, byte-order ties, providers that never count (hand-computed) -----------------------------
+MS = timedelta(milliseconds=1)
+TODAY = NOW.replace(hour=0)  # the backtest's "today" for NOW; with --days 7 its origin is TODAY − 14 days
+ORIGIN = TODAY - timedelta(days=14)
+
+
+def edge_rows() -> list[Row]:
+    """Rows exactly on each window's ends. ``edge``: now (bucket 0), now − 24h (bucket 1), now − 24h + 1 ms
+    (bucket 0), now − 3d (bucket 3), now − 7d (outside the week), now − 7d + 1 ms (bucket 6), now + 1 ms (future);
+    messages "x" ×2 and "Y" ×2 in the week (a tie: "Y" is the smaller in byte order, though not alphabetically).
+    ``bt``: the backtest's today 00:00 (its last window), origin (outside), origin + 1 ms (window 0), origin + 5d
+    (window 4, closed on the right), today + 1 ms (after today: outside the backtest, inside the week). Never
+    counted: a provider with only config_cleanup rows, one with only rows of an excluded tenant, no provider."""
+    d = timedelta(days=1)
+    return [
+        (NOW, "edge", "E", "x", "t", None),
+        (NOW - d, "edge", "E", "Y", "t", None),
+        (NOW - d + MS, "edge", "E", "Y", "t", None),
+        (NOW - 3 * d, "edge", "E", "z", "t", None),
+        (NOW - 7 * d, "edge", "E", "x", "t", None),
+        (NOW - 7 * d + MS, "edge", "E", "x", "t", None),
+        (NOW + MS, "edge", "E", "x", "t", None),
+        (TODAY, "bt", "T", "m", "t", "error"),
+        (ORIGIN, "bt", "T", "m", "t", "error"),
+        (ORIGIN + MS, "bt", "T", "m", "t", "error"),
+        (ORIGIN + 5 * d, "bt", "T", "m", "t", "error"),
+        (TODAY + MS, "bt", "T", None, "t", "error"),
+        (NOW - d, "cleanup", "C", "gone", "t", "config_cleanup"),
+        (NOW - d, "tenant_x", "X", "hidden", "t-bad", "error"),
+        (NOW - d, None, "E", "no provider", "t", None),
+        (NOW - d, "", "E", "empty provider", "t", None),
+    ]
+
+
+EDGE_OPTIONS = SeverityOptions.from_policy(Policy().severity, ["t-bad"])
+EDGE_BUCKETS = [("bt", 0, 2), ("edge", 0, 2), ("edge", 1, 1), ("edge", 3, 1), ("edge", 6, 1)]
+EDGE_TYPES = [("bt", "T", 2, 2, "m"), ("edge", "E", 2, 5, "Y")]
+# window k = (origin + k days, origin + k + 1 days]; edge: now − 24h and − 24h + 1 ms in 13, − 7d and − 7d + 1 ms
+# in 7, − 3d in 11
+EDGE_DAYS = [("bt", 0, 1), ("bt", 4, 1), ("bt", 13, 1), ("edge", 7, 2), ("edge", 11, 1), ("edge", 13, 2)]
+
+
+def assert_edge_answers(database: Any) -> None:
+    counts = database.counts(now=NOW, options=EDGE_OPTIONS)
+    assert sorted(counts.providers["provider"].to_list()) == ["bt", "edge"]
+    assert sorted(counts.buckets.rows()) == EDGE_BUCKETS
+    assert sorted(counts.types.rows()) == EDGE_TYPES
+    backtest = database.backtest_counts(now=NOW, days=7, options=EDGE_OPTIONS)
+    assert sorted(backtest.days.rows()) == EDGE_DAYS
+    assert sorted((p, d, n) for p, _, d, n in backtest.type_days.rows()) == EDGE_DAYS
+
+
+def test_window_ends_and_byte_order_ties_by_hand_in_polars_and_sqlite(tmp_path: Path) -> None:
+    rows = edge_rows()
+    frame = pl.LazyFrame(
+        {name: [r[i] for r in rows] for i, name in enumerate(FIELDS)},
+        schema={"timestamp": UTC_DATETIME, **dict.fromkeys(FIELDS[1:], pl.Utf8)},
+    ).filter(pl.col("provider") != "")  # the file readers quarantine an empty provider
+
+    class PolarsLedger:
+        def counts(self, **kw: Any) -> Any:
+            return ledger_counts(frame, **kw)
+
+        def backtest_counts(self, **kw: Any) -> Any:
+            return backtest_counts(frame, **kw)
+
+    assert_edge_answers(PolarsLedger())  # the rule itself, then SQL held to it
+    database = sqlite_ledger(write_sqlite(tmp_path, rows) / "error_ledger.sqlite")
+    assert_edge_answers(database)
+    summary = database.summary()
+    assert (summary.rows, summary.quarantined, summary.unparsed) == (len(rows) - 2, 2, 0)
+
+
+def test_postgresql_window_ends_ties_and_infinity_with_and_without_the_advised_indexes(postgres_dsn: str) -> None:
+    import psycopg
+
+    from triage_lens.sources.ledger_sql import postgres_ledger
+
+    rows = edge_rows()
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute(
+            "CREATE TABLE error_ledger (timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, error_message TEXT, "
+            "tenant_id TEXT, category TEXT)"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO error_ledger VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        # ±infinity: a time no rule can place; flagged in check, never counted, never an error
+        connection.execute(
+            "INSERT INTO error_ledger VALUES ('infinity', 'inf_only', 'E', 'm', 't', NULL), "
+            "('-infinity', 'edge', 'E', 'm', 't', NULL), (NULL, 'edge', 'E', 'm', 't', NULL)"
+        )
+    plain = postgres_ledger(postgres_dsn)
+    assert plain.indexed == frozenset()
+    assert_edge_answers(plain)
+    expected_summary = (len(rows) + 3 - 3, 3, 2)  # quarantined: no provider, empty provider, NULL time
+    summary = plain.summary()
+    assert (summary.rows, summary.quarantined, summary.unparsed) == expected_summary
+    with psycopg.connect(postgres_dsn, autocommit=True) as connection:
+        connection.execute("CREATE INDEX ON error_ledger (timestamp)")
+        connection.execute("CREATE INDEX ON error_ledger (provider)")
+        connection.execute("ANALYZE error_ledger")
+    indexed = postgres_ledger(postgres_dsn)
+    assert indexed.indexed == frozenset({"timestamp", "provider"})  # summary from the indexes, providers skip-scanned
+    assert_edge_answers(indexed)
+    assert indexed.summary() == summary
+    assert (summary.first_us, summary.last_us) == (epoch_us(ORIGIN), epoch_us(NOW + MS))
