@@ -176,8 +176,8 @@ def main() -> None:
         """Each command twice in fresh processes: the first run on an empty Triage Lens cache (for Parquet: the
         whole file read into Polars and cached), then the warm run (for Parquet: the typed cache scanned lazily)."""
         outputs[engine] = {}
-        shutil.rmtree(folder / "cache", ignore_errors=True)
         for name, extra in (("severity --json", []), ("severity backtest --json", ["backtest"])):
+            shutil.rmtree(folder / "cache", ignore_errors=True)
             command = [cli, "--data", str(data), "--now", NOW, "severity", *extra, "--json"]
             for run in runs:
                 load = os.getloadavg()[0]
