@@ -332,3 +332,25 @@ def test_postgresql_window_ends_ties_and_infinity_with_and_without_the_advised_i
     assert_edge_answers(indexed)
     assert indexed.summary() == summary
     assert (summary.first_us, summary.last_us) == (epoch_us(ORIGIN), epoch_us(NOW + MS))
+
+
+def test_the_postgresql_statements_run_unchanged_on_duckdb(tmp_path: Path) -> None:
+    """What docs/error-ledger-sql.md claims for DuckDB: the PostgreSQL dialect's statements, with DuckDB's ``?``
+    placeholders, give the same hand-computed answers (DuckDB is a dev dependency: not a served engine yet)."""
+    duckdb = pytest.importorskip("duckdb")
+    from triage_lens.sources.ledger_sql import COLUMNS, LedgerDatabase
+
+    path = str(tmp_path / "ledger.duckdb")
+    connection = duckdb.connect(path)
+    connection.execute(
+        "CREATE TABLE error_ledger (timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, error_message TEXT, "
+        "tenant_id TEXT, category TEXT)"
+    )
+    connection.executemany("INSERT INTO error_ledger VALUES (?, ?, ?, ?, ?, ?)", edge_rows())
+    connection.close()
+    database = LedgerDatabase(
+        "postgresql", "duckdb", lambda: duckdb.connect(path, read_only=True), "?", present=frozenset(COLUMNS)
+    )
+    assert_edge_answers(database)
+    summary = database.summary()
+    assert (summary.rows, summary.quarantined, summary.unparsed) == (len(edge_rows()) - 2, 2, 0)
