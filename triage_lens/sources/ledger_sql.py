@@ -392,6 +392,9 @@ def postgres_ledger(uri: str) -> LedgerDatabase:
         # These few aggregates run once per call: compiling them (JIT) cost 1-2 s a query at 20M rows, more than
         # it saved. A session setting, for this connection only.
         connection.execute("SET jit = off")
+        # The week's grouping by (provider, error type, message) outgrew the default 4 MB and spilled to disk at
+        # 20M rows (48-68 MB a worker); a memory budget for this session's sorts and hashes (each worker's).
+        connection.execute("SET work_mem = '64MB'")
         return connection
 
     database = LedgerDatabase("postgresql", label, connect, "%s", secrets=(uri,))
