@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,8 +15,9 @@ from hypothesis import strategies as st
 
 from analytics.schemas import MISSES
 from triage_lens.sources import cache
-from triage_lens.sources.cache import cache_dir, line_count, load_input
-from triage_lens.sources.readers import ReportItem, read_input_file
+from triage_lens.sources.cache import cache_dir, load_input
+from triage_lens.sources.jsonl import line_count, split_lines
+from triage_lens.sources.readers import ReadResult, ReportItem, read_input_file
 
 
 def _miss(n: int, **extra: object) -> str:
@@ -111,16 +113,16 @@ def test_a_failing_block_fails_the_build_without_leaving_later_blocks_waiting(
     path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
     monkeypatch.setattr(cache, "BLOCK_BYTES", 50)
     monkeypatch.setattr(cache, "cold_workers", lambda: 2)
-    real_line_count = cache.line_count
+    real_read = cache.read_jsonl_bytes  # type: ignore[attr-defined]
     seen = {"n": 0}
 
-    def broken(data: bytes) -> int:
+    def broken(data: bytes, *args: Any, **kwargs: Any) -> ReadResult:
         seen["n"] += 1
-        if seen["n"] == 2:
+        if seen["n"] == 2:  # before its lines are numbered: the blocks after it wait on that number
             raise OSError("disk went away")
-        return real_line_count(data)
+        return real_read(data, *args, **kwargs)
 
-    monkeypatch.setattr(cache, "line_count", broken)
+    monkeypatch.setattr(cache, "read_jsonl_bytes", broken)
     with pytest.raises(OSError, match="disk went away"):
         load_input("misses", path)
 
@@ -128,7 +130,5 @@ def test_a_failing_block_fails_the_build_without_leaving_later_blocks_waiting(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(["a", "", " ", "\r", "\n", "\r\n", "{}", "é"]), max_size=12).map("".join))
 def test_line_count_is_the_readers_line_count(text: str) -> None:
-    from triage_lens.sources.jsonl import split_lines
-
     data = text.encode()
     assert line_count(data) == len(split_lines(data))

@@ -12,6 +12,7 @@ import io
 import mmap
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,14 @@ def _contains_any(fileno: int, size: int) -> bool:
         return view.find(b"\r") >= 0 or view.find(b"\x00") >= 0
 
 
+def line_count(data: bytes) -> int:
+    """How many lines :func:`read_jsonl_bytes` reads in ``data`` (Python text-mode lines: ``\n``, ``\r\n`` or a
+    bare ``\r`` ends one; a last line without a terminator counts)."""
+    if b"\r" in data:
+        return len(split_lines(data))
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
 def split_lines(data: bytes) -> list[bytes]:
     """Python text-mode lines of ``data`` without their terminators (``\n``, ``\r\n`` or a bare ``\r``)."""
     if b"\r" in data:
@@ -158,9 +167,13 @@ def read_jsonl_bytes(
     vectorised: bool = True,
     max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
     byte_offset: int | None = None,
+    numbering: Callable[[int], int] | None = None,
 ) -> ReadResult:
     """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1);
     ``byte_offset``, where ``data`` starts in the file, makes the result carry each record's offsets.
+    ``numbering``, when given, is called once with the number of lines in ``data`` as soon as they are split and
+    returns the real number of its first line (``first_line`` then only says whether ``data`` starts the file):
+    blocks read in parallel learn their numbers from the blocks before them without counting twice.
 
     Lines that Polars parses and whose declared fields have the declared JSON types are typed in one
     vectorised pass; every other line goes through the per-line path (:func:`_read_lines_one_by_one`),
@@ -170,12 +183,16 @@ def read_jsonl_bytes(
     if max_line_bytes is not None and len(data) > max_line_bytes:
         too_long = long_lines(data, 0, len(data), max_line_bytes)
         if too_long:
+            if numbering is not None:
+                first_line = numbering(line_count(data))
             return _read_around(data, too_long, schema, file_label, first_line, max_line_bytes, vectorised, byte_offset)
     with _collector_paused():
         if first_line == 1 and data.startswith(BOM.encode()):
             data = data[len(BOM.encode()) :]
             byte_offset = None if byte_offset is None else byte_offset + len(BOM.encode())
         lines, bad_utf8 = _line_series(data)
+        if numbering is not None:
+            first_line = numbering(len(lines))
         # Offsets hold only where lines end with "\n" alone and every line decoded as UTF-8 as it is stored.
         base = byte_offset if b"\r" not in data and bad_utf8 is None else None
         return _read_lines(
@@ -272,17 +289,22 @@ def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
     overlap) unless the line also holds an escaped backslash, which could make ``\\ud83d`` look like an escape:
     those few lines are checked with the escaped backslashes removed first (left to right, as JSON pairs them)."""
     line = pl.col("line")
-    backslash = line.str.contains("\\\\", literal=True)
-    paired = line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)
-    numbered = numbered.with_columns(
-        (pl.col("_candidate") & (~pl.col("_surrogate") | paired | backslash)).alias("_candidate"),
-        (pl.col("_candidate") & pl.col("_surrogate") & backslash).alias("_exact"),
+    # Only the candidate lines holding a surrogate escape are looked at (a quarter of a file in Japanese, none
+    # in most files): counting over every line cost as much as the whole type check.
+    with_surrogates = numbered.filter(pl.col("_candidate") & pl.col("_surrogate")).select(
+        "_line",
+        "line",
+        line.str.contains("\\\\", literal=True).alias("_backslash"),
+        (line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)).alias("_paired"),
     )
-    if not numbered["_exact"].any():
-        return numbered.drop("_exact")
-    unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
-    lone = numbered.filter(pl.col("_exact")).filter(unpaired.str.contains(SURROGATE_ESCAPE))["_line"]
-    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone.implode())).drop("_exact")
+    lone = with_surrogates.filter(~pl.col("_paired") & ~pl.col("_backslash"))["_line"]
+    exact = with_surrogates.filter(pl.col("_backslash"))
+    if exact.height:
+        unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
+        lone = pl.concat([lone, exact.filter(unpaired.str.contains(SURROGATE_ESCAPE))["_line"]])
+    if lone.is_empty():
+        return numbered
+    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone.implode()))
 
 
 COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
