@@ -104,11 +104,20 @@ _FAST_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
 
 
 def _parse_fast_layout(texts: pl.Series) -> pl.Series:
-    """Texts of the fast layout (``_FAST_PATTERN``) as UTC instants. Values ending ``+00:00`` (what Python's
-    ``isoformat`` writes) are parsed as naive text without the offset, the cheaper path in Polars (about 40 %
-    less time than with ``%z``); ``Z`` and other offsets through ``%z``. Unique values: no parse cache."""
+    """Texts of the fast layout (``_FAST_PATTERN``) as UTC instants, by the cheapest exact path Polars has:
+    ``YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`` all of one length (what Python's ``isoformat`` writes for UTC) as
+    whole seconds plus the microsecond digits (a quarter of the time of a ``%z`` parse); other values ending
+    ``+00:00`` as naive text without the offset; ``Z`` and other offsets through ``%z``. Unique values: no
+    parse cache."""
     utc = texts.str.ends_with("+00:00")
     if utc.all():
+        lengths = texts.str.len_bytes()
+        if lengths.min() == lengths.max() and lengths[0] in (25, 32):
+            seconds = texts.str.head(19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us", cache=False)
+            if lengths[0] == 32:
+                micros = texts.str.slice(20, 6).cast(pl.Int64).cast(pl.Duration("us"))
+                seconds = seconds + micros
+            return seconds.dt.replace_time_zone("UTC")
         naive = texts.str.head(-6).str.to_datetime(_FAST_FORMAT, strict=False, time_unit="us", cache=False)
         return naive.dt.replace_time_zone("UTC")
     zulu = texts.str.ends_with("Z")

@@ -258,10 +258,26 @@ def test_columns_wholly_in_the_fast_layout_match_fromisoformat(values: list[str]
     assert fast == [python_reference(v) for v in values]
 
 
-def test_the_utc_shortcut_by_hand() -> None:
+def test_the_utc_shortcuts_by_hand() -> None:
     values = ["2026-06-09T09:00:00+00:00", "2026-06-09T09:00:00.5+00:00", "0001-01-01T00:00:00+00:00"]
     assert parse_timestamp_series(pl.Series("t", values)).to_list() == [
         datetime(2026, 6, 9, 9, 0, tzinfo=UTC),
         datetime(2026, 6, 9, 9, 0, 0, 500000, tzinfo=UTC),
         datetime(1, 1, 1, tzinfo=UTC),
+    ]
+    # isoformat's own layout, all one length: seconds plus the six microsecond digits; no 30 February
+    same_length = [
+        "2026-06-09T09:00:00.000005+00:00",
+        "2026-02-30T09:00:00.500000+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+    ]
+    assert parse_timestamp_series(pl.Series("t", same_length)).to_list() == [
+        datetime(2026, 6, 9, 9, 0, 0, 5, tzinfo=UTC),
+        None,
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    whole_seconds = ["2026-06-09T09:00:00+00:00", "2026-06-09T24:00:00+00:00"]
+    assert parse_timestamp_series(pl.Series("t", whole_seconds)).to_list() == [
+        datetime(2026, 6, 9, 9, tzinfo=UTC),
+        None,
     ]
