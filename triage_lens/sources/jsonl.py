@@ -276,37 +276,6 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
 NDJSON_CHUNK = 200_000
 
 
-SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
-
-
-SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-
-
-def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
-    """Lines with a surrogate escape stay candidates only when every one is half of a valid pair (an emoji
-    as ``json.dumps`` writes it with ASCII escapes): Polars and Python decode those alike; a lone surrogate
-    is not valid Unicode and takes the per-line path for its exact reason. Counting is enough (pairs do not
-    overlap) unless the line also holds an escaped backslash, which could make ``\\ud83d`` look like an escape:
-    those few lines are checked with the escaped backslashes removed first (left to right, as JSON pairs them)."""
-    line = pl.col("line")
-    # Only the candidate lines holding a surrogate escape are looked at (a quarter of a file in Japanese, none
-    # in most files): counting over every line cost as much as the whole type check.
-    with_surrogates = numbered.filter(pl.col("_candidate") & pl.col("_surrogate")).select(
-        "_line",
-        "line",
-        line.str.contains("\\\\", literal=True).alias("_backslash"),
-        (line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)).alias("_paired"),
-    )
-    lone = with_surrogates.filter(~pl.col("_paired") & ~pl.col("_backslash"))["_line"]
-    exact = with_surrogates.filter(pl.col("_backslash"))
-    if exact.height:
-        unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
-        lone = pl.concat([lone, exact.filter(unpaired.str.contains(SURROGATE_ESCAPE))["_line"]])
-    if lone.is_empty():
-        return numbered
-    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone.implode()))
-
-
 COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
 
 
@@ -351,6 +320,23 @@ def _decode_fast(texts: pl.Series, schema: InputSchema) -> tuple[pl.DataFrame | 
     return pl.concat(frames, rechunk=False), failed
 
 
+def _without_lone_surrogates(decoded: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """Decoded rows whose text fields Polars may have decoded differently from Python, left out (their ``_pos``
+    returned: they take the per-line path). A lone surrogate escape (``\\ud83d`` alone) is not valid Unicode:
+    Python flags the field, while Polars either refuses the chunk (a low surrogate first, or a high one
+    before another escape) or writes U+0000 in its place (a high one before anything else). U+0000 in a
+    decoded text is therefore the sign, whatever the layout of the escapes around it (a real ``\\u0000``
+    escape already took the per-line path). Checked on the short decoded values, not on whole lines."""
+    texts = [name for name, dtype in decoded.schema.items() if dtype == pl.Utf8]
+    if not texts:
+        return decoded, []
+    nul = pl.any_horizontal([pl.col(name).str.contains("\x00", literal=True) for name in texts]).fill_null(False)
+    flagged = decoded.select(nul.alias("_nul"), "_pos").filter(pl.col("_nul"))
+    if flagged.height == 0:
+        return decoded, []
+    return decoded.filter(~nul), flagged["_pos"].to_list()
+
+
 def _read_lines(
     lines: pl.Series,
     bad_utf8: pl.Series | None,
@@ -377,11 +363,7 @@ def _read_lines(
         line,
         (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
         candidate.fill_null(False).alias("_candidate"),
-        line.str.contains(SURROGATE_ESCAPE).alias("_surrogate"),
     )
-    if vectorised and numbered["_surrogate"].any():
-        numbered = _lone_surrogates_not_candidates(numbered)
-    numbered = numbered.drop("_surrogate")
     if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
         fast_rows = numbered.select("_line", pl.col("line").alias("text"))
         slow_rows = numbered.clear()
@@ -403,6 +385,9 @@ def _read_lines(
             decoded = None
     if decoded is None and fast_rows.height:
         decoded, failed = _decode_fast(fast_rows["text"], schema)
+    if decoded is not None and decoded.height:
+        decoded, undecodable = _without_lone_surrogates(decoded)
+        failed = sorted(failed + undecodable) if undecodable else failed
     if failed:
         failed_rows = fast_rows[failed].select(
             "_line", pl.col("text").alias("line"), pl.lit(False).alias("_bad_utf8"), pl.lit(False).alias("_candidate")
