@@ -301,13 +301,15 @@ BLOCK_BYTES = 16 * 1024 * 1024  # smallest block of a cold JSONL read
 
 
 def cold_workers() -> int:
-    """Blocks decoded at once by a cold build: one per CPU this process may use, at most 4 (each block in
-    flight holds about four times its size in memory)."""
+    """Blocks decoded at once by a cold build: two where this process may use two CPUs or more. Polars already
+    spreads each block's decode over every core; a second block keeps the cores busy while the first one is in
+    single-threaded steps (line checks, timestamp parse, part write). More would only hold more blocks in
+    memory (each block in flight holds about three times its size)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus))
+    return 2 if cpus >= 2 else 1
 
 
 def _cold_build(

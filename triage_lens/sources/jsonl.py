@@ -422,7 +422,8 @@ def _read_lines(
             (size + 1).cum_sum().shift(1, fill_value=0).add(offset_base).alias("_offset"),
             size.alias("_len"),
         )
-        offsets = starts.join(fast_rows.select("_line"), on="_line", how="semi")
+        every_line = fast_rows.height == len(lines)  # the usual block: no join needed
+        offsets = starts if every_line else starts.join(fast_rows.select("_line"), on="_line", how="semi")
     return ReadResult(typed, items, blank, len(lines), offsets)
 
 
