@@ -1,16 +1,19 @@
 """The error ledger in a database (DEFINITIONS.md §3): severity aggregates pushed down as plain SQL.
 
 A ledger in PostgreSQL (``error_ledger: postgresql://…`` in ``triage-lens.yaml``, table ``error_ledger``) or in a
-SQLite/D1 file is never read row by row for severity: each aggregate the rules of :mod:`analytics.severity` need
-(:class:`~analytics.severity.LedgerCounts`, :class:`~analytics.severity.BacktestCounts`) is one parameterised
-``SELECT … GROUP BY`` that the database runs, returning hundreds of rows whatever the ledger's size. The SQL is
-portable (``CASE``, ``COUNT``, ``SUM``, ``GROUP BY`` ordinals, ``ROW_NUMBER() OVER``, integer arithmetic); only
-the timestamp expression and the text ordering differ by dialect.
+SQLite/D1 file is never read row by row for severity: the aggregates the rules of :mod:`analytics.severity` need
+(:class:`~analytics.severity.LedgerCounts`, :class:`~analytics.severity.BacktestCounts`) come from a few
+parameterised statements the database runs (one read of the week for ``severity``, one of the backtest's window,
+none per provider), returning thousands of rows whatever the ledger's size. The SQL is portable (``CASE``,
+``COUNT(*) FILTER``, ``SUM``, ``GROUP BY``, ``WITH [RECURSIVE]``, ``ROW_NUMBER() OVER``); the dialect pieces are the
+time column, the text ordering and, for PostgreSQL, ``isfinite`` and the catalog query that finds the indexes.
 
-Timestamps become integer epoch microseconds in SQL: PostgreSQL from a ``timestamptz`` or ``timestamp`` (UTC)
-column (any other type is refused); SQLite from epoch numbers (seconds, or milliseconds above 1e11, as the file
+Time windows are range conditions: PostgreSQL compares its ``timestamptz`` or ``timestamp`` (UTC) column itself with
+parameter timestamps (any other type is refused), so an index on it serves and no row's time is converted; SQLite
+compares epoch microseconds it computes from epoch numbers (seconds, or milliseconds above 1e11, as the file
 readers do) or ISO-8601 text through ``julianday`` (SQLite keeps milliseconds). A row whose timestamp SQL cannot
-read counts nowhere and is counted (not listed) in ``check``.
+place (SQLite: unparsable; PostgreSQL: ±infinity) counts nowhere and is counted (not listed) in ``check``.
+See docs/error-ledger-sql.md for the statements and the indexes a large PostgreSQL ledger wants.
 """
 
 # ruff: noqa: S608 - every statement is built from fixed table and column names; all values are parameters
@@ -189,8 +192,8 @@ class LedgerDatabase:
         return [r[0] for r in self._query(sql, [*params, *params])]
 
     def counts(self, *, now: datetime, options: SeverityOptions) -> LedgerCounts:
-        """:class:`LedgerCounts` computed by the database: one statement over the week's rows (one scan, a range
-        on the time column) and the providers (from the load's summary, or one scan).
+        """:class:`LedgerCounts` computed by the database: one statement over the week's rows (one read, a range
+        on the time column) and one for the providers (:meth:`_providers`).
 
         The week's rows are grouped once by (provider, error_type, error_message) with seven conditional counts:
         ``c1`` … ``c6`` = rows newer than now − k days, ``c7`` = all of the week. Bucket 0 (now − 24h, now] is
@@ -232,6 +235,7 @@ class LedgerDatabase:
         types = frame.filter(pl.col("error_type").is_not_null()).select(
             "provider", "error_type", pl.col("c1").alias("count"), pl.col("c7").alias("count_7d"), "message"
         )
+        # With the week's providers too: a provider whose first row arrived between the two statements is listed.
         providers = sorted(set(self._providers(options)) | set(per_provider["provider"].to_list()))
         return LedgerCounts(
             pl.DataFrame({"provider": providers}, schema=PROVIDERS_SCHEMA),
