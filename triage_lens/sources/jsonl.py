@@ -320,21 +320,26 @@ def _decode_fast(texts: pl.Series, schema: InputSchema) -> tuple[pl.DataFrame | 
     return pl.concat(frames, rechunk=False), failed
 
 
-def _without_lone_surrogates(decoded: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+def _without_lone_surrogates(decoded: pl.DataFrame, surrogate: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     """Decoded rows whose text fields Polars may have decoded differently from Python, left out (their ``_pos``
     returned: they take the per-line path). A lone surrogate escape (``\\ud83d`` alone) is not valid Unicode:
     Python flags the field, while Polars either refuses the chunk (a low surrogate first, or a high one
     before another escape) or writes U+0000 in its place (a high one before anything else). U+0000 in a
     decoded text is therefore the sign, whatever the layout of the escapes around it (a real ``\\u0000``
-    escape already took the per-line path). Checked on the short decoded values, not on whole lines."""
+    escape already took the per-line path). Only rows whose line holds ``\\ud``/``\\uD`` (``surrogate``,
+    by position in the candidate rows) are looked at: a literal search over the lines, then the short decoded
+    values of those rows alone."""
+    if not surrogate.any():
+        return decoded, []
     texts = [name for name, dtype in decoded.schema.items() if dtype == pl.Utf8]
-    if not texts:
+    suspects = decoded.filter(surrogate.gather(decoded["_pos"]))
+    if not texts or suspects.height == 0:
         return decoded, []
     nul = pl.any_horizontal([pl.col(name).str.contains("\x00", literal=True) for name in texts]).fill_null(False)
-    flagged = decoded.select(nul.alias("_nul"), "_pos").filter(pl.col("_nul"))
-    if flagged.height == 0:
+    flagged = suspects.filter(nul)["_pos"]
+    if flagged.is_empty():
         return decoded, []
-    return decoded.filter(~nul), flagged["_pos"].to_list()
+    return decoded.filter(~pl.col("_pos").is_in(flagged.implode())), flagged.to_list()
 
 
 def _read_lines(
@@ -363,13 +368,14 @@ def _read_lines(
         line,
         (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
         candidate.fill_null(False).alias("_candidate"),
+        (line.str.contains("\\ud", literal=True) | line.str.contains("\\uD", literal=True)).alias("_surrogate"),
     )
     if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
-        fast_rows = numbered.select("_line", pl.col("line").alias("text"))
-        slow_rows = numbered.clear()
+        fast_rows = numbered.select("_line", pl.col("line").alias("text"), "_surrogate")
+        slow_rows = numbered.drop("_surrogate").clear()
     else:
-        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"))
-        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != ""))
+        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"), "_surrogate")
+        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != "")).drop("_surrogate")
     blank = len(lines) - fast_rows.height - slow_rows.height
     decoded: pl.DataFrame | None = None
     failed: list[int] = []
@@ -386,7 +392,7 @@ def _read_lines(
     if decoded is None and fast_rows.height:
         decoded, failed = _decode_fast(fast_rows["text"], schema)
     if decoded is not None and decoded.height:
-        decoded, undecodable = _without_lone_surrogates(decoded)
+        decoded, undecodable = _without_lone_surrogates(decoded, fast_rows["_surrogate"])
         failed = sorted(failed + undecodable) if undecodable else failed
     if failed:
         failed_rows = fast_rows[failed].select(
