@@ -294,6 +294,13 @@ def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -
     return result
 
 
+def data_memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -> T:
+    """As :func:`memo` for a result that does not depend on now (say the misses sorted by pair): computed once per
+    (data, policy, ``params``) however the clock moves, so a new minute recomputes only what depends on now."""
+    result: T = _memoised(kind, (context.data_key, *params), build)
+    return result
+
+
 def ledger_counts(context: AppContext, options: SeverityOptions) -> LedgerCounts:
     """The error ledger's severity aggregates (pushed down to its database, or from Polars), once per data,
     clock and options; a database ledger is asked again at most once a minute."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.fixes import FixHeld, fix_held_summary, fix_table
-from dashboard.context import AppContext, memo
+from analytics.fixes import FixHeld, fix_events, fix_held_summary, fix_table
+from dashboard.context import AppContext, data_memo, memo
 from dashboard.misses_view import _folder_stamp, coverage_for
 from dashboard.runs_view import benchmark_for
 from triage_lens.sources.releases import ReleasesError, read_releases, releases_path
@@ -23,8 +23,13 @@ def releases_for(context: AppContext) -> tuple[pl.DataFrame | None, str | None]:
         except ReleasesError as exc:
             return None, str(exc)
 
-    stamp = (str(path), path.stat().st_mtime_ns) if path is not None else ("", -1)
-    return memo(context, "releases", *stamp, build=build)
+    return memo(context, "releases", *_releases_stamp(context), build=build)
+
+
+def _releases_stamp(context: AppContext) -> tuple[str, int]:
+    """A cache key for the data folder's ``releases.yml``: its path and modification time ("", -1 when none)."""
+    path = releases_path(context.sources.root, dict(context.sources.paths))
+    return (str(path), path.stat().st_mtime_ns) if path is not None else ("", -1)
 
 
 def fixes_for(context: AppContext) -> pl.DataFrame:
@@ -34,10 +39,19 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
     runs = benchmark.runs if benchmark is not None and benchmark.has_runs else None
     releases = releases_for(context)[0]
 
+    # The versioned misses do not depend on now: built once per (data, releases); each new now filters them.
+    events = data_memo(
+        context,
+        "fix-events",
+        *_releases_stamp(context),
+        build=lambda: fix_events(context.data.frame("misses"), releases).collect(),
+    )
+
     def build() -> pl.DataFrame:
         return fix_table(
             context.data.frame("misses"),
             now=context.now,
+            events=events.lazy(),
             coverage=coverage,
             grid=None if benchmark is None or runs is None else benchmark.grid,
             runs=runs,

@@ -11,10 +11,10 @@ from typing import Any
 
 import polars as pl
 
-from analytics.learning import lifecycle_options, pair_lifecycle, week_start
+from analytics.learning import lifecycle_events, lifecycle_options, pair_lifecycle, week_start
 from analytics.misses import effective_timestamp
 from dashboard.charts import LIFECYCLE_BADGES
-from dashboard.context import AppContext, memo
+from dashboard.context import AppContext, data_memo, memo
 from triage_lens.sources.scenario_files import coverage_from_folder
 
 MISS_COLUMNS = [
@@ -93,10 +93,18 @@ def lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFram
 
 
 def _lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFrame:
+    # The sort by pair does not depend on now: done once per (data, scenarios folder); each new now aggregates it.
+    events = data_memo(
+        context,
+        "pair-lifecycle-events",
+        coverage is not None,
+        *_folder_stamp(context.sources.scenarios_dir),
+        build=lambda: lifecycle_events(context.data.frame("misses"), coverage).collect(),
+    )
     frame = pair_lifecycle(
         context.data.frame("misses"),
         now=context.now,
-        coverage=coverage,
+        events=events.lazy(),
         **lifecycle_options(context.policy.misses),
     )
     return frame.with_columns(pl.col("state").replace_strict(LIFECYCLE_BADGES, default="").alias("badge"))
