@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -263,12 +263,14 @@ WALL_CLOCK = "wall clock"  # the ``now_source`` of sources whose now is the wall
 
 
 def dashboard_clock(sources: DataSources) -> DataSources:
-    """The dashboard's now: a wall-clock now is taken to the minute (seconds and below dropped), so every rerun and
-    every browser session within that minute asks the same question and reuses the results computed for it (the
-    :func:`memo` key holds now); a pinned now (``--now``, the config, ``sample.json``) is kept exactly."""
+    """The dashboard's now: a wall-clock now is rounded up to the next whole minute, so every rerun and every browser
+    session within that minute asks the same question and reuses the results computed for it (the :func:`memo` key
+    holds now). Up, not down: a record written a moment ago is already in (now − range, now]. A pinned now
+    (``--now``, the config, ``sample.json``, ``asof=``) is kept exactly."""
     if sources.now_source != WALL_CLOCK:
         return sources
-    return replace(sources, now=sources.now.replace(second=0, microsecond=0))
+    minute = sources.now.replace(second=0, microsecond=0)
+    return replace(sources, now=minute if minute == sources.now else minute + timedelta(minutes=1))
 
 
 def build_context(filters: Filters) -> AppContext:
