@@ -256,4 +256,4 @@ def test_pair_lifecycle_from_events_sorted_once_gives_the_same_states_at_each_no
     # now 1 July 12:00: the quiet window (17 June 12:00, 1 July 12:00] holds only F's miss of 18 June 10:00 (h4 is
     # 17 June 09:00, before it), so every other pair is quiet; F has no earlier miss and no coverage (not regressed),
     # its first miss is before 24 June 12:00 (not new) and it has none in the last 7 days (not escalating): ongoing.
-    assert states == {k: "quiet" for k in "ABCDGHE"} | {"F": "ongoing"}
+    assert states == dict.fromkeys("ABCDGHE", "quiet") | {"F": "ongoing"}
