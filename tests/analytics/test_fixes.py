@@ -185,6 +185,12 @@ def test_versions_from_records_then_releases() -> None:
         None,
         None,
     ]
+    # no releases (or none shipped): the record's own version or unknown, same columns and types as with releases
+    for none_shipped in (None, RELEASES.clear(), RELEASES.with_columns(pl.lit(None, UTC_DATETIME).alias("shipped_at"))):
+        alone = with_version(frame, none_shipped, time_column="timestamp").collect()
+        assert alone.schema == out.schema
+        assert alone["version"].to_list() == [None, "deadbeef", None, None, None]
+        assert alone["version_source"].to_list() == [None, "record", None, None, None]
     assert release_for_sha("bbbb2222ffff", RELEASES) == "v1.1"  # the release commit prefixes the run's sha
     assert release_for_sha("abc", RELEASES) is None  # too short to mean anything
     assert run_versions(RUNS, RELEASES)["version"].to_list() == ["v1.2", "v1.1", "v0.9"]
