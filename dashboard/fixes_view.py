@@ -8,7 +8,7 @@ import polars as pl
 
 from analytics.fixes import FixHeld, fix_events, fix_held_summary, fix_table
 from dashboard.context import AppContext, data_memo, memo
-from dashboard.misses_view import _folder_stamp, coverage_for
+from dashboard.misses_view import _folder_stamp, coverage_for, releases_stamp
 from dashboard.runs_view import benchmark_for
 from triage_lens.sources.releases import ReleasesError, read_releases, releases_path
 
@@ -23,13 +23,7 @@ def releases_for(context: AppContext) -> tuple[pl.DataFrame | None, str | None]:
         except ReleasesError as exc:
             return None, str(exc)
 
-    return memo(context, "releases", *_releases_stamp(context), build=build)
-
-
-def _releases_stamp(context: AppContext) -> tuple[str, int]:
-    """A cache key for the data folder's ``releases.yml``: its path and modification time ("", -1 when none)."""
-    path = releases_path(context.sources.root, dict(context.sources.paths))
-    return (str(path), path.stat().st_mtime_ns) if path is not None else ("", -1)
+    return memo(context, "releases", *releases_stamp(context), build=build)
 
 
 def fixes_for(context: AppContext) -> pl.DataFrame:
@@ -43,7 +37,7 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
     events = data_memo(
         context,
         "fix-events",
-        *_releases_stamp(context),
+        *releases_stamp(context),
         build=lambda: fix_events(context.data.frame("misses"), releases).collect(),
     )
 
