@@ -5,7 +5,9 @@ Starts ``streamlit run dashboard/app.py`` on a data folder and drives Debian's C
 * ``--big DIR`` (e.g. the 1M-miss ``.bench-data/ingest-real-1000000``): for each page of ``--pages`` a fresh server
   on an empty Triage Lens cache (its own ``XDG_CACHE_HOME``), then
 
-  - **first visit**: a new browser profile opens the page; the server builds the Parquet cache (cold);
+  - **first visit**: a new browser profile opens the page (``?range=all`` unless ``--big-query`` says otherwise:
+    a real-shaped file's misses are months old, and the default range would show none); the server builds the
+    Parquet cache (cold);
   - **warm, same browser**: a new tab of that browser (a new Streamlit session; the browser's HTTP cache holds the
     front end, as for a user coming back);
   - **warm, new browser**: a new browser profile (a new Streamlit session that downloads the front end again);
@@ -217,6 +219,7 @@ async def big_data(browser: Any, args: argparse.Namespace, pages: list[Any], log
     misses = data / "misses.jsonl"
     result: dict[str, Any] = {
         "data": str(data),
+        "query": args.big_query,
         "file_mb": round(misses.stat().st_size / 1e6) if misses.is_file() else None,
         "load_at_start": load_average(),
         "read_ndjson": read_ndjson_seconds(misses) if misses.is_file() else None,
@@ -224,7 +227,7 @@ async def big_data(browser: Any, args: argparse.Namespace, pages: list[Any], log
     }
     for spec in pages:
         server = start_server(data, log, fresh_cache=True)
-        url = f"{server.url}/{spec.url_path}"
+        url = f"{server.url}/{spec.url_path}" + (f"?{args.big_query}" if args.big_query else "")
         try:
             profile = await new_profile(browser)
             first = await timed(server, visit(profile, url, spec.title))
@@ -359,6 +362,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--big", help="a folder with a large misses.jsonl: first and warm visits")
+    parser.add_argument(
+        "--big-query",
+        default="range=all",
+        help="the query of the --big visits (default range=all: every miss of the file in the view, whatever now is)",
+    )
     parser.add_argument("--small", "--data", help="a folder for the concurrent sessions (`sample --scale 10`)")
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument(
