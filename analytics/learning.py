@@ -188,7 +188,9 @@ def coverage_by_key(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFra
 
 def lifecycle_events(misses: pl.LazyFrame, coverage: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The part of :func:`pair_lifecycle` that does not depend on now: every miss with its key's coverage time and
-    the timestamp of the key's previous miss (misses sorted by key, timestamp, file line; nulls last).
+    the timestamp of the key's previous miss (the key's misses ordered by timestamp, then file line; a missing
+    timestamp last). The rows are in no particular order (the window is ordered, not the frame: a third of the
+    time of sorting the whole frame at 1M misses).
 
     In: misses (``_line``, ``timestamp``, key); coverage (key, ``covered_at``) or None.
     Out: ``_line``, ``timestamp``, ``group_alert``, ``group_taxonomy``, ``covered_at``, ``previous``.
@@ -201,8 +203,9 @@ def lifecycle_events(misses: pl.LazyFrame, coverage: pl.LazyFrame | None = None)
     return (
         misses.select("_line", "timestamp", *KEY)
         .join(cov, on=KEY, how="left")
-        .sort([*KEY, "timestamp", "_line"], nulls_last=True)
-        .with_columns(pl.col("timestamp").shift(1).over(KEY).alias("previous"))
+        .with_columns(
+            pl.col("timestamp").shift(1).over(KEY, order_by=["timestamp", "_line"], nulls_last=True).alias("previous")
+        )
     )
 
 

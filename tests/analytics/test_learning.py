@@ -245,7 +245,7 @@ def test_pair_lifecycle_from_events_sorted_once_gives_the_same_states_at_each_no
 ) -> None:
     """The dashboard sorts the misses by pair once (:func:`lifecycle_events`) and asks at each new now."""
     misses, _ = frames
-    events = lifecycle_events(misses).collect()
+    events = lifecycle_events(misses).collect().sort("_line")
     assert events.columns == ["_line", "timestamp", "group_alert", "group_taxonomy", "covered_at", "previous"]
     g = events.filter(pl.col("group_alert") == "G")  # g1 then g2: g2's previous miss is g1
     assert g["previous"].to_list() == [None, datetime(2026, 5, 20, 10, tzinfo=UTC)]
@@ -257,3 +257,19 @@ def test_pair_lifecycle_from_events_sorted_once_gives_the_same_states_at_each_no
     # 17 June 09:00, before it), so every other pair is quiet; F has no earlier miss and no coverage (not regressed),
     # its first miss is before 24 June 12:00 (not new) and it has none in the last 7 days (not escalating): ongoing.
     assert states == dict.fromkeys("ABCDGHE", "quiet") | {"F": "ongoing"}
+
+
+def test_lifecycle_events_order_each_key_by_time_then_line_with_missing_times_last() -> None:
+    ten = datetime(2026, 6, 1, 10, tzinfo=UTC)
+    misses = pl.LazyFrame(
+        {
+            "_line": [1, 2, 3, 4, 5],
+            "timestamp": [ten, None, ten, ten + timedelta(days=1), ten - timedelta(days=1)],
+            "group_alert": ["A", "A", "A", "A", "B"],
+            "group_taxonomy": ["x", "x", "x", "x", "x"],
+        },
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    previous = dict(lifecycle_events(misses).collect().select("_line", "previous").iter_rows())
+    # A in order: line 1 (10:00), line 3 (10:00, tie: file order), line 4 (next day), line 2 (no time: last)
+    assert previous == {1: None, 3: ten, 4: ten, 2: ten + timedelta(days=1), 5: None}
