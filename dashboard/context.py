@@ -89,6 +89,7 @@ class AppContext:
     source_error: str | None = None
     policy_overridden: bool = False
     data_key: str = ""  # changes when any input file or the policy changes: the key of every derived cache
+    this_run: dict[str, Any] = field(default_factory=dict)  # what one run looked up once (a folder's stamp)
 
     @property
     def now(self) -> datetime:

@@ -65,10 +65,11 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
 
 def fix_held_for(context: AppContext, pairs: pl.DataFrame | None = None) -> FixHeld:
     """The fix-held counts over every pair (or over ``pairs``' keys only)."""
-    fixes = fixes_for(context)
+    every = fixes_for(context)
+    fixes = every
     if pairs is not None:
         fixes = fixes.join(pairs.select("group_alert", "group_taxonomy"), on=["group_alert", "group_taxonomy"])
-    return fix_held_summary(fixes, basis=str(fixes_for(context)["basis"][0]) if fixes_for(context).height else None)
+    return fix_held_summary(fixes, basis=str(every["basis"][0]) if every.height else None)
 
 
 def pair_detail_lines(context: AppContext, alert: str, taxonomy: str, owners: pl.DataFrame) -> list[str]:
