@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from analytics.policy import CorrelationPolicy, CorrelationRule
@@ -203,10 +202,9 @@ def _chain_edges(nodes: pl.DataFrame, rule: RuleSpec, lookback_minutes: float) -
     )
 
 
-def _components(n: int, edges: np.ndarray) -> np.ndarray:
+def _components(n: int, edges: list[tuple[int, int]]) -> list[int]:
     """Connected components (union-find with path halving); returns each node's root."""
-    parent = np.arange(n)
-    parent_list = parent.tolist()
+    parent_list = list(range(n))
 
     def find(x: int) -> int:
         while parent_list[x] != x:
@@ -214,14 +212,14 @@ def _components(n: int, edges: np.ndarray) -> np.ndarray:
             x = parent_list[x]
         return x
 
-    for a, b in edges.tolist():
+    for a, b in edges:
         ra, rb = find(a), find(b)
         if ra != rb:
             if ra < rb:
                 parent_list[rb] = ra
             else:
                 parent_list[ra] = rb
-    return np.array([find(i) for i in range(n)], dtype=np.int64)
+    return [find(i) for i in range(n)]
 
 
 def clusters(incidents: pl.LazyFrame, options: CorrelationOptions, *, min_size: int = 2) -> pl.DataFrame:
@@ -241,9 +239,7 @@ def clusters(incidents: pl.LazyFrame, options: CorrelationOptions, *, min_size: 
     lookback_minutes = options.lookback_days * 24 * 60
     edge_frames = [_chain_edges(nodes, rule, lookback_minutes) for rule in _qualifying_rule_sets(options)]
     edges = pl.concat(edge_frames) if edge_frames else pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
-    roots = (
-        _components(nodes.height, edges.select("a", "b").to_numpy()) if nodes.height else np.array([], dtype=np.int64)
-    )
+    roots = _components(nodes.height, edges.select("a", "b").rows()) if nodes.height else []
     grouped = (
         nodes.with_columns(pl.Series("root", roots, dtype=pl.Int64))
         .sort("started_at", "id")

@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from analytics.learning import KEY, scenario_keys, week_label
@@ -719,6 +718,8 @@ def bootstrap_ci(
     n = len(values)
     if n == 0:
         return None
+    import numpy as np  # only the bootstrap needs numpy: every CLI call would otherwise pay its import
+
     data = np.asarray(values, dtype=float)
     draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     means = data[draws].mean(axis=1)

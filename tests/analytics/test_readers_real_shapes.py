@@ -135,3 +135,39 @@ def test_an_escaped_backslash_before_u_is_not_a_surrogate_by_hand() -> None:
     assert_frame_equal(fast.frame, slow.frame)
     assert fast.items == slow.items
     assert fast.frame["note"].to_list() == ["C:\\ud83d path", None]
+
+
+LONE_SURROGATE_LAYOUTS = [
+    r"\ud800",  # a high one alone: Polars writes U+0000 in its place
+    r"\udbff",
+    r"x\ud83dabc",
+    r"\ud83d\\",  # before an escaped backslash
+    r"\ud83d\n",
+    r"\ud83d\udea8\ud83d",  # a valid pair, then a high one alone
+    r"\ud83d\u0041",  # before another escape: Polars refuses the chunk
+    r"\ud83d\ud83d\udea8",
+    r"\udc00",  # a low one first: Polars refuses the chunk
+    r"\udfff\ud800",
+    r"\ud800\udbff",
+    r"\\ud800",  # an escaped backslash, then text: no surrogate at all
+    r"\ud83d\udea8",  # a valid pair
+]
+
+
+@pytest.mark.parametrize("escape", LONE_SURROGATE_LAYOUTS)
+def test_every_layout_of_surrogate_escapes_gives_the_per_line_answer(escape: str) -> None:
+    """In a declared text field a lone surrogate is flagged; in a field of the writer's own it is left alone;
+    either way exactly as the per-line path says, with clean lines around it."""
+    data = (
+        '{"feedback_id": "f0", "note": "ok"}\n'
+        f'{{"feedback_id": "f1", "note": "{escape}"}}\n'
+        f'{{"feedback_id": "f2", "x_own": "{escape}", "note": "fine"}}\n'
+        '{"feedback_id": "f3", "note": "\\u00e9t\\u00e9"}\n'
+    ).encode()
+    fast = read_jsonl_bytes(data, FEEDBACK, "f")
+    slow = read_jsonl_bytes(data, FEEDBACK, "f", vectorised=False)
+    assert_frame_equal(fast.frame, slow.frame)
+    assert fast.items == slow.items
+    lone = escape not in (r"\\ud800", r"\ud83d\udea8")
+    assert [i.line for i in fast.items] == ([2] if lone else [])
+    assert fast.frame["note"].to_list()[2:] == ["fine", "été"]

@@ -236,3 +236,48 @@ iso_like = st.builds(
 def test_vectorised_parse_matches_fromisoformat(values: list[str]) -> None:
     fast = parse_timestamp_series(pl.Series("t", values, dtype=pl.Utf8)).to_list()
     assert fast == [python_reference(v) for v in values]
+
+
+fast_layout = st.builds(
+    lambda d, t, frac, off: f"{d.isoformat()}T{t.strftime('%H:%M:%S')}{frac}{off}",
+    st.dates(min_value=datetime(1, 1, 1).date(), max_value=datetime(9999, 12, 31).date()),
+    st.times(),
+    st.sampled_from(["", ".5", ".05", ".123", ".000001", ".999999", ".1234"]),
+    st.sampled_from(["+00:00", "Z", "-05:30", "+23:59"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(fast_layout, min_size=1, max_size=25), st.booleans())
+def test_columns_wholly_in_the_fast_layout_match_fromisoformat(values: list[str], python_offsets: bool) -> None:
+    """The shortcut for a column whose every value has the usual layout (and the one for ``+00:00`` alone, the
+    offset Python's ``isoformat`` writes) gives Python's answers, years 1 and 9999 included."""
+    if python_offsets:
+        values = [v.removesuffix("Z").rsplit("+", 1)[0].rsplit("-05:30", 1)[0] + "+00:00" for v in values]
+    fast = parse_timestamp_series(pl.Series("t", values, dtype=pl.Utf8)).to_list()
+    assert fast == [python_reference(v) for v in values]
+
+
+def test_the_utc_shortcuts_by_hand() -> None:
+    values = ["2026-06-09T09:00:00+00:00", "2026-06-09T09:00:00.5+00:00", "0001-01-01T00:00:00+00:00"]
+    assert parse_timestamp_series(pl.Series("t", values)).to_list() == [
+        datetime(2026, 6, 9, 9, 0, tzinfo=UTC),
+        datetime(2026, 6, 9, 9, 0, 0, 500000, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ]
+    # isoformat's own layout, all one length: seconds plus the six microsecond digits; no 30 February
+    same_length = [
+        "2026-06-09T09:00:00.000005+00:00",
+        "2026-02-30T09:00:00.500000+00:00",
+        "9999-12-31T23:59:59.999999+00:00",
+    ]
+    assert parse_timestamp_series(pl.Series("t", same_length)).to_list() == [
+        datetime(2026, 6, 9, 9, 0, 0, 5, tzinfo=UTC),
+        None,
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    whole_seconds = ["2026-06-09T09:00:00+00:00", "2026-06-09T24:00:00+00:00"]
+    assert parse_timestamp_series(pl.Series("t", whole_seconds)).to_list() == [
+        datetime(2026, 6, 9, 9, tzinfo=UTC),
+        None,
+    ]

@@ -8,6 +8,7 @@ import json
 import mmap
 import os
 from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from triage_lens.sources.readers import (
     read_input_file,
     read_jsonl_bytes,
 )
+from triage_lens.sources.records import _collector_paused
 
 # Bump when the typed layout of a cached file changes, so old caches are never read.
 READER_VERSION = "3"  # 3: JSONL parts keep record offsets (``_offset``, ``_len``) instead of the text
@@ -234,27 +236,10 @@ def _load_jsonl_cached(
         if cache is None:
             cache = _JsonlCache(version, stat.st_dev, stat.st_ino, 0, 0, "", [], 0, 0, [])
             _remove_stale_parts(directory, prefix, old_parts)
-            # Block by block (each ends at a newline, each stored as one part before the next is read): memory
-            # stays about a few blocks whatever the file's size.
-            lines_read = 0
-            for start, end, too_long in _blocks(handle, complete, max_line_bytes):
-                if too_long:  # never read: quarantined with its size, the excerpt from its first bytes only
-                    result = too_long_line(handle, start, end, lines_read + 1, label, max_line_bytes or 0, schema)
-                    lines_read += 1
-                    new_results.append(result)
-                    continue
-                result = read_jsonl_bytes(
-                    _read_range(handle, start, end),
-                    schema,
-                    label,
-                    first_line=lines_read + 1,
-                    max_line_bytes=max_line_bytes,
-                    byte_offset=start,
-                )
-                lines_read += result.lines
-                if _store_parts(directory, prefix, cache, [_stored_layout(result, schema)]):
-                    stored_rows[id(result)] = result.frame.height
-                    result.frame = result.frame.clear()  # on disk now; the loaded frame scans the parts
+            for result, part in _cold_build(handle, complete, schema, label, directory, prefix, max_line_bytes):
+                if part is not None:  # stored: its frame was cleared, the loaded frame scans the parts
+                    cache.parts.append(part[0])
+                    stored_rows[id(result)] = part[1]
                 new_results.append(result)
             from_cache = False
         elif complete > cache.offset:
@@ -298,8 +283,9 @@ def _load_jsonl_cached(
     frames: list[pl.LazyFrame] = (
         [_with_stored_text(pl.scan_parquet([directory / p for p in cache.parts]), path, schema)] if cache.parts else []
     )
-    if not stored:  # the cache folder is not writable: serve what was read from memory
+    if not stored:  # the cache folder is not writable: serve what was read from memory, in line order
         frames.extend(r.frame.lazy() for r in new_results)
+        frames = [pl.concat(frames, how="vertical").sort("_line")] if len(frames) > 1 else frames
     items = [ReportItem(**i) for i in cache.items]
     rows, blank = cache.rows, cache.blank_lines
     if tail is not None:
@@ -311,7 +297,92 @@ def _load_jsonl_cached(
     return LoadedInput(name, path, frame, rows, items, blank, from_cache=from_cache)
 
 
-BLOCK_BYTES = 64 * 1024 * 1024  # smallest block of a cold JSONL read
+BLOCK_BYTES = 16 * 1024 * 1024  # smallest block of a cold JSONL read
+
+
+def cold_workers() -> int:
+    """Blocks decoded at once by a cold build: two where this process may use two CPUs or more. Polars already
+    spreads each block's decode over every core; a second block keeps the cores busy while the first one is in
+    single-threaded steps (line checks, timestamp parse, part write). More would only hold more blocks in
+    memory (each block in flight holds about three times its size)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return 2 if cpus >= 2 else 1
+
+
+def _cold_build(
+    handle: Any,
+    complete: int,
+    schema: InputSchema,
+    label: str,
+    directory: Path,
+    prefix: str,
+    max_line_bytes: int | None,
+) -> list[tuple[ReadResult, tuple[str, int] | None]]:
+    """Read ``[0, complete)`` of a JSONL file block by block, :func:`cold_workers` blocks at a time in threads
+    (Polars releases the GIL, so two blocks decode on two cores), each stored as one Parquet part as soon as it
+    is read. Out: per block in file order, its result and (part name, rows stored), or None when the cache
+    folder refused the part (the result then keeps its frame). Memory: about ``cold_workers()`` blocks in flight.
+    """
+    fileno = handle.fileno()
+    ranges = _blocks(handle, complete, max_line_bytes)
+    remove_stale_temps(directory)  # what a killed run left (its PID is in the name; best effort)
+    # Line numbers run on from block to block: each block's first line is known once every earlier block is
+    # split into lines (the first step of each worker), not once they are decoded.
+    counted: list[Future[int]] = [Future() for _ in ranges]
+
+    def read_block(index: int) -> tuple[ReadResult, tuple[str, int] | None]:
+        start, end, too_long = ranges[index]
+        if too_long:  # never read: quarantined with its size, the excerpt from its first bytes only
+            before = counted[index - 1].result() if index else 0
+            counted[index].set_result(before + 1)
+            result = too_long_line(handle, start, end, before + 1, label, max_line_bytes or 0, schema)
+            return result, None
+        data = os.pread(fileno, end - start, start)
+
+        def numbering(lines: int) -> int:  # called as soon as the block is split into lines
+            before = counted[index - 1].result() if index else 0  # the earlier blocks split theirs meanwhile
+            counted[index].set_result(before + lines)
+            return before + 1
+
+        result = read_jsonl_bytes(
+            data,
+            schema,
+            label,
+            first_line=1 if start == 0 else 2,  # only the file's first line may carry a BOM
+            max_line_bytes=max_line_bytes,
+            byte_offset=start,
+            numbering=numbering,
+        )
+        del data
+        if not counted[index].done():  # every path of read_jsonl_bytes numbers its lines: a bug otherwise
+            raise RuntimeError(f"{label}: a block's lines were never numbered")
+        part = _write_part(directory, prefix, _stored_layout(result, schema))
+        if part is None:
+            return result, None
+        rows = result.frame.height
+        result.frame = result.frame.clear()  # on disk now
+        return result, (part, rows)
+
+    def guarded(index: int) -> tuple[ReadResult, tuple[str, int] | None]:
+        try:
+            return read_block(index)
+        except BaseException as exc:  # later blocks wait on this count: never leave them waiting
+            if not counted[index].done():
+                counted[index].set_exception(exc)
+            raise
+
+    with _collector_paused(), ThreadPoolExecutor(max_workers=cold_workers()) as pool:
+        # Submitted in file order and started in that order, so a block only ever waits on running ones; at
+        # most cold_workers() blocks are held in memory at once.
+        futures: list[Future[tuple[ReadResult, tuple[str, int] | None]]] = []
+        for index in range(len(ranges)):
+            while sum(not f.done() for f in futures) >= cold_workers():
+                wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+            futures.append(pool.submit(guarded, index))
+        return [f.result() for f in futures]
 
 
 def _blocks(handle: Any, end: int, max_line_bytes: int | None) -> list[tuple[int, int, bool]]:
@@ -363,7 +434,11 @@ def _stored_layout(result: ReadResult, schema: InputSchema) -> pl.DataFrame:
     frame = result.frame
     if not schema.keep_raw or result.offsets is None or frame.height == 0:
         return frame.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in OFFSET_COLUMNS.items())
-    frame = frame.join(result.offsets, on="_line", how="left")
+    offsets = result.offsets
+    if offsets.height == frame.height and offsets["_line"].equals(frame["_line"]):
+        frame = frame.hstack(offsets.drop("_line"))  # the usual block: every record has its offsets, no join
+    else:
+        frame = frame.join(offsets, on="_line", how="left")
     return frame.with_columns(pl.when(pl.col("_offset").is_null()).then(pl.col("_raw")).alias("_raw"))
 
 
@@ -398,6 +473,21 @@ def _texts_at(path: Path, batch: pl.Series) -> pl.Series:
     return pl.Series(texts, dtype=pl.Utf8)
 
 
+def _write_part(directory: Path, prefix: str, frame: pl.DataFrame) -> str | None:
+    """Write one cache part whole (temp + rename); its name, or None when the cache folder refuses it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
+        tmp = directory / temp_name(part)
+        # Uncompressed: a part is written once and read often; compression cost a fifth of a cold build's CPU
+        # time (dictionary encoding still keeps a part at about a quarter of its block's JSON).
+        frame.write_parquet(tmp, compression="uncompressed")
+        tmp.replace(directory / part)
+    except OSError:
+        return None
+    return part
+
+
 def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[pl.DataFrame]) -> bool:
     """Write ``frames`` as new Parquet parts (merging all parts into one past ``MAX_PARTS``)."""
     frames = [f for f in frames if f.height]
@@ -413,10 +503,9 @@ def _store_parts(directory: Path, prefix: str, cache: _JsonlCache, frames: list[
         else:
             old = []
         for frame in frames:
-            part = f"{prefix}-{hashlib.sha256(os.urandom(16)).hexdigest()[:16]}.parquet"
-            tmp = directory / temp_name(part)
-            frame.write_parquet(tmp, compression="lz4")  # fast to write and to read back
-            tmp.replace(directory / part)
+            part = _write_part(directory, prefix, frame)
+            if part is None:
+                raise OSError(f"cannot write a cache part in {directory}")
             cache.parts.append(part)
         for stale in old:
             (directory / stale).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ import io
 import mmap
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,14 @@ def _contains_any(fileno: int, size: int) -> bool:
         return view.find(b"\r") >= 0 or view.find(b"\x00") >= 0
 
 
+def line_count(data: bytes) -> int:
+    """How many lines :func:`read_jsonl_bytes` reads in ``data`` (Python text-mode lines: ``\n``, ``\r\n`` or a
+    bare ``\r`` ends one; a last line without a terminator counts)."""
+    if b"\r" in data:
+        return len(split_lines(data))
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
 def split_lines(data: bytes) -> list[bytes]:
     """Python text-mode lines of ``data`` without their terminators (``\n``, ``\r\n`` or a bare ``\r``)."""
     if b"\r" in data:
@@ -158,9 +167,13 @@ def read_jsonl_bytes(
     vectorised: bool = True,
     max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
     byte_offset: int | None = None,
+    numbering: Callable[[int], int] | None = None,
 ) -> ReadResult:
     """Read JSONL ``data`` whose first line is line ``first_line`` of the file (a BOM is dropped at line 1);
     ``byte_offset``, where ``data`` starts in the file, makes the result carry each record's offsets.
+    ``numbering``, when given, is called once with the number of lines in ``data`` as soon as they are split and
+    returns the real number of its first line (``first_line`` then only says whether ``data`` starts the file):
+    blocks read in parallel learn their numbers from the blocks before them without counting twice.
 
     Lines that Polars parses and whose declared fields have the declared JSON types are typed in one
     vectorised pass; every other line goes through the per-line path (:func:`_read_lines_one_by_one`),
@@ -170,12 +183,16 @@ def read_jsonl_bytes(
     if max_line_bytes is not None and len(data) > max_line_bytes:
         too_long = long_lines(data, 0, len(data), max_line_bytes)
         if too_long:
+            if numbering is not None:
+                first_line = numbering(line_count(data))
             return _read_around(data, too_long, schema, file_label, first_line, max_line_bytes, vectorised, byte_offset)
     with _collector_paused():
         if first_line == 1 and data.startswith(BOM.encode()):
             data = data[len(BOM.encode()) :]
             byte_offset = None if byte_offset is None else byte_offset + len(BOM.encode())
         lines, bad_utf8 = _line_series(data)
+        if numbering is not None:
+            first_line = numbering(len(lines))
         # Offsets hold only where lines end with "\n" alone and every line decoded as UTF-8 as it is stored.
         base = byte_offset if b"\r" not in data and bad_utf8 is None else None
         return _read_lines(
@@ -259,32 +276,6 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
 NDJSON_CHUNK = 200_000
 
 
-SURROGATE_ESCAPE = r"\\u[dD][89a-fA-F]"
-
-
-SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-
-
-def _lone_surrogates_not_candidates(numbered: pl.DataFrame) -> pl.DataFrame:
-    """Lines with a surrogate escape stay candidates only when every one is half of a valid pair (an emoji
-    as ``json.dumps`` writes it with ASCII escapes): Polars and Python decode those alike; a lone surrogate
-    is not valid Unicode and takes the per-line path for its exact reason. Counting is enough (pairs do not
-    overlap) unless the line also holds an escaped backslash, which could make ``\\ud83d`` look like an escape:
-    those few lines are checked with the escaped backslashes removed first (left to right, as JSON pairs them)."""
-    line = pl.col("line")
-    backslash = line.str.contains("\\\\", literal=True)
-    paired = line.str.count_matches(SURROGATE_ESCAPE) == 2 * line.str.count_matches(SURROGATE_PAIR)
-    numbered = numbered.with_columns(
-        (pl.col("_candidate") & (~pl.col("_surrogate") | paired | backslash)).alias("_candidate"),
-        (pl.col("_candidate") & pl.col("_surrogate") & backslash).alias("_exact"),
-    )
-    if not numbered["_exact"].any():
-        return numbered.drop("_exact")
-    unpaired = line.str.replace_all("\\\\", "", literal=True).str.replace_all(SURROGATE_PAIR, "")
-    lone = numbered.filter(pl.col("_exact")).filter(unpaired.str.contains(SURROGATE_ESCAPE))["_line"]
-    return numbered.with_columns(pl.col("_candidate") & ~pl.col("_line").is_in(lone.implode())).drop("_exact")
-
-
 COMPLEX_TYPES = (FieldType.OBJECT, FieldType.STR_LIST, FieldType.CLAIMS)
 
 
@@ -329,6 +320,28 @@ def _decode_fast(texts: pl.Series, schema: InputSchema) -> tuple[pl.DataFrame | 
     return pl.concat(frames, rechunk=False), failed
 
 
+def _without_lone_surrogates(decoded: pl.DataFrame, surrogate: pl.Series) -> tuple[pl.DataFrame, list[int]]:
+    """Decoded rows whose text fields Polars may have decoded differently from Python, left out (their ``_pos``
+    returned: they take the per-line path). A lone surrogate escape (``\\ud83d`` alone) is not valid Unicode:
+    Python flags the field, while Polars either refuses the chunk (a low surrogate first, or a high one
+    before another escape) or writes U+0000 in its place (a high one before anything else). U+0000 in a
+    decoded text is therefore the sign, whatever the layout of the escapes around it (a real ``\\u0000``
+    escape already took the per-line path). Only rows whose line holds ``\\ud``/``\\uD`` (``surrogate``,
+    by position in the candidate rows) are looked at: a literal search over the lines, then the short decoded
+    values of those rows alone."""
+    if not surrogate.any():
+        return decoded, []
+    texts = [name for name, dtype in decoded.schema.items() if dtype == pl.Utf8]
+    suspects = decoded.filter(surrogate.gather(decoded["_pos"]))
+    if not texts or suspects.height == 0:
+        return decoded, []
+    nul = pl.any_horizontal([pl.col(name).str.contains("\x00", literal=True) for name in texts]).fill_null(False)
+    flagged = suspects.filter(nul)["_pos"]
+    if flagged.is_empty():
+        return decoded, []
+    return decoded.filter(~pl.col("_pos").is_in(flagged.implode())), flagged.to_list()
+
+
 def _read_lines(
     lines: pl.Series,
     bad_utf8: pl.Series | None,
@@ -355,17 +368,14 @@ def _read_lines(
         line,
         (pl.lit(bad_utf8) if bad_utf8 is not None else pl.lit(False)).alias("_bad_utf8"),
         candidate.fill_null(False).alias("_candidate"),
-        line.str.contains(SURROGATE_ESCAPE).alias("_surrogate"),
+        (line.str.contains("\\ud", literal=True) | line.str.contains("\\uD", literal=True)).alias("_surrogate"),
     )
-    if vectorised and numbered["_surrogate"].any():
-        numbered = _lone_surrogates_not_candidates(numbered)
-    numbered = numbered.drop("_surrogate")
     if numbered["_candidate"].all():  # the usual file: no copy of the text through a filter
-        fast_rows = numbered.select("_line", pl.col("line").alias("text"))
-        slow_rows = numbered.clear()
+        fast_rows = numbered.select("_line", pl.col("line").alias("text"), "_surrogate")
+        slow_rows = numbered.drop("_surrogate").clear()
     else:
-        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"))
-        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != ""))
+        fast_rows = numbered.filter(pl.col("_candidate")).select("_line", pl.col("line").alias("text"), "_surrogate")
+        slow_rows = numbered.filter(~pl.col("_candidate") & (pl.col("line") != "")).drop("_surrogate")
     blank = len(lines) - fast_rows.height - slow_rows.height
     decoded: pl.DataFrame | None = None
     failed: list[int] = []
@@ -381,6 +391,9 @@ def _read_lines(
             decoded = None
     if decoded is None and fast_rows.height:
         decoded, failed = _decode_fast(fast_rows["text"], schema)
+    if decoded is not None and decoded.height:
+        decoded, undecodable = _without_lone_surrogates(decoded, fast_rows["_surrogate"])
+        failed = sorted(failed + undecodable) if undecodable else failed
     if failed:
         failed_rows = fast_rows[failed].select(
             "_line", pl.col("text").alias("line"), pl.lit(False).alias("_bad_utf8"), pl.lit(False).alias("_candidate")
@@ -415,7 +428,8 @@ def _read_lines(
             (size + 1).cum_sum().shift(1, fill_value=0).add(offset_base).alias("_offset"),
             size.alias("_len"),
         )
-        offsets = starts.join(fast_rows.select("_line"), on="_line", how="semi")
+        every_line = fast_rows.height == len(lines)  # the usual block: no join needed
+        offsets = starts if every_line else starts.join(fast_rows.select("_line"), on="_line", how="semi")
     return ReadResult(typed, items, blank, len(lines), offsets)
 
 

@@ -8,11 +8,10 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from analytics.digest import Digest, artifact_files
 from analytics.learning import coverage_by_key
 from analytics.scenarios import (
     MANIFEST_NAME,
@@ -25,6 +24,9 @@ from analytics.textsafe import json_safe, safe_text
 from analytics.timeparse import parse_timestamp
 from triage_lens.sources.atomic import temp_owner, write_tree
 from triage_lens.sources.files import RefusedPathError, read_regular_file
+
+if TYPE_CHECKING:  # the digest (and the run and incident rules it imports) loads only where a digest is written
+    from analytics.digest import Digest
 
 ALERT_MAX_BYTES = 1024 * 1024  # one alert.json (OpenSRE's are a few KB)
 MANIFEST_MAX_BYTES = 16 * 1024 * 1024
@@ -44,6 +46,8 @@ def write_digest_artifacts(digest: Digest, out_dir: Path) -> list[Path]:
     """``<out>/weekly/<week>.md`` and ``.json`` (never through a symlink, whole or not at all); returns their
     paths. The Markdown passes :func:`analytics.textsafe.safe_text` once more (no control reaches a reader's
     terminal through ``cat``); the JSON stays standard JSON (:func:`~analytics.textsafe.json_safe`)."""
+    from analytics.digest import artifact_files
+
     files = []
     for name, data in artifact_files(digest):
         if name.endswith((".md", ".txt")):
