@@ -300,8 +300,14 @@ def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -
 def data_memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -> T:
     """As :func:`memo` for a result that does not depend on now (say the misses sorted by pair): computed once per
     (data, policy, ``params``) however the clock moves, so a new minute recomputes only what depends on now."""
-    result: T = _memoised(kind, (context.data_key, *params), build)
+    result: T = _memoised_per_data(kind, (context.data_key, *params), build)
     return result
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _memoised_per_data(kind: str, key: tuple[Any, ...], _build: Callable[[], Any]) -> Any:
+    """:func:`data_memo`'s store, apart from :func:`memo`'s: the entries of each new minute never push these out."""
+    return _build()
 
 
 def ledger_counts(context: AppContext, options: SeverityOptions) -> LedgerCounts:
