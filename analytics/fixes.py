@@ -101,10 +101,22 @@ def _run_facts(grid: pl.DataFrame, runs: pl.DataFrame, releases: pl.DataFrame | 
     )
 
 
+def fix_events(misses: pl.LazyFrame, releases: pl.DataFrame | None = None) -> pl.LazyFrame:
+    """The part of :func:`fix_table` that does not depend on now: the misses with a timestamp and their version.
+
+    In: misses (``timestamp``, key; version fields optional), releases (:data:`analytics.versions.RELEASE_SCHEMA`)
+    or None. Out: ``timestamp``, ``group_alert``, ``group_taxonomy``, ``version``, in the misses' order.
+    """
+    return with_version(misses.filter(pl.col("timestamp").is_not_null()), releases, time_column="timestamp").select(
+        "timestamp", *KEY, "version"
+    )
+
+
 def fix_table(
     misses: pl.LazyFrame,
     *,
     now: datetime,
+    events: pl.LazyFrame | None = None,
     coverage: pl.LazyFrame | None = None,
     grid: pl.DataFrame | None = None,
     runs: pl.DataFrame | None = None,
@@ -115,15 +127,13 @@ def fix_table(
 
     In: misses (``timestamp``, key; version fields optional), coverage (key, ``covered_at``) or None, the benchmark's
     :func:`analytics.runs.scenario_grid` and :func:`analytics.runs.run_summary` (runs basis when ``runs`` has a
-    row), releases (:data:`analytics.versions.RELEASE_SCHEMA`) or None.
+    row), releases (:data:`analytics.versions.RELEASE_SCHEMA`) or None; ``events``: the :func:`fix_events` of those
+    misses and releases computed beforehand, or None (then ``misses`` is read: a caller that asks at many nows
+    versions the misses once).
     Out: :data:`FIX_SCHEMA`, sorted by key. Misses after ``now`` are not seen.
     """
     basis = BASIS_RUNS if runs is not None and runs.height > 0 and grid is not None else BASIS_COVERAGE
-    seen = with_version(
-        misses.filter(pl.col("timestamp").is_not_null() & (pl.col("timestamp") <= now)),
-        releases,
-        time_column="timestamp",
-    ).select("timestamp", *KEY, "version")
+    seen = (events if events is not None else fix_events(misses, releases)).filter(pl.col("timestamp") <= now)
     cov = (
         coverage.group_by(KEY).agg(pl.col("covered_at").min())
         if coverage is not None

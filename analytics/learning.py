@@ -186,11 +186,35 @@ def coverage_by_key(misses: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFra
     return scenario_keys(misses, scenarios).group_by(KEY).agg(pl.col("covered_at").min())
 
 
+def lifecycle_events(misses: pl.LazyFrame, coverage: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """The part of :func:`pair_lifecycle` that does not depend on now: every miss with its key's coverage time and
+    the timestamp of the key's previous miss (the key's misses ordered by timestamp, then file line; a missing
+    timestamp last). The rows are in no particular order (the window is ordered, not the frame: a third of the
+    time of sorting the whole frame at 1M misses).
+
+    In: misses (``_line``, ``timestamp``, key); coverage (key, ``covered_at``) or None.
+    Out: ``_line``, ``timestamp``, ``group_alert``, ``group_taxonomy``, ``covered_at``, ``previous``.
+    """
+    cov = (
+        coverage
+        if coverage is not None
+        else pl.LazyFrame(schema={"group_alert": pl.Utf8, "group_taxonomy": pl.Utf8, "covered_at": UTC_DATETIME})
+    )
+    return (
+        misses.select("_line", "timestamp", *KEY)
+        .join(cov, on=KEY, how="left")
+        .with_columns(
+            pl.col("timestamp").shift(1).over(KEY, order_by=["timestamp", "_line"], nulls_last=True).alias("previous")
+        )
+    )
+
+
 def pair_lifecycle(
     misses: pl.LazyFrame,
     *,
     now: datetime,
     coverage: pl.LazyFrame | None = None,
+    events: pl.LazyFrame | None = None,
     quiet_after_days: int = MissesPolicy().quiet_after_days,
     regression_gap_days: int = MissesPolicy().regression_gap_days,
     new_within_days: int = MissesPolicy().new_within_days,
@@ -200,27 +224,20 @@ def pair_lifecycle(
     """One row per grouping key with its lifecycle state (first match wins: quiet, regressed, new,
     escalating, ongoing), coverage and time to coverage (whether the fix held: :func:`analytics.fixes.fix_table`).
 
-    In: misses (``_line``, ``timestamp``, key); coverage (key, ``covered_at``) or None.
+    In: misses (``_line``, ``timestamp``, key); coverage (key, ``covered_at``) or None; or ``events``, the
+    :func:`lifecycle_events` of those misses and coverage computed beforehand (then ``misses`` and ``coverage`` are
+    not read: a caller that asks at many nows sorts the misses once).
     Out: ``group_alert``, ``group_taxonomy``, ``count`` (all misses of the key), ``first_seen``, ``last_seen``,
     ``recent`` (misses in the last ``new_within_days``), ``state``, ``covered``, ``covered_at``,
     ``time_to_coverage`` (Duration) — sorted by count desc, then first appearance.
     """
-    cov = (
-        coverage
-        if coverage is not None
-        else pl.LazyFrame(schema={"group_alert": pl.Utf8, "group_taxonomy": pl.Utf8, "covered_at": UTC_DATETIME})
-    )
     ts = pl.col("timestamp")
     timed = ts.is_not_null() & (ts <= now)
     recent_start = now - timedelta(days=new_within_days)
     baseline_start = now - timedelta(days=BASELINE_DAYS)
     baseline_weeks = (BASELINE_DAYS - new_within_days) / 7
-    events = (
-        misses.select("_line", "timestamp", *KEY)
-        .join(cov, on=KEY, how="left")
-        .sort([*KEY, "timestamp", "_line"], nulls_last=True)
-        .with_columns(pl.col("timestamp").shift(1).over(KEY).alias("previous"))
-    )
+    if events is None:
+        events = lifecycle_events(misses, coverage)
     in_recent = timed & (ts > recent_start)
     gap_regression = (
         in_recent

@@ -51,6 +51,11 @@ def with_version(frame: pl.LazyFrame, releases: pl.DataFrame | None, *, time_col
     columns = frame.collect_schema().names()
     own = _own_version(columns)
     rel = releases if releases is not None else empty_releases()
+    if rel.filter(pl.col("shipped_at").is_not_null()).height == 0:  # nothing shipped: the record's own or unknown
+        return frame.with_columns(
+            own.alias("version"),
+            pl.when(own.is_not_null()).then(pl.lit("record")).otherwise(pl.lit(None, pl.Utf8)).alias("version_source"),
+        )
     shipped = (
         rel.lazy()
         .filter(pl.col("shipped_at").is_not_null())

@@ -1,16 +1,31 @@
-"""Concurrent browser sessions against one dashboard server (issue 12 item 10, issue 13 item 4).
+"""The dashboard in a real browser: first and warm visits at 1M misses, and concurrent sessions (issues 12, 13, 21).
 
-Starts ``streamlit run dashboard/app.py`` on a data folder, warms it with one visit (the shared data cache is
-filled), records the server's RSS as the baseline, then opens N isolated browser sessions (Chromium contexts:
-separate cookies and Streamlit sessions) on one page at the same time and times each render (navigation to
-the script finishing with the page title shown). It then closes them, waits for Streamlit to drop the sessions
-and reports the RSS again.
+Starts ``streamlit run dashboard/app.py`` on a data folder and drives Debian's Chromium (headless, Playwright).
 
-    .venv/bin/triage-lens sample --out /tmp/s10 --scale 10
-    .venv/bin/python -m bench.concurrent_sessions --data /tmp/s10 --sessions 8 --page misses
+* ``--big DIR`` (e.g. the 1M-miss ``.bench-data/ingest-real-1000000``): for each page of ``--pages`` a fresh server
+  on an empty Triage Lens cache (its own ``XDG_CACHE_HOME``), then
 
-Prints one JSON object: render seconds per session, RSS (MB) at start, after warm-up (baseline), peak during
-the sessions, and after they closed.
+  - **first visit**: a new browser profile opens the page (``?range=all`` unless ``--big-query`` says otherwise:
+    a real-shaped file's misses are months old, and the default range would show none); the server builds the
+    Parquet cache (cold);
+  - **warm, same browser**: a new tab of that browser (a new Streamlit session; the browser's HTTP cache holds the
+    front end, as for a user coming back);
+  - **warm, new browser**: a new browser profile (a new Streamlit session that downloads the front end again);
+
+  with the server's CPU seconds for each visit and its peak RSS (sampled every 0.1 s from start to stop). The
+  same run times ``pl.read_ndjson`` of the folder's ``misses.jsonl`` in a fresh process (the issue's yardstick).
+* ``--small DIR`` (e.g. ``triage-lens sample --scale 10``): one warm-up visit, then ``--sessions`` new browser
+  profiles on the first page of ``--pages`` at once: seconds per session and server CPU seconds per view.
+
+A visit is done the way Streamlit's own end-to-end suite waits (``e2e_playwright/conftest.py``,
+``wait_for_app_run``), never after a fixed sleep: the page's title is shown (the script has run this far), the app
+is connected and its script state is ``notRunning``, the running indicator is gone, no element is still a loading
+skeleton and the main element is visible.
+
+    .venv/bin/triage-lens sample --out /tmp/s10 --scale 10 --seed 7
+    .venv/bin/python -m bench.concurrent_sessions --big .bench-data/ingest-real-1000000 --small /tmp/s10
+
+Prints one table (and ``--json PATH`` writes every number), with the load average at start and end.
 """
 
 from __future__ import annotations
@@ -19,6 +34,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,7 +42,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +56,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
-READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+APP = "[data-testid='stApp']"
+RUNNING = "[data-testid='stStatusWidgetRunningIcon'], [data-testid='stStatusWidgetRunningManIcon']"  # the indicator
+# Done: connected, the run finished, no running indicator, no skeleton, the main element shown (as Streamlit's e2e).
+VISIT_DONE = f"""() => {{
+    const app = document.querySelector("{APP}");
+    const main = document.querySelector("[data-testid='stMain']");
+    return !!app && !!main && main.offsetParent !== null
+        && app.getAttribute("data-test-connection-state") === "CONNECTED"
+        && app.getAttribute("data-test-script-state") === "notRunning"
+        && !document.querySelector("{RUNNING}")
+        && !document.querySelector("[data-testid='stSkeleton']");
+}}"""
+TIMEOUT_MS = 600_000  # a ceiling for a loaded machine, not a delay
 
 
 def rss_mb(pid: int) -> float:
@@ -55,8 +85,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 class PeakSampler(threading.Thread):
-    """Samples a process's RSS every 0.2 s and keeps the maximum."""
+    """Samples a process's RSS every 0.1 s and keeps the maximum."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -64,8 +98,11 @@ class PeakSampler(threading.Thread):
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, rss_mb(self.pid))
-            time.sleep(0.2)
+            try:
+                self.peak = max(self.peak, rss_mb(self.pid))
+            except OSError:
+                return
+            time.sleep(0.1)
 
 
 def free_port() -> int:
@@ -74,9 +111,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    cache_home: Path | None  # the empty XDG_CACHE_HOME this server was given (removed at stop), or None
+    sampler: PeakSampler
+
+    def stop(self) -> None:
+        self.sampler.running = False
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.cache_home is not None:
+            shutil.rmtree(self.cache_home, ignore_errors=True)
+
+
+def start_server(data: Path, log: Path, *, fresh_cache: bool) -> Server:
+    """``streamlit run`` on ``data``; with ``fresh_cache`` on an empty Triage Lens cache of its own."""
+    port = free_port()
     env = dict(os.environ, TRIAGE_LENS_DATA=str(data))
-    with log.open("w") as out:
+    cache_home = Path(tempfile.mkdtemp(prefix="triage-lens-bench-cache-")) if fresh_cache else None
+    if cache_home is not None:
+        env["XDG_CACHE_HOME"] = str(cache_home)
+    with log.open("a") as out:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -98,105 +159,231 @@ def start_server(data: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    sampler = PeakSampler(process.pid)
+    sampler.start()
+    server = Server(process, f"http://127.0.0.1:{port}", cache_home, sampler)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
-                    return process
+                    return server
         except OSError:
-            time.sleep(0.3)
-    process.kill()
+            time.sleep(0.2)
+    server.stop()
     raise SystemExit(f"streamlit did not come up; see {log}")
 
 
-async def render(browser: object, url: str, title: str) -> float:
-    """Open ``url`` in a fresh context; seconds until the page's script finished with its title shown."""
-    context = await browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
+async def visit(context: Any, url: str, title: str) -> tuple[float, Any]:
+    """Open ``url`` in a new tab of ``context``; seconds until the visit is done (see the module docstring)."""
     page = await context.new_page()
     start = time.perf_counter()
-    await page.goto(url, wait_until="commit", timeout=300_000)
-    await page.wait_for_selector(f"h1:has-text('{title}')", timeout=300_000)
-    await page.wait_for_selector(READY, timeout=300_000)
-    await page.wait_for_timeout(300)
-    await page.wait_for_selector(READY, timeout=300_000)
-    elapsed = time.perf_counter() - start - 0.3
-    return elapsed, context  # type: ignore[return-value]
+    await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+    await page.locator("h1", has_text=title).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    await page.wait_for_function(VISIT_DONE, timeout=TIMEOUT_MS, polling=50)
+    seconds = time.perf_counter() - start
+    if await page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count():
+        raise SystemExit(f"{url}: the page shows an error")
+    return seconds, page
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
+async def new_profile(browser: Any) -> Any:
+    """A new browser profile: its own cookies and HTTP cache (an isolated Chromium context)."""
+    return await browser.new_context(viewport={"width": 1440, "height": 900})
+
+
+async def timed(server: Server, coroutine: Any) -> tuple[float, float, Any]:
+    """(seconds, server CPU seconds, page) of one visit."""
+    cpu = cpu_seconds(server.process.pid)
+    seconds, page = await coroutine
+    return seconds, cpu_seconds(server.process.pid) - cpu, page
+
+
+def read_ndjson_seconds(path: Path) -> dict[str, float]:
+    """``pl.read_ndjson`` of ``path`` in a fresh process (second of two runs: the file in the page cache)."""
+    code = (
+        "import resource, sys, time, polars as pl\n"
+        "t = time.perf_counter(); frame = pl.read_ndjson(sys.argv[1]); s = time.perf_counter() - t\n"
+        "print(s, frame.height, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = ""
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True).stdout
+    seconds, rows, rss = out.split()
+    return {"seconds": round(float(seconds), 2), "rows": int(rows), "rss_mb": round(float(rss))}
+
+
+async def big_data(browser: Any, args: argparse.Namespace, pages: list[Any], log: Path) -> dict[str, Any]:
+    """First visit (cold cache) and warm visits of each page on the big folder, a fresh server per page."""
+    data = Path(args.big)
+    misses = data / "misses.jsonl"
+    result: dict[str, Any] = {
+        "data": str(data),
+        "query": args.big_query,
+        "file_mb": round(misses.stat().st_size / 1e6) if misses.is_file() else None,
+        "load_at_start": load_average(),
+        "read_ndjson": read_ndjson_seconds(misses) if misses.is_file() else None,
+        "pages": {},
+    }
+    for spec in pages:
+        server = start_server(data, log, fresh_cache=True)
+        url = f"{server.url}/{spec.url_path}" + (f"?{args.big_query}" if args.big_query else "")
+        try:
+            profile = await new_profile(browser)
+            first = await timed(server, visit(profile, url, spec.title))
+            await first[2].close()  # the tab closed, as a user leaving; the browser keeps its HTTP cache
+            again = await timed(server, visit(profile, url, spec.title))  # a new tab: a new Streamlit session
+            await again[2].close()
+            other = await new_profile(browser)
+            fresh = await timed(server, visit(other, url, spec.title))
+            await profile.close()
+            await other.close()
+            await asyncio.sleep(args.settle)
+            result["pages"][spec.url_path] = {
+                "first_visit_s": round(first[0], 2),
+                "first_visit_server_cpu_s": round(first[1], 2),
+                "warm_same_browser_s": round(again[0], 2),
+                "warm_same_browser_server_cpu_s": round(again[1], 2),
+                "warm_new_browser_s": round(fresh[0], 2),
+                "warm_new_browser_server_cpu_s": round(fresh[1], 2),
+                "server_rss_mb_peak": round(server.sampler.peak),
+                "server_rss_mb_after": round(rss_mb(server.process.pid)),
+                "load": load_average(),
+            }
+        finally:
+            server.stop()
+    return result
+
+
+async def concurrent(browser: Any, args: argparse.Namespace, spec: Any, log: Path) -> dict[str, Any]:
+    """One warm-up visit, then ``--sessions`` new browser profiles on ``spec`` at once."""
+    server = start_server(Path(args.small), log, fresh_cache=False)
+    url = f"{server.url}/{spec.url_path}"
+    try:
+        warm_profile = await new_profile(browser)
+        warm_up, _ = await visit(warm_profile, url, spec.title)
+        await warm_profile.close()
+        await asyncio.sleep(args.settle)
+        baseline = rss_mb(server.process.pid)
+        server.sampler.peak = baseline
+        profiles = [await new_profile(browser) for _ in range(args.sessions)]
+        cpu, wall = cpu_seconds(server.process.pid), time.perf_counter()
+        results = await asyncio.gather(*(visit(profile, url, spec.title) for profile in profiles))
+        server_cpu, wall = cpu_seconds(server.process.pid) - cpu, time.perf_counter() - wall
+        peak = max(server.sampler.peak, rss_mb(server.process.pid))
+        for profile in profiles:
+            await profile.close()
+        tour: dict[str, float] = {}
+        if args.tour:  # then every page in turn, one session: every input loaded
+            from dashboard.registry import PAGES
+
+            profile = await new_profile(browser)
+            for other in PAGES:
+                tour_seconds, _ = await visit(profile, f"{server.url}/{other.url_path}", other.title)
+                tour[other.url_path] = round(tour_seconds, 2)
+            await profile.close()
+        await asyncio.sleep(args.settle)
+        seconds = [s for s, _ in results]
+        return {
+            "data": str(args.small),
+            "page": spec.url_path,
+            "sessions": args.sessions,
+            "warm_up_s": round(warm_up, 2),
+            "session_s": [round(s, 2) for s in seconds],
+            "session_s_min": round(min(seconds), 2),
+            "session_s_max": round(max(seconds), 2),
+            "server_cpu_s_all": round(server_cpu, 2),
+            "server_cpu_s_per_view": round(server_cpu / args.sessions, 2),
+            "wall_s_all": round(wall, 2),
+            "server_rss_mb_baseline": round(baseline),
+            "server_rss_mb_peak": round(peak),
+            "server_rss_mb_after_close": round(rss_mb(server.process.pid)),
+            "tour_s": tour,
+            "load": load_average(),
+        }
+    finally:
+        server.stop()
+
+
+def table(result: dict[str, Any]) -> str:
+    """The numbers as one Markdown table."""
+    rows = ["| what | seconds | server CPU s | server RSS MB (peak) | load |", "|---|---:|---:|---:|---:|"]
+    big = result.get("big")
+    if big:
+        nd = big["read_ndjson"]
+        if nd:
+            rows.append(
+                f"| `pl.read_ndjson` of misses.jsonl ({big['file_mb']} MB, {nd['rows']:,} rows), fresh process "
+                f"| {nd['seconds']} | | {nd['rss_mb']} | {big['load_at_start']} |"
+            )
+        for page, p in big["pages"].items():
+            rss, load = p["server_rss_mb_peak"], p["load"]
+            rows += [
+                f"| {page}: first visit (cache empty: builds it) | {p['first_visit_s']} "
+                f"| {p['first_visit_server_cpu_s']} | {rss} | {load} |",
+                f"| {page}: warm, new session in the same browser | {p['warm_same_browser_s']} "
+                f"| {p['warm_same_browser_server_cpu_s']} | | |",
+                f"| {page}: warm, new browser profile (front end downloaded again) | {p['warm_new_browser_s']} "
+                f"| {p['warm_new_browser_server_cpu_s']} | | |",
+            ]
+    small = result.get("small")
+    if small:
+        rows.append(
+            f"| {small['page']}: {small['sessions']} sessions at once ({Path(small['data']).name}), each "
+            f"| {small['session_s_min']}–{small['session_s_max']} | {small['server_cpu_s_per_view']} per view "
+            f"| {small['server_rss_mb_peak']} (baseline {small['server_rss_mb_baseline']}) | {small['load']} |"
+        )
+    return "\n".join(rows)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     from dashboard.registry import PAGES
 
-    spec = next(p for p in PAGES if p.url_path == args.page)
-    port = args.port or free_port()
+    by_path = {p.url_path: p for p in PAGES}
+    pages = [by_path[name] for name in args.pages.split(",")]
     log = Path(args.log)
-    server = start_server(Path(args.data), port, log)
-    url = f"http://127.0.0.1:{port}/{spec.url_path}"
-    try:
-        start_rss = rss_mb(server.pid)
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            warm_seconds, warm = await render(browser, url, spec.title)  # type: ignore[misc]
-            await warm.close()
-            await asyncio.sleep(args.settle)
-            baseline = rss_mb(server.pid)
-            sampler = PeakSampler(server.pid)
-            sampler.start()
-            cpu_before, wall_before = cpu_seconds(server.pid), time.perf_counter()
-            results = await asyncio.gather(*(render(browser, url, spec.title) for _ in range(args.sessions)))
-            server_cpu = cpu_seconds(server.pid) - cpu_before
-            wall = time.perf_counter() - wall_before
-            during = rss_mb(server.pid)
-            for _, context in results:  # type: ignore[misc]
-                await context.close()
-            tour: dict[str, float] = {}
-            if args.tour:  # then every page in turn, one session: every input loaded
-                for other in PAGES:
-                    seconds, context = await render(browser, f"http://127.0.0.1:{port}/{other.url_path}", other.title)  # type: ignore[misc]
-                    tour[other.url_path] = round(seconds, 2)
-                    await context.close()
-            await browser.close()
-        await asyncio.sleep(args.settle)
-        sampler.running = False
-        after = rss_mb(server.pid)
-        return {
-            "data": str(args.data),
-            "page": spec.url_path,
-            "sessions": args.sessions,
-            "warm_up_render_s": round(warm_seconds, 2),
-            "render_s": [round(seconds, 2) for seconds, _ in results],  # type: ignore[misc]
-            "render_s_max": round(max(seconds for seconds, _ in results), 2),  # type: ignore[misc]
-            "server_cpu_s_for_all_sessions": round(server_cpu, 2),
-            "wall_s_for_all_sessions": round(wall, 2),
-            "load_average_1min": os.getloadavg()[0],
-            "cpus": os.cpu_count(),
-            "rss_mb_start": round(start_rss),
-            "rss_mb_baseline_after_warm_up": round(baseline),
-            "rss_mb_peak": round(max(sampler.peak, during)),
-            "rss_mb_after_close": round(after),
-            "settle_s": args.settle,
-            "tour_render_s": tour,
-        }
-    finally:
-        server.terminate()
+    log.write_text("")
+    result: dict[str, Any] = {"cpus": os.cpu_count(), "load_at_start": load_average()}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            if args.big:
+                result["big"] = await big_data(browser, args, pages, log)
+            if args.small:
+                result["small"] = await concurrent(browser, args, pages[0], log)
+        finally:
+            await browser.close()
+    result["load_at_end"] = load_average()
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", required=True, help="data folder (e.g. from `triage-lens sample --scale 10`)")
+    parser.add_argument("--big", help="a folder with a large misses.jsonl: first and warm visits")
+    parser.add_argument(
+        "--big-query",
+        default="range=all",
+        help="the query of the --big visits (default range=all: every miss of the file in the view, whatever now is)",
+    )
+    parser.add_argument("--small", "--data", help="a folder for the concurrent sessions (`sample --scale 10`)")
     parser.add_argument("--sessions", type=int, default=8)
-    parser.add_argument("--page", default="misses", help="the page's URL path")
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--pages", "--page", default="misses,overview", help="URL paths; the first is the concurrent one"
+    )
     parser.add_argument("--tour", action="store_true", help="after the sessions, visit every page (peak RSS)")
-    parser.add_argument("--settle", type=float, default=20.0, help="seconds to wait before RSS readings")
+    parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait before RSS readings")
+    parser.add_argument("--json", help="write every number to this file")
     parser.add_argument("--log", default=str(Path(tempfile.gettempdir()) / "triage-lens-concurrent-sessions.log"))
-    print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))
+    args = parser.parse_args()
+    if not (args.big or args.small):
+        parser.error("give --big DIR, --small DIR or both")
+    result = asyncio.run(run(args))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"load average {result['load_at_start']} at start, {result['load_at_end']} at end; {result['cpus']} CPUs")
+    print(table(result))
 
 
 if __name__ == "__main__":

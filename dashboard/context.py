@@ -11,8 +11,8 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,6 +89,7 @@ class AppContext:
     source_error: str | None = None
     policy_overridden: bool = False
     data_key: str = ""  # changes when any input file or the policy changes: the key of every derived cache
+    this_run: dict[str, Any] = field(default_factory=dict)  # what one run looked up once (a folder's stamp)
 
     @property
     def now(self) -> datetime:
@@ -200,17 +201,43 @@ class _LazyInputs(dict[str, LoadedInput]):
         return [(name, self[name]) for name in INPUT_NAMES]
 
 
-def _policy_for(sources: DataSources) -> tuple[Policy, str | None, bool]:
+def _policy_for(sources: DataSources) -> tuple[Policy, str | None, bool, str]:
+    """The policy of this run, its problem (None when fine), whether it is the session's what-if policy, and its
+    key (a hash of the effective policy). A policy file is parsed once per (path, size, mtime) for every session."""
     override = st.session_state.get(POLICY_OVERRIDE_KEY)
     if override:
         try:
-            return policy_from_yaml(override, "what-if policy"), None, True
+            policy, error = policy_from_yaml(override, "what-if policy"), None
         except PolicyError as exc:
-            return Policy(), str(exc), True
+            policy, error = Policy(), str(exc)
+        return policy, error, True, _policy_key(policy)
+    path = sources.policy_path
+    policy, error, key = _policy_file_cached(str(path), *_file_stamp(path))
+    return policy, error, False, key
+
+
+def _policy_key(policy: Policy) -> str:
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    """(size, mtime in ns) of a file, (-1, -1) when it cannot be read: a cache key that changes when it is
+    rewritten (a missing or unreadable file is asked again on every run, so its error stays current)."""
     try:
-        return load_policy(sources.policy_path), None, False
+        stat = path.stat()
+    except OSError:
+        return -1, time.monotonic_ns()
+    return stat.st_size, stat.st_mtime_ns
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _policy_file_cached(path: str, size: int, mtime_ns: int) -> tuple[Policy, str | None, str]:
+    """The policy file parsed and validated once per (path, size, mtime): shared read-only by every session."""
+    try:
+        policy, error = load_policy(Path(path)), None
     except PolicyError as exc:
-        return Policy(), f"{exc} — using the default policy", False
+        policy, error = Policy(), f"{exc} — using the default policy"
+    return policy, error, _policy_key(policy)
 
 
 def _resolve() -> tuple[DataSources, str | None]:
@@ -233,12 +260,25 @@ def _resolve() -> tuple[DataSources, str | None]:
         return resolve_sources(str(BUNDLED_SAMPLE_DIR), None, None, environ={}), str(exc)
 
 
+WALL_CLOCK = "wall clock"  # the ``now_source`` of sources whose now is the wall clock (resolve_sources)
+
+
+def dashboard_clock(sources: DataSources) -> DataSources:
+    """The dashboard's now: a wall-clock now is rounded up to the next whole minute, so every rerun and every browser
+    session within that minute asks the same question and reuses the results computed for it (the :func:`memo` key
+    holds now). Up, not down: a record written a moment ago is already in (now − range, now]. A pinned now
+    (``--now``, the config, ``sample.json``, ``asof=``) is kept exactly."""
+    if sources.now_source != WALL_CLOCK:
+        return sources
+    minute = sources.now.replace(second=0, microsecond=0)
+    return replace(sources, now=minute if minute == sources.now else minute + timedelta(minutes=1))
+
+
 def build_context(filters: Filters) -> AppContext:
     """Resolve the start-up sources, load policy and data (cached) and bundle them with the filters."""
     sources, source_error = _resolve()
-    sources = pinned_to(sources, filters.asof)  # asof=<ISO> moves now exactly as --now does
-    policy, policy_error, overridden = _policy_for(sources)
-    policy_key = hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
+    sources = pinned_to(dashboard_clock(sources), filters.asof)  # asof=<ISO> moves now exactly as --now does
+    policy, policy_error, overridden, policy_key = _policy_for(sources)
     # A fresh wrapper per run (the clock may have moved: wall-clock now) over the shared, lazily loaded inputs.
     data = LoadedData(sources, _LazyInputs(sources, policy, policy_key))
     data_key = hashlib.sha256(repr((_fingerprint(sources), policy_key)).encode()).hexdigest()
@@ -255,6 +295,19 @@ def memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -
     Results are shared read-only between sessions (``st.cache_resource``), so pages must not mutate them."""
     result: T = _memoised(kind, (context.data_key, str(context.now), *params), build)
     return result
+
+
+def data_memo(context: AppContext, kind: str, *params: Any, build: Callable[[], T]) -> T:
+    """As :func:`memo` for a result that does not depend on now (say the misses sorted by pair): computed once per
+    (data, policy, ``params``) however the clock moves, so a new minute recomputes only what depends on now."""
+    result: T = _memoised_per_data(kind, (context.data_key, *params), build)
+    return result
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _memoised_per_data(kind: str, key: tuple[Any, ...], _build: Callable[[], Any]) -> Any:
+    """:func:`data_memo`'s store, apart from :func:`memo`'s: the entries of each new minute never push these out."""
+    return _build()
 
 
 def ledger_counts(context: AppContext, options: SeverityOptions) -> LedgerCounts:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.fixes import FixHeld, fix_held_summary, fix_table
-from dashboard.context import AppContext, memo
-from dashboard.misses_view import _folder_stamp, coverage_for
+from analytics.fixes import FixHeld, fix_events, fix_held_summary, fix_table
+from dashboard.context import AppContext, data_memo, memo
+from dashboard.misses_view import _folder_stamp, coverage_for, releases_stamp
 from dashboard.runs_view import benchmark_for
 from triage_lens.sources.releases import ReleasesError, read_releases, releases_path
 
@@ -23,8 +23,7 @@ def releases_for(context: AppContext) -> tuple[pl.DataFrame | None, str | None]:
         except ReleasesError as exc:
             return None, str(exc)
 
-    stamp = (str(path), path.stat().st_mtime_ns) if path is not None else ("", -1)
-    return memo(context, "releases", *stamp, build=build)
+    return memo(context, "releases", *releases_stamp(context), build=build)
 
 
 def fixes_for(context: AppContext) -> pl.DataFrame:
@@ -34,10 +33,19 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
     runs = benchmark.runs if benchmark is not None and benchmark.has_runs else None
     releases = releases_for(context)[0]
 
+    # The versioned misses do not depend on now: built once per (data, releases); each new now filters them.
+    events = data_memo(
+        context,
+        "fix-events",
+        *releases_stamp(context),
+        build=lambda: fix_events(context.data.frame("misses"), releases).collect(),
+    )
+
     def build() -> pl.DataFrame:
         return fix_table(
             context.data.frame("misses"),
             now=context.now,
+            events=events.lazy(),
             coverage=coverage,
             grid=None if benchmark is None or runs is None else benchmark.grid,
             runs=runs,
@@ -57,10 +65,11 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
 
 def fix_held_for(context: AppContext, pairs: pl.DataFrame | None = None) -> FixHeld:
     """The fix-held counts over every pair (or over ``pairs``' keys only)."""
-    fixes = fixes_for(context)
+    every = fixes_for(context)
+    fixes = every
     if pairs is not None:
         fixes = fixes.join(pairs.select("group_alert", "group_taxonomy"), on=["group_alert", "group_taxonomy"])
-    return fix_held_summary(fixes, basis=str(fixes_for(context)["basis"][0]) if fixes_for(context).height else None)
+    return fix_held_summary(fixes, basis=str(every["basis"][0]) if every.height else None)
 
 
 def pair_detail_lines(context: AppContext, alert: str, taxonomy: str, owners: pl.DataFrame) -> list[str]:

@@ -11,10 +11,11 @@ from typing import Any
 
 import polars as pl
 
-from analytics.learning import lifecycle_options, pair_lifecycle, week_start
+from analytics.learning import lifecycle_events, lifecycle_options, pair_lifecycle, week_start
 from analytics.misses import effective_timestamp
 from dashboard.charts import LIFECYCLE_BADGES
-from dashboard.context import AppContext, memo
+from dashboard.context import AppContext, data_memo, memo
+from triage_lens.sources.releases import releases_path
 from triage_lens.sources.scenario_files import coverage_from_folder
 
 MISS_COLUMNS = [
@@ -93,10 +94,18 @@ def lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFram
 
 
 def _lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFrame:
+    # The sort by pair does not depend on now: done once per (data, scenarios folder); each new now aggregates it.
+    events = data_memo(
+        context,
+        "pair-lifecycle-events",
+        coverage is not None,
+        *_folder_stamp(context.sources.scenarios_dir),
+        build=lambda: lifecycle_events(context.data.frame("misses"), coverage).collect(),
+    )
     frame = pair_lifecycle(
         context.data.frame("misses"),
         now=context.now,
-        coverage=coverage,
+        events=events.lazy(),
         **lifecycle_options(context.policy.misses),
     )
     return frame.with_columns(pl.col("state").replace_strict(LIFECYCLE_BADGES, default="").alias("badge"))
@@ -248,14 +257,103 @@ class MissFilters:
         return {k: (None if v == "all" else v) for k, v in parts.items()}
 
 
-def miss_filters(windowed: pl.LazyFrame) -> MissFilters:
+def releases_stamp(context: AppContext) -> tuple[str, int]:
+    """A cache key for the data folder's ``releases.yml``: its path and modification time ("", -1 when none)."""
+    path = releases_path(context.sources.root, dict(context.sources.paths))
+    return (str(path), path.stat().st_mtime_ns) if path is not None else ("", -1)
+
+
+def miss_choices(context: AppContext, windowed: pl.LazyFrame) -> tuple[list[str], list[str], list[str]]:
+    """The alerts, pipelines and agent versions of the misses in the range (the pickers' choices), once per (data,
+    range start, releases). In: the misses of the range with ``version``."""
+    from analytics.versions import version_choices
+
+    return data_memo(  # the misses of the range depend on now only through the range's start
+        context,
+        "miss-choices",
+        range_since(context)[0],
+        *releases_stamp(context),
+        build=lambda: (alert_choices(windowed), pipeline_choices(windowed), version_choices(windowed)),
+    )
+
+
+@dataclass(frozen=True)
+class ChosenMisses:
+    """What the Misses page shows of the chosen misses, computed once per (data, now, range, filters)."""
+
+    stats: Any  # analytics.misses.MissStats
+    weekly: pl.DataFrame  # analytics.learning.weekly_taxonomy_counts over the weeks the range touches
+    pairs: pl.DataFrame  # pairs_in_range
+
+
+def chosen_misses(context: AppContext, filters: MissFilters, chosen: pl.LazyFrame) -> ChosenMisses:
+    """Counts, the weekly taxonomy mix and the pairs of ``chosen`` (the misses ``filters`` keep in the range),
+    shared by every rerun and session that asks the same (pages must not mutate them)."""
+    from analytics.learning import weekly_taxonomy_counts
+    from analytics.misses import miss_stats
+
+    def build() -> ChosenMisses:
+        weekly = weekly_taxonomy_counts(chosen, now=context.now, weeks=weeks_for_range(context, chosen))
+        return ChosenMisses(miss_stats(chosen), weekly, pairs_in_range(context, chosen))
+
+    return memo(
+        context,
+        "chosen-misses",
+        context.filters.range_key,
+        filters,
+        *releases_stamp(context),
+        *_folder_stamp(context.sources.scenarios_dir),
+        build=build,
+    )
+
+
+def newest_rows(misses: pl.LazyFrame, limit: int, *, include_personal: bool = False) -> pl.DataFrame:
+    """The first ``limit`` rows of :func:`miss_table` (newest first): the order is found on the two sort columns
+    alone, then only those rows are read whole (at 1M misses a third of sorting every shown column)."""
+    first = (
+        misses.select(effective_timestamp().alias("_effective"), "_line")
+        .sort(["_effective", "_line"], descending=[True, False])
+        .head(limit)
+        .collect()
+    )
+    return miss_table(
+        misses.filter(pl.col("_line").is_in(first["_line"].implode())), include_personal=include_personal
+    ).collect()
+
+
+def shown_rows(
+    context: AppContext, filters: MissFilters, chosen: pl.LazyFrame, *, include_personal: bool, limit: int
+) -> pl.DataFrame:
+    """:func:`newest_rows` of the chosen misses (what the table shows), once per (data, range start, filters,
+    personal data shown or not): the rows do not depend on now beyond the range's start, so with range "all" a new
+    minute reuses them."""
+    return data_memo(
+        context,
+        "miss-rows",
+        range_since(context)[0],
+        filters,
+        include_personal,
+        limit,
+        *releases_stamp(context),
+        build=lambda: newest_rows(chosen, limit, include_personal=include_personal),
+    )
+
+
+def miss_filters(windowed: pl.LazyFrame, choices: tuple[list[str], list[str], list[str]] | None = None) -> MissFilters:
     """Taxonomy, alert, pipeline and agent-version pickers in one row (URL keys taxonomy, alert, pipeline,
-    version). In: the misses of the range with ``version``."""
+    version). In: the misses of the range with ``version``; ``choices``: :func:`miss_choices` of them, or None (then
+    read from ``windowed``)."""
     import streamlit as st
 
     from analytics.schemas import TAXONOMIES
     from analytics.versions import version_choices
     from dashboard.urlstate import url_selectbox
+
+    alert_list, pipeline_list, version_list = (
+        choices
+        if choices is not None
+        else (alert_choices(windowed), pipeline_choices(windowed), version_choices(windowed))
+    )
 
     col_tax, col_alert, col_pipe, col_version = st.columns(4)
     taxonomy = url_selectbox(
@@ -267,14 +365,14 @@ def miss_filters(windowed: pl.LazyFrame) -> MissFilters:
         all_label="all taxonomies",
         help="Exact match on the stored taxonomy, as `opensre misses --taxonomy` (a missing taxonomy never matches).",
     )
-    alerts = ["all", *alert_choices(windowed)]
+    alerts = ["all", *alert_list]
     alert = url_selectbox(col_alert, "Alert", alerts, "alert", "all", all_label="all alerts")
-    pipelines = ["all", *pipeline_choices(windowed)]
+    pipelines = ["all", *pipeline_list]
     pipeline = url_selectbox(col_pipe, "Pipeline", pipelines, "pipeline", "all", all_label="all pipelines")
     version = url_selectbox(
         col_version,
         "Agent version",
-        ["all", *version_choices(windowed)],
+        ["all", *version_list],
         "version",
         "all",
         all_label="all versions",

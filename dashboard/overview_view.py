@@ -204,11 +204,13 @@ def learning_tiles(context: AppContext, data: dict[str, Any]) -> None:
         )
         return
     misses = context.data.frame("misses")
+    count, before, fix = (
+        memo(context, "overview-miss-tiles", range_key, build=lambda: _miss_tiles(misses, window))
+        if has["misses"]
+        else (0, None, None)
+    )
     tiles = st.columns(3)
     with tiles[0].container(border=True):
-        count = scope_count(misses_in(misses, window)) if has["misses"] else 0
-        earlier = misses_before(misses, window) if has["misses"] else None
-        before = None if earlier is None else scope_count(earlier)
         st.metric(
             f"Misses, {period}",
             f"{count:,}",
@@ -220,7 +222,6 @@ def learning_tiles(context: AppContext, data: dict[str, Any]) -> None:
         st.caption("No misses.jsonl loaded." if not has["misses"] else f"{before or 0:,} in the {range_key} before.")
         link(context, "misses", "Open Misses")
     with tiles[1].container(border=True):
-        fix = pair_fix_rate(misses, window) if has["misses"] else None
         st.metric(
             f"Pair fix rate, {period}",
             "—" if fix is None or fix.rate is None else f"{fix.rate:.0%}",
@@ -240,11 +241,28 @@ def learning_tiles(context: AppContext, data: dict[str, Any]) -> None:
         st.caption(fix_held_for(context).line())
 
 
+def _miss_tiles(misses: pl.LazyFrame, window: Any) -> tuple[int, int | None, Any]:
+    """Misses in the range, in the range before it (None when there is none) and the pair fix rate."""
+    earlier = misses_before(misses, window)
+    return (
+        scope_count(misses_in(misses, window)),
+        None if earlier is None else scope_count(earlier),
+        pair_fix_rate(misses, window),
+    )
+
+
 def _accuracy_tile(context: AppContext, window: Any, previous: Any, period: str) -> None:
     z = context.policy.confidence.wilson_z
     feedback = context.data.frame("feedback")
-    now_acc = accuracy_in(feedback, window, z=z)
-    before_acc = None if previous is None else accuracy_in(feedback, previous, z=z)
+    now_acc, before_acc = memo(
+        context,
+        "overview-accuracy",
+        context.filters.range_key,
+        build=lambda: (
+            accuracy_in(feedback, window, z=z),
+            None if previous is None else accuracy_in(feedback, previous, z=z),
+        ),
+    )
     delta, label = None, None
     if before_acc is not None and now_acc.accuracy is not None and before_acc.accuracy is not None:
         label = change_label(
@@ -323,7 +341,16 @@ def charts_section(context: AppContext, data: dict[str, Any]) -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader(f"Top recurring pairs, {period}")
-        top = top_groups(misses_in(context.data.frame("misses"), window), top=5) if has["misses"] else None
+        top = (
+            memo(
+                context,
+                "overview-top-pairs",
+                context.filters.range_key,
+                build=lambda: top_groups(misses_in(context.data.frame("misses"), window), top=5),
+            )
+            if has["misses"]
+            else None
+        )
         pairs = data["pairs"]
         states = (
             {}
@@ -349,8 +376,13 @@ def charts_section(context: AppContext, data: dict[str, Any]) -> None:
     with right:
         weeks = trend_weeks(window)
         st.subheader("Accuracy by week")
-        weekly = weekly_accuracy(
-            context.data.frame("feedback"), now=context.now, weeks=weeks, z=context.policy.confidence.wilson_z
+        weekly = memo(
+            context,
+            "overview-weekly-accuracy",
+            weeks,
+            build=lambda: weekly_accuracy(
+                context.data.frame("feedback"), now=context.now, weeks=weeks, z=context.policy.confidence.wilson_z
+            ),
         )
         if int(weekly["rated"].sum()) > 0:
             chart, markers = accuracy_chart_with_releases(weekly, releases_for(context)[0], now=context.now)

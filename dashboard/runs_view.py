@@ -127,11 +127,15 @@ def benchmark_for(context: AppContext) -> Benchmark | None:
     runs_dir, scenarios_dir = context.sources.runs_dir, context.sources.scenarios_dir
     if runs_dir is None:
         return None
+    if "benchmark" in context.this_run:  # the folders are walked once per run, however many sections ask
+        return context.this_run["benchmark"]  # type: ignore[no-any-return]
     fingerprint = _fingerprint(runs_dir, scenarios_dir)
     z = context.policy.confidence.wilson_z
-    return _load(
+    benchmark = _load(
         str(runs_dir), str(scenarios_dir) if scenarios_dir else None, fingerprint, context.data_key, z, context
     )
+    context.this_run["benchmark"] = benchmark
+    return benchmark
 
 
 def run_summary_for(context: AppContext) -> pl.DataFrame | None:

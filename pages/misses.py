@@ -9,29 +9,29 @@ import json
 import streamlit as st
 
 from analytics.fixes import FIX_HELD_HELP, fix_held_summary, with_fixes
-from analytics.learning import weekly_taxonomy_counts
-from analytics.misses import filter_misses, miss_stats
+from analytics.misses import filter_misses
 from analytics.periods import pair_fix_rate
 from analytics.schemas import TAXONOMIES, TAXONOMY_LABELS
 from analytics.versions import with_version
-from dashboard.context import current_context, page_title
+from dashboard.context import current_context, memo, page_title
 from dashboard.fixes_view import fixes_for, pair_detail_lines, releases_for
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.misses_view import (
+    chosen_misses,
     download_buttons,
     line_time,
+    miss_choices,
     miss_filters,
     miss_raw,
     miss_table,
     pair_owners,
     pair_table,
-    pairs_in_range,
     range_since,
     show_miss_detail,
     shown_lines,
+    shown_rows,
     table_for_display,
-    weeks_for_range,
 )
 from dashboard.owners_view import board_for
 from dashboard.tables import show_table
@@ -50,10 +50,12 @@ since, since_label = range_since(context)
 windowed = with_version(filter_misses(all_misses, since=since), releases, time_column="timestamp")
 
 # --- filters (kept in the URL) ----------------------------------------------------------------------
-filters = miss_filters(windowed)
+# Every figure below is memoised per (data, now, range, filters): a rerun (a row picked, a toggle) recomputes none.
+filters = miss_filters(windowed, miss_choices(context, windowed))
 alert, taxonomy = filters.alert, filters.taxonomy
 chosen = filters.apply(windowed)
-stats = miss_stats(chosen)
+shown = chosen_misses(context, filters, chosen)
+stats = shown.stats
 st.caption(
     f"**{stats.total:,}** misses {since_label} (inclusive cutoff, as `opensre misses --since`), "
     f"{stats.unique_alerts:,} distinct alerts, {len(stats.recurring):,} recurring pairs · "
@@ -65,8 +67,7 @@ if stats.total == 0:
 
 # --- weekly taxonomy trend --------------------------------------------------------------------------
 st.subheader("Weekly taxonomy mix")
-counts = weekly_taxonomy_counts(chosen, now=context.now, weeks=weeks_for_range(context, chosen))
-chart, markers = taxonomy_chart_with_releases(counts, releases, now=context.now)
+chart, markers = taxonomy_chart_with_releases(shown.weekly, releases, now=context.now)
 st.altair_chart(chart, width="stretch")
 st.caption(
     "Misses per ISO week (Monday 00:00 UTC) by taxonomy; the current week is counted up to now. "
@@ -78,7 +79,7 @@ st.caption(
 st.subheader("Recurring pairs")
 fixes = fixes_for(context)
 owners = board_for(context)
-pairs = with_fixes(pairs_in_range(context, chosen), fixes)
+pairs = with_fixes(shown.pairs, fixes)
 show_table(
     pair_table(pairs, pair_owners(owners)),
     labels={"in_range": f"Misses ({since_label})", "all_time": "All time", "fixed_back": "Fixed / back"},
@@ -93,7 +94,12 @@ st.caption(
     f"{pairs.height:,} (alert, taxonomy) pairs · grouping key as OpenSRE: missing alert → `<unknown>`. "
     + fix_held_summary(fixes).line()
 )
-fix = pair_fix_rate(all_misses, context.filters.window(context.now))
+fix = memo(
+    context,
+    "pair-fix-rate",
+    context.filters.range_key,
+    build=lambda: pair_fix_rate(all_misses, context.filters.window(context.now)),
+)
 if fix is not None and fix.rate is not None:
     st.caption(
         f"Pair fix rate, last {context.filters.range_key}: **{fix.rate:.0%}** — {fix.pairs_fixed} of {fix.pairs_prev} "
@@ -110,7 +116,7 @@ st.subheader("Misses")
 include_personal = url_toggle(st, "Include personal data (user_id, org_id)", "personal")
 # Only the shown rows are materialised per session; the downloads build theirs from the shared data on click.
 rows_plan = miss_table(chosen, include_personal=include_personal)
-table = rows_plan.head(TABLE_ROWS_SHOWN).collect()
+table = shown_rows(context, filters, chosen, include_personal=include_personal, limit=TABLE_ROWS_SHOWN)
 n_rows = stats.total
 if n_rows > TABLE_ROWS_SHOWN:
     st.caption(f"Showing the newest {TABLE_ROWS_SHOWN:,} of {n_rows:,} rows; the downloads hold all of them.")

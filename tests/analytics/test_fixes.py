@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.durability import durability, fix_durations, km_reference, km_steps, survival
-from analytics.fixes import BASIS_COVERAGE, BASIS_RUNS, fix_held_summary, fix_table, fixed_back_text
+from analytics.fixes import BASIS_COVERAGE, BASIS_RUNS, fix_events, fix_held_summary, fix_table, fixed_back_text
 from analytics.timeparse import UTC_DATETIME
 from analytics.versions import RELEASE_SCHEMA, release_for_sha, run_versions, with_version
 
@@ -185,6 +185,12 @@ def test_versions_from_records_then_releases() -> None:
         None,
         None,
     ]
+    # no releases (or none shipped): the record's own version or unknown, same columns and types as with releases
+    for none_shipped in (None, RELEASES.clear(), RELEASES.with_columns(pl.lit(None, UTC_DATETIME).alias("shipped_at"))):
+        alone = with_version(frame, none_shipped, time_column="timestamp").collect()
+        assert alone.schema == out.schema
+        assert alone["version"].to_list() == [None, "deadbeef", None, None, None]
+        assert alone["version_source"].to_list() == [None, "record", None, None, None]
     assert release_for_sha("bbbb2222ffff", RELEASES) == "v1.1"  # the release commit prefixes the run's sha
     assert release_for_sha("abc", RELEASES) is None  # too short to mean anything
     assert run_versions(RUNS, RELEASES)["version"].to_list() == ["v1.2", "v1.1", "v0.9"]
@@ -368,3 +374,16 @@ def test_fix_table_matches_the_plain_python_reference(
         p: (f, None if b is None else int(b), h) for p, (f, b, h) in fix_reference(runs, results, noon, now).items()
     }
     assert got == expected
+
+
+def test_fix_table_from_events_versioned_once_is_the_same_at_each_now() -> None:
+    """The dashboard versions the misses once (:func:`fix_events`) and filters them at each new now."""
+    events = fix_events(MISSES, RELEASES).collect()
+    assert events.columns == ["timestamp", "group_alert", "group_taxonomy", "version"]
+    assert events.height == MISSES.collect().height  # every miss here has a timestamp, the one after now too
+    for now in (at(10), at(20, 12), at(28)):
+        direct = fix_table(MISSES, now=now, grid=GRID, runs=RUNS, releases=RELEASES)
+        assert fix_table(MISSES, now=now, events=events.lazy(), grid=GRID, runs=RUNS, releases=RELEASES).equals(direct)
+    # at Nov 28 the Nov 25 miss is seen: A's first miss after its fix is still Nov 9 (v1.1)
+    a = rows_by_key(fix_table(MISSES, now=at(28), events=events.lazy(), grid=GRID, runs=RUNS, releases=RELEASES))
+    assert (a[("A", "retrieval_gap")]["regressed_at"], a[("A", "retrieval_gap")]["regressed_in"]) == (at(9), "v1.1")

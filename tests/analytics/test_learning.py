@@ -10,7 +10,14 @@ import polars as pl
 import pytest
 
 from analytics.derived import with_grouping_key
-from analytics.learning import coverage_by_key, learning_trend, pair_lifecycle, week_label, week_starts
+from analytics.learning import (
+    coverage_by_key,
+    learning_trend,
+    lifecycle_events,
+    pair_lifecycle,
+    week_label,
+    week_starts,
+)
 from analytics.scenarios import Scenario, scenarios_frame
 from analytics.schemas import FEEDBACK, MISSES
 from analytics.stats import change_label, wilson_interval
@@ -231,3 +238,38 @@ def test_fix_held_is_judged_after_one_full_week_since_the_fix() -> None:
         "too_early": 0,
         "rate": None,
     }
+
+
+def test_pair_lifecycle_from_events_sorted_once_gives_the_same_states_at_each_now(
+    frames: tuple[pl.LazyFrame, pl.LazyFrame],
+) -> None:
+    """The dashboard sorts the misses by pair once (:func:`lifecycle_events`) and asks at each new now."""
+    misses, _ = frames
+    events = lifecycle_events(misses).collect().sort("_line")
+    assert events.columns == ["_line", "timestamp", "group_alert", "group_taxonomy", "covered_at", "previous"]
+    g = events.filter(pl.col("group_alert") == "G")  # g1 then g2: g2's previous miss is g1
+    assert g["previous"].to_list() == [None, datetime(2026, 5, 20, 10, tzinfo=UTC)]
+    for now in (NOW, NOW + timedelta(days=14)):
+        assert pair_lifecycle(misses, now=now, events=events.lazy()).equals(pair_lifecycle(misses, now=now))
+    later = pair_lifecycle(misses, now=NOW + timedelta(days=14), events=events.lazy())
+    states = dict(zip(later["group_alert"], later["state"], strict=True))
+    # now 1 July 12:00: the quiet window (17 June 12:00, 1 July 12:00] holds only F's miss of 18 June 10:00 (h4 is
+    # 17 June 09:00, before it), so every other pair is quiet; F has no earlier miss and no coverage (not regressed),
+    # its first miss is before 24 June 12:00 (not new) and it has none in the last 7 days (not escalating): ongoing.
+    assert states == dict.fromkeys("ABCDGHE", "quiet") | {"F": "ongoing"}
+
+
+def test_lifecycle_events_order_each_key_by_time_then_line_with_missing_times_last() -> None:
+    ten = datetime(2026, 6, 1, 10, tzinfo=UTC)
+    misses = pl.LazyFrame(
+        {
+            "_line": [1, 2, 3, 4, 5],
+            "timestamp": [ten, None, ten, ten + timedelta(days=1), ten - timedelta(days=1)],
+            "group_alert": ["A", "A", "A", "A", "B"],
+            "group_taxonomy": ["x", "x", "x", "x", "x"],
+        },
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    )
+    previous = dict(lifecycle_events(misses).collect().select("_line", "previous").iter_rows())
+    # A in order: line 1 (10:00), line 3 (10:00, tie: file order), line 4 (next day), line 2 (no time: last)
+    assert previous == {1: None, 3: ten, 4: ten, 2: ten + timedelta(days=1), 5: None}

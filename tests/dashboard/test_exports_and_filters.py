@@ -59,3 +59,32 @@ def test_filters_since_and_query_params() -> None:
     assert Filters("all").since(now) is None
     assert Filters("30d", ("api", "db")).query_params() == {"range": "30d", "service": ["api", "db"]}
     assert Filters().query_params() == {"range": "30d"}
+
+
+def test_the_newest_rows_are_the_head_of_the_miss_table() -> None:
+    """The table's rows are found on the sort columns first (dashboard.misses_view.newest_rows): the same rows in
+    the same order as sorting every column. Ties in time keep file order; an unparsable time counts as 1970."""
+    from dashboard.misses_view import miss_table, newest_rows
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 11, day, tzinfo=UTC)
+
+    misses = pl.DataFrame(
+        {
+            "_line": [1, 2, 3, 4, 5, 6],
+            "timestamp": [at(3), at(5), None, at(5), at(1), at(4)],
+            "timestamp_text": ["2026-11-03", "2026-11-05", "soon", "2026-11-05", "2026-11-01", "2026-11-04"],
+            **{c: [f"{c}{i}" for i in range(6)] for c in ["alert_name", "taxonomy", "rating", "severity"]},
+            **{c: [None] * 6 for c in ["pipeline_name", "root_cause", "root_cause_category", "taxonomy_detail"]},
+            **{c: [None] * 6 for c in ["miss_id", "run_id", "feedback_id", "user_id", "org_id"]},
+            "validity_score": [0.5] * 6,
+            "investigation_loop_count": [1] * 6,
+        },
+        schema_overrides={"timestamp": pl.Datetime("us", "UTC")},
+    ).lazy()
+    assert newest_rows(misses, 4)["line"].to_list() == [2, 4, 6, 1]  # Nov 5 (lines 2, 4), Nov 4, Nov 3
+    assert newest_rows(misses, 10)["line"].to_list() == [2, 4, 6, 1, 5, 3]  # "soon" counts as 1970: last
+    for personal in (False, True):
+        for limit in (0, 3, 6):
+            expected = miss_table(misses, include_personal=personal).head(limit).collect()
+            assert newest_rows(misses, limit, include_personal=personal).equals(expected)
