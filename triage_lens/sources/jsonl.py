@@ -8,7 +8,6 @@ Polars in one pass, every other line takes the per-line path that gives the exac
 
 from __future__ import annotations
 
-import io
 import mmap
 import os
 import re
@@ -215,7 +214,7 @@ def _line_series(data: bytes) -> tuple[pl.Series, pl.Series | None]:
     if b"\r" not in data and b"\x00" not in data:
         try:
             frame = pl.read_csv(
-                io.BytesIO(data),
+                data,  # bytes as they are: a BytesIO would be copied once more
                 has_header=False,
                 separator="\x00",
                 quote_char=None,
@@ -300,7 +299,7 @@ def _decode_fast(texts: pl.Series, schema: InputSchema) -> tuple[pl.DataFrame | 
         try:
             if payload is None:
                 payload = (part.str.join("\n").item() + "\n").encode()
-            frame = pl.read_ndjson(io.BytesIO(payload), schema=target)
+            frame = pl.read_ndjson(payload, schema=target)
             if frame.height != hi - lo:
                 raise ValueError("row count differs")
         except (pl.exceptions.PolarsError, ValueError, OverflowError):
@@ -332,7 +331,7 @@ def _without_lone_surrogates(decoded: pl.DataFrame, surrogate: pl.Series) -> tup
     if not surrogate.any():
         return decoded, []
     texts = [name for name, dtype in decoded.schema.items() if dtype == pl.Utf8]
-    suspects = decoded.filter(surrogate.gather(decoded["_pos"]))
+    suspects = decoded.select(*texts, "_pos").filter(surrogate.gather(decoded["_pos"]))  # text columns only
     if not texts or suspects.height == 0:
         return decoded, []
     nul = pl.any_horizontal([pl.col(name).str.contains("\x00", literal=True) for name in texts]).fill_null(False)
@@ -381,8 +380,7 @@ def _read_lines(
     failed: list[int] = []
     if whole is not None and fast_rows.height and slow_rows.height == 0:
         try:  # every line is a clean candidate: Polars reads the file itself, no copy of the text
-            source = io.BytesIO(whole) if isinstance(whole, bytes) else whole
-            decoded = pl.read_ndjson(source, schema=_ndjson_schema(schema))
+            decoded = pl.read_ndjson(whole, schema=_ndjson_schema(schema))
             if decoded.height != fast_rows.height:
                 decoded = None
             else:
