@@ -132,3 +132,23 @@ def test_a_failing_block_fails_the_build_without_leaving_later_blocks_waiting(
 def test_line_count_is_the_readers_line_count(text: str) -> None:
     data = text.encode()
     assert line_count(data) == len(split_lines(data))
+
+
+def test_appends_past_the_part_cap_merge_into_one_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each append adds a part; past MAX_PARTS every part is merged into one, and the answer never changes."""
+    path = tmp_path / "misses.jsonl"
+    path.write_text("\n".join(LINES[:5]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "BLOCK_BYTES", 100)
+    monkeypatch.setattr(cache, "MAX_PARTS", 4)
+    load_input("misses", path)  # cold: about MAX_PARTS - 2 blocks
+    counts = [len(list(cache_dir().glob("misses-*.parquet")))]
+    for extra in LINES[5:]:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(extra + "\n")
+        loaded = load_input("misses", path)
+        assert loaded.from_cache
+        assert loaded.frame.collect().equals(read_input_file(path, MISSES).frame)
+        counts.append(len(list(cache_dir().glob("misses-*.parquet"))))
+    assert counts[0] >= 2  # the cold build wrote several parts
+    assert max(counts) <= 4
+    assert 1 in counts[1:]  # a merge happened

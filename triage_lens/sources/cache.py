@@ -141,7 +141,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 HASH_WINDOW = 4096  # bytes before the cached offset that must be unchanged for an append
 
 
-MAX_PARTS = 8  # parts are merged into one past this
+MAX_PARTS = 26  # parts are merged into one past this (a cold build writes about MAX_PARTS - 2)
 
 
 @dataclass
