@@ -19,7 +19,7 @@ import orjson
 import polars as pl
 
 from analytics.schemas import POLARS_TYPES, Field, FieldType, InputSchema
-from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES, LONG_DIGIT_RUN, MAX_DEPTH, line_too_long, long_lines
+from triage_lens.sources.limits import DEFAULT_MAX_LINE_BYTES, MAX_DEPTH, line_too_long, long_lines
 from triage_lens.sources.records import (
     _CHECKS,
     _collector_paused,
@@ -247,20 +247,27 @@ def _suspicious_patterns(schema: InputSchema) -> list[str]:
     by_type: dict[str, list[str]] = {}
     for f in schema.fields:
         by_type.setdefault(f.type.value, []).append(f.name)
+    # What a value other than the declared type (or null) starts with, as positive ASCII classes: every valid JSON
+    # value starts with one of `"`, `-`, a digit, `t`, `f`, `n`, `[` or `{` (anything else fails Polars' decode and
+    # takes the per-line path), and the regex engine walks positive ASCII classes about 15 % faster than negated
+    # Unicode ones. A superset is enough: Python's exact check decides every line matched.
     value_starts = {
-        FieldType.STR.value: r'[^"n \t]',
-        FieldType.TIMESTAMP.value: r'[^"n \t]',
+        FieldType.STR.value: r"[-0-9tf\[{]",
+        FieldType.TIMESTAMP.value: r"[-0-9tf\[{]",
         # Polars parses decimals correctly rounded, as Python does (property-tested); only an integer part
         # of 18+ digits (past 64 bits, or past a float's range) is left to Python's exact rules.
-        FieldType.FLOAT.value: r"(?:[^-0-9n \t]|-?[0-9]{18})",
+        FieldType.FLOAT.value: r'(?:[tf"\[{]|-?[0-9]{18})',
         # an integer past 64 bits makes Polars refuse its chunk, which then takes the per-line path
-        FieldType.INT.value: r"(?:[^-0-9n \t]|-?[0-9]*[.eE])",
-        FieldType.BOOL.value: r"[^tfn \t]",
+        FieldType.INT.value: r'(?:[tf"\[{]|-?[0-9]*[.eE])',
+        FieldType.BOOL.value: r'[-0-9"\[{]',
     }
     parts = [
         r"\\u00[0-7][0-9a-fA-F]",
         r"\}[ \t]*\{",
-        f"(?:{LONG_DIGIT_RUN})",  # a possible integer past 64 bits anywhere (a cap): Python's exact check decides
+        # A possible integer past 64 bits anywhere (a cap; Python's exact check decides): LONG_DIGIT_RUN's start
+        # without its line ends (a candidate line starts with "{" and holds no line break) and without its
+        # last character (a float's long integer part is matched too, and left to Python).
+        r"[:,\[ \t]-?(?:[0-9]{20}|9[0-9]{18})",
     ]
     for type_name, names in by_type.items():
         if type_name not in value_starts:
