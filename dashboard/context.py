@@ -370,8 +370,8 @@ def render_sidebar() -> AppContext:
     if sources.is_sample:
         which = "all inputs" if len(sources.sample_inputs) == len(INPUT_NAMES) else ", ".join(sources.sample_inputs)
         sidebar.warning(
-            f"**Sample data** ({which}). To use your own: `triage-lens dashboard --data PATH`, or "
-            "`TRIAGE_LENS_DATA=PATH`; `~/.opensre` is picked up automatically.",
+            f"**Sample data** ({which}). To use your own: `TRIAGE_LENS_DATA=PATH make run`, or "
+            "`.venv/bin/triage-lens dashboard --data PATH`; `~/.opensre` is picked up automatically.",
             icon=":material/science:",
         )
     sidebar.caption(
