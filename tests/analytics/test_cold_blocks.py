@@ -152,3 +152,25 @@ def test_appends_past_the_part_cap_merge_into_one_part(tmp_path: Path, monkeypat
     assert counts[0] >= 2  # the cold build wrote several parts
     assert max(counts) <= 4
     assert 1 in counts[1:]  # a merge happened
+
+
+def test_too_long_lines_between_blocks_read_in_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines over the cap are quarantined with their size and their own first bytes as the excerpt, whichever
+    worker reaches them (their excerpts are read at their offsets, never through a shared file position)."""
+    long_a = json.dumps({"miss_id": "long-a", "taxonomy_detail": "a" * 400})
+    long_b = json.dumps({"miss_id": "long-b", "taxonomy_detail": "b" * 400})
+    lines = [_miss(1), long_a, _miss(2), long_b, _miss(3), long_a, _miss(4)]
+    path = tmp_path / "misses.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(cache, "MAX_PARTS", 40)
+    monkeypatch.setattr(cache, "cold_workers", lambda: 2)
+    loaded = load_input("misses", path, max_line_bytes=300)
+    whole = read_input_file(path, MISSES, max_line_bytes=300)
+    assert _report(loaded.items) == _report(whole.items)
+    assert [(i.line, i.excerpt[:22]) for i in loaded.items] == [
+        (2, '{"miss_id": "long-a", '),
+        (4, '{"miss_id": "long-b", '),
+        (6, '{"miss_id": "long-a", '),
+    ]
+    assert loaded.frame.select("_line").collect().to_series().to_list() == [1, 3, 5, 7]

@@ -338,7 +338,7 @@ def _cold_build(
         if too_long:  # never read: quarantined with its size, the excerpt from its first bytes only
             before = counted[index - 1].result() if index else 0
             counted[index].set_result(before + 1)
-            result = too_long_line(handle, start, end, before + 1, label, max_line_bytes or 0, schema)
+            result = too_long_line(fileno, start, end, before + 1, label, max_line_bytes or 0, schema)
             return result, None
         data = os.pread(fileno, end - start, start)
 
@@ -374,12 +374,13 @@ def _cold_build(
                 counted[index].set_exception(exc)
             raise
 
-    with _collector_paused(), ThreadPoolExecutor(max_workers=cold_workers()) as pool:
+    workers = cold_workers()
+    with _collector_paused(), ThreadPoolExecutor(max_workers=workers) as pool:
         # Submitted in file order and started in that order, so a block only ever waits on running ones; at
-        # most cold_workers() blocks are held in memory at once.
+        # most `workers` blocks are held in memory at once.
         futures: list[Future[tuple[ReadResult, tuple[str, int] | None]]] = []
         for index in range(len(ranges)):
-            while sum(not f.done() for f in futures) >= cold_workers():
+            while sum(not f.done() for f in futures) >= workers:
                 wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
             futures.append(pool.submit(guarded, index))
         return [f.result() for f in futures]

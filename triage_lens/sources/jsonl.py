@@ -118,11 +118,11 @@ def _read_around(
 
 
 def too_long_line(
-    handle: Any, start: int, end: int, line: int, file_label: str, limit: int, schema: InputSchema
+    fileno: int, start: int, end: int, line: int, file_label: str, limit: int, schema: InputSchema
 ) -> ReadResult:
-    """The result of one line over the cap: quarantined with its size; only its first bytes are read."""
-    handle.seek(start)
-    excerpt = handle.read(min(end - start, 4 * EXCERPT_CHARS)).decode("utf-8", "replace")
+    """The result of one line over the cap: quarantined with its size; only its first bytes are read (with
+    ``pread``, so threads reading other blocks of the same file never move a shared position)."""
+    excerpt = os.pread(fileno, min(end - start, 4 * EXCERPT_CHARS), start).decode("utf-8", "replace")
     item = ReportItem(file_label, line, line_too_long(end - start, limit), _excerpt(excerpt), "quarantined")
     return ReadResult(
         empty_frame(schema),
