@@ -25,6 +25,7 @@ from analytics.severity import BacktestCounts, LedgerCounts, SeverityOptions
 from analytics.timeparse import format_utc
 from analytics.windows import DEFAULT_RANGE, RANGE_KEYS, Window, range_or_default, window
 from dashboard.formatting import escape_markdown
+from dashboard.serve import startup_sources
 from dashboard.urlstate import (
     url_multiselect,
     url_param,
@@ -244,17 +245,8 @@ def _resolve() -> tuple[DataSources, str | None]:
     """The data source fixed when the server started: ``TRIAGE_LENS_DATA`` (what ``triage-lens dashboard
     --data`` sets), else ``./triage-lens.yaml``, ``~/.opensre`` or the bundled sample. Nothing the browser
     sends (URL parameters, widgets) chooses a path, a policy file or write mode."""
-    env = os.environ
     try:
-        return (
-            resolve_sources(
-                None,
-                env.get("TRIAGE_LENS_POLICY"),
-                env.get("TRIAGE_LENS_NOW"),
-                env.get("TRIAGE_LENS_WRITE", "") in ("1", "true"),
-            ),
-            None,
-        )
+        return startup_sources(os.environ), None
     except SourceError as exc:
         # The start-up source failed (say a broken TRIAGE_LENS_POLICY): fall back to the bundled sample.
         return resolve_sources(str(BUNDLED_SAMPLE_DIR), None, None, environ={}), str(exc)

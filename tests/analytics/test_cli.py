@@ -116,13 +116,14 @@ def test_dashboard_runs_streamlit_on_localhost_with_the_same_sources(monkeypatch
     )
     assert result.exit_code == 0
     ((command, env),) = calls
-    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[1:4] == ["-m", "dashboard.serve", "run"]  # `streamlit run` with the start-up warm-up
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8599"
     options = dict(zip(command[5::2], command[6::2], strict=True))
     assert options["--client.showErrorDetails"] == "none"
     assert options["--client.toolbarMode"] == "minimal"
     assert options["--browser.gatherUsageStats"] == "false"
+    assert options["--server.fileWatcherType"] == "none"  # no module walk after every run
     assert env["TRIAGE_LENS_DATA"] == str(SAMPLE_DIR)
     assert env["TRIAGE_LENS_NOW"] == "2026-11-16T10:00:00Z"
     assert "TRIAGE_LENS_WRITE" not in env

@@ -27,12 +27,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def streamlit_run(port: int, *options: str) -> list[str]:
-    """`python -m streamlit run dashboard/app.py --server.port <port>`, then ``options``."""
+def streamlit_run(port: int, *options: str, module: str = "dashboard.serve") -> list[str]:
+    """`python -m dashboard.serve run dashboard/app.py --server.port <port>`, then ``options``: Streamlit's own
+    `streamlit run` with the start-up warm-up beside it, as `triage-lens dashboard` (and `make run`) starts it;
+    ``module="streamlit"`` for a plain `streamlit run`."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        module,
         "run",
         str(REPO / "dashboard" / "app.py"),
         "--server.port",

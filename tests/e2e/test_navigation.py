@@ -30,7 +30,7 @@ def fresh_server(command: list[str], port: int, tmp_path: Path) -> Iterator[str]
 def test_a_deep_link_is_the_first_request_of_a_plain_streamlit_run(page: object, tmp_path: Path) -> None:
     port = free_port()
     # run from another folder: no pages/ next to the entry script, nothing found by Streamlit's folder discovery
-    with fresh_server(streamlit_run(port, *LOCAL_HEADLESS), port, tmp_path) as url:
+    with fresh_server(streamlit_run(port, *LOCAL_HEADLESS, module="streamlit"), port, tmp_path) as url:
         tab = page
         tab.goto(f"{url}/misses?range=14d")  # type: ignore[attr-defined]
         expect_page(tab, "Misses")

@@ -15,6 +15,7 @@ from triage_lens.resources import app_script
 # runs from any folder, where that file is not read.
 STREAMLIT_OPTIONS: dict[str, str] = {
     "server.headless": "true",
+    "server.fileWatcherType": "none",
     "browser.gatherUsageStats": "false",
     "client.showErrorDetails": "none",
     "client.showErrorLinks": "false",
@@ -79,7 +80,7 @@ def dashboard(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "dashboard.serve",  # Streamlit's `streamlit run` with the start-up warm-up beside it
         "run",
         str(app_script()),
         "--server.address",

@@ -7,8 +7,10 @@ import hashlib
 import json
 import mmap
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,6 +78,22 @@ def _write_cache(directory: Path, prefix: str, key: str, frame: pl.DataFrame, re
     return True
 
 
+_LOAD_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_LOAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _one_load_at_a_time(name: str, path: Path) -> Iterator[None]:
+    """Loads of one input file in this process run one after the other: a second thread asking for a file
+    whose cache is being built (the dashboard's start-up warm-up, two first sessions) waits for that build and
+    then reads the finished cache, instead of parsing the file a second time beside it."""
+    key = (name, str(path.resolve()))
+    with _LOAD_LOCKS_GUARD:
+        lock = _LOAD_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        yield
+
+
 def load_input(
     name: str,
     path: Path | None,
@@ -97,7 +115,21 @@ def load_input(
         return LoadedInput(name, path, empty_frame(schema).lazy(), error=f"{label}: file not found")
     env = os.environ if environ is None else environ
     use_cache = use_cache and env.get("TRIAGE_LENS_NO_CACHE", "") not in ("1", "true")
-    directory = cache_dir(env)
+    if not use_cache:
+        return _load_input(name, path, schema, label, False, cache_dir(env), max_line_bytes)
+    with _one_load_at_a_time(name, path):
+        return _load_input(name, path, schema, label, True, cache_dir(env), max_line_bytes)
+
+
+def _load_input(
+    name: str,
+    path: Path,
+    schema: InputSchema,
+    label: str,
+    use_cache: bool,
+    directory: Path,
+    max_line_bytes: int | None,
+) -> LoadedInput:
     if use_cache and path.is_file() and path.suffix.lower() in JSONL_SUFFIXES:
         return _load_jsonl_cached(name, path, schema, directory, max_line_bytes)
     if use_cache and path.is_file():
