@@ -45,6 +45,7 @@ from triage_lens.sources.loading import (
     resolve_sources,
 )
 from triage_lens.sources.redaction import redact
+from triage_lens.sources.runs import MAX_FILES
 
 T = TypeVar("T")
 POLICY_OVERRIDE_KEY = "policy_override_yaml"
@@ -95,6 +96,41 @@ class AppContext:
     @property
     def now(self) -> datetime:
         return self.sources.now
+
+
+FOLDER_STAMP_MAX_FILES = 4 * MAX_FILES  # past this many files a folder's stamp stops looking (a runs folder's cap)
+
+
+def folder_stamp(context: AppContext, folder: Path | None) -> str:
+    """A cache key for a folder the pages read whole (the scenarios folder, the benchmark runs): a hash of the path,
+    size and modification time of every file under it, walked once per run however many sections ask. It changes
+    when any file in it is added, removed or rewritten: a re-export rewrites ``alert.json`` inside its own
+    subfolder, and a new run lands in a subfolder, neither of which moves the folder's own modification time."""
+    key = f"folder-stamp:{folder}"
+    if key not in context.this_run:
+        context.this_run[key] = hashlib.sha256(repr(files_under(folder)).encode()).hexdigest()
+    stamp: str = context.this_run[key]
+    return stamp
+
+
+def files_under(folder: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime in ns) of every file under ``folder`` in a fixed order (symlinks not followed; at most
+    :data:`FOLDER_STAMP_MAX_FILES`); one ``(folder, -1, -1)`` entry when it is not a folder."""
+    if folder is None or not folder.is_dir():
+        return ((str(folder), -1, -1),)
+    parts: list[tuple[str, int, int]] = []
+    for directory, subdirs, names in os.walk(folder, followlinks=False):
+        subdirs.sort()
+        for name in sorted(names):
+            path = Path(directory) / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            parts.append((str(path), info.st_size, info.st_mtime_ns))
+            if len(parts) >= FOLDER_STAMP_MAX_FILES:
+                return tuple(parts)
+    return tuple(parts)
 
 
 def _fingerprint(sources: DataSources) -> tuple[tuple[str, str, int, int], ...]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import polars as pl
 
 from analytics.fixes import FixHeld, fix_events, fix_held_summary, fix_table
-from dashboard.context import AppContext, data_memo, memo
-from dashboard.misses_view import _folder_stamp, coverage_for, releases_stamp
+from dashboard.context import AppContext, data_memo, folder_stamp, memo
+from dashboard.misses_view import coverage_for, releases_stamp
 from dashboard.runs_view import benchmark_for
 from triage_lens.sources.releases import ReleasesError, read_releases, releases_path
 
@@ -55,8 +55,8 @@ def fixes_for(context: AppContext) -> pl.DataFrame:
     return memo(
         context,
         "fix-table",
-        *_folder_stamp(context.sources.scenarios_dir),
-        *_folder_stamp(context.sources.runs_dir),
+        folder_stamp(context, context.sources.scenarios_dir),
+        folder_stamp(context, context.sources.runs_dir),
         runs is not None and runs.height,
         None if releases is None else releases.height,
         build=build,

@@ -14,7 +14,7 @@ import polars as pl
 from analytics.learning import lifecycle_events, lifecycle_options, pair_lifecycle, week_start
 from analytics.misses import effective_timestamp
 from dashboard.charts import LIFECYCLE_BADGES
-from dashboard.context import AppContext, data_memo, memo
+from dashboard.context import AppContext, data_memo, folder_stamp, memo
 from triage_lens.sources.releases import releases_path
 from triage_lens.sources.scenario_files import coverage_from_folder
 
@@ -64,17 +64,10 @@ def coverage_for(context: AppContext) -> tuple[pl.LazyFrame | None, list[str], P
     coverage, problems = memo(
         context,
         "scenario-coverage",
-        *_folder_stamp(folder),
+        folder_stamp(context, folder),
         build=lambda: _collected(coverage_from_folder(context.data.frame("misses"), folder)),
     )
     return coverage, problems, folder
-
-
-def _folder_stamp(folder: Path | None) -> tuple[str, int]:
-    """A cache key for a scenarios folder: its path and modification time (a new export folder changes it)."""
-    if folder is None or not folder.is_dir():
-        return str(folder), -1
-    return str(folder), folder.stat().st_mtime_ns
 
 
 def _collected(result: tuple[pl.LazyFrame, list[str]]) -> tuple[pl.LazyFrame, list[str]]:
@@ -88,7 +81,7 @@ def lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFram
         context,
         "pair-lifecycle",
         coverage is not None,
-        *_folder_stamp(context.sources.scenarios_dir),
+        folder_stamp(context, context.sources.scenarios_dir),
         build=lambda: _lifecycle(context, coverage),
     )
 
@@ -99,7 +92,7 @@ def _lifecycle(context: AppContext, coverage: pl.LazyFrame | None) -> pl.DataFra
         context,
         "pair-lifecycle-events",
         coverage is not None,
-        *_folder_stamp(context.sources.scenarios_dir),
+        folder_stamp(context, context.sources.scenarios_dir),
         build=lambda: lifecycle_events(context.data.frame("misses"), coverage).collect(),
     )
     frame = pair_lifecycle(
@@ -302,7 +295,7 @@ def chosen_misses(context: AppContext, filters: MissFilters, chosen: pl.LazyFram
         context.filters.range_key,
         filters,
         *releases_stamp(context),
-        *_folder_stamp(context.sources.scenarios_dir),
+        folder_stamp(context, context.sources.scenarios_dir),
         build=build,
     )
 

@@ -7,7 +7,6 @@ unknown), so that the page only lays out."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,12 +38,12 @@ from analytics.runs import (
     score_delta,
     verdict,
 )
-from dashboard.context import AppContext, relative_path
+from dashboard.context import AppContext, folder_stamp, relative_path
 from dashboard.exports import csv_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.misses_view import range_since
 from dashboard.tables import cut_names
-from triage_lens.sources.runs import MAX_FILES, Benchmark, load_benchmark
+from triage_lens.sources.runs import Benchmark, load_benchmark
 
 NO_RUNS_HELP = (
     "No benchmark results in this data source. Run the exported scenarios with pytest "
@@ -83,27 +82,6 @@ SHOW_CHOICES: dict[str, str] = {
 }
 
 
-def _fingerprint(*folders: Path | None) -> tuple[tuple[str, int, int], ...]:
-    """(path, size, mtime) of every file under the folders: changes when a result or scenario file does."""
-    parts: list[tuple[str, int, int]] = []
-    for folder in folders:
-        if folder is None or not folder.is_dir():
-            parts.append((str(folder), -1, -1))
-            continue
-        for directory, subdirs, names in os.walk(folder, followlinks=False):
-            subdirs.sort()
-            for name in sorted(names):
-                path = Path(directory) / name
-                try:
-                    info = path.stat()
-                except OSError:
-                    continue
-                parts.append((str(path), info.st_size, info.st_mtime_ns))
-                if len(parts) > 4 * MAX_FILES:
-                    return tuple(parts)
-    return tuple(parts)
-
-
 @st.cache_resource(max_entries=4, show_spinner="Reading benchmark runs…")
 def _load(
     runs_dir: str,
@@ -129,7 +107,7 @@ def benchmark_for(context: AppContext) -> Benchmark | None:
         return None
     if "benchmark" in context.this_run:  # the folders are walked once per run, however many sections ask
         return context.this_run["benchmark"]  # type: ignore[no-any-return]
-    fingerprint = _fingerprint(runs_dir, scenarios_dir)
+    fingerprint = (folder_stamp(context, runs_dir), folder_stamp(context, scenarios_dir))
     z = context.policy.confidence.wilson_z
     benchmark = _load(
         str(runs_dir), str(scenarios_dir) if scenarios_dir else None, fingerprint, context.data_key, z, context
