@@ -50,11 +50,16 @@ def _incident_items(open_incidents: pl.DataFrame, level: str, total_open: int, n
     kind = level.lower()
     if rows.height == 1:
         r = rows.row(0, named=True)
-        title = f": {r['title']}" if r.get("title") else ""
+        # The title leads (people read titles, not ids); the id stays, last, for a search in the incident tool.
+        what = (
+            f"Open {level}: {r['title']} ({r['service']} · {r['id']})"
+            if r.get("title")
+            else f"Open {level} incident {r['id']} ({r['service']})"
+        )
         return [
             AttentionItem(
                 kind,
-                f"Open {level} incident {r['id']}{title} ({r['service']})",
+                what,
                 f"open for {_age(now, r['started_at'])} · 1 of {total_open} open incidents",
                 "incidents",
                 {"status": "unresolved", "incident": str(r["id"])},
@@ -67,7 +72,7 @@ def _incident_items(open_incidents: pl.DataFrame, level: str, total_open: int, n
         AttentionItem(
             kind,
             f"{rows.height} open {level} incidents ({', '.join(services[:3])}{' …' if len(services) > 3 else ''})",
-            f"{rows.height} of {total_open} open incidents; the oldest, {oldest['id']}, open for "
+            f"{rows.height} of {total_open} open incidents; the oldest, {oldest['title'] or oldest['id']}, open for "
             f"{_age(now, oldest['started_at'])}",
             "incidents",
             {"status": "unresolved", "incident": str(oldest["id"])},

@@ -219,13 +219,13 @@ def test_needs_attention_ranks_by_urgency_and_keeps_one_of_each_kind_first() -> 
     )
     # six kinds have something; five slots: the first item of the five most urgent kinds
     assert [(i.kind, i.what, i.how_bad) for i in items] == [
-        ("p0", "Open P0 incident inc_1: Checkout down (payments)", "open for 3 days · 1 of 3 open incidents"),
+        ("p0", "Open P0: Checkout down (payments · inc_1)", "open for 3 days · 1 of 3 open incidents"),
         (
             "provider",
             "meta_ads is critical (spike)",
             "42 errors in the last 24 h vs 10.0 a day over the last 7 days",
         ),
-        ("p1", "Open P1 incident inc_2: Slow search (search)", "open for 24 h · 1 of 3 open incidents"),
+        ("p1", "Open P1: Slow search (search · inc_2)", "open for 24 h · 1 of 3 open incidents"),
         (
             "bucket",
             "High recurrence: payments|deploy",
@@ -275,7 +275,7 @@ def test_several_open_p0_incidents_make_one_line() -> None:
     assert [(i.what, i.how_bad, i.params) for i in items] == [
         (
             "2 open P0 incidents (payments, search)",
-            "2 of 3 open incidents; the oldest, inc_b, open for 5 days",
+            "2 of 3 open incidents; the oldest, B, open for 5 days",
             {"status": "unresolved", "incident": "inc_b"},
         )
     ]

@@ -102,8 +102,11 @@ def test_needs_attention_comes_first_and_links_to_the_filtered_pages(monkeypatch
     # then the open P0 incident
     assert lines[0].startswith(":material/alarm: :red[**Overdue follow-up: Stop ingest-worker")
     assert lines[0].endswith("due 2026-10-15 — 32 days overdue")
-    p0 = next(i for i, line in enumerate(lines) if "Open P0 incident" in line)
-    assert lines[p0].startswith(":material/emergency: :red[**Open P0 incident inc_20261113_2239_64d561")
+    p0 = next(i for i, line in enumerate(lines) if "Open P0" in line)
+    assert lines[p0].startswith(
+        ":material/emergency: :red[**Open P0: Inventory sync crash loop after restart 19 "
+        "(inventory · inc_20261113_2239_64d561)**]"
+    )
     assert "1 of 3 open incidents" in lines[p0]
     links = app.get("page_link")
     assert links[0].proto.page == "incidents"
@@ -160,7 +163,7 @@ def test_overview_renders_on_a_folder_with_one_input(
     elif only == "incidents":
         # open/mitigating and started in (now − 7d, now]: p0 and p2; "old" started before the range
         assert shown["Open incidents, started last 7d"] == "2"
-        assert any("Open P0 incident p0: Down (api)" in m.value for m in app.markdown)
+        assert any("Open P0: Down (api · p0)" in m.value for m in app.markdown)
         assert any("No OpenSRE learning files" in i.value for i in app.info)
     else:
         # 12 errors in 24 h ≥ 10: critical
