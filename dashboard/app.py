@@ -6,9 +6,9 @@ An unknown page name lands on the Overview (with the URL's filters) instead of S
 
 A request whose ``Host`` is not on the allow-list (``triage_lens.hosts``: 127.0.0.1, localhost, [::1] and the names
 given with ``--allowed-host`` / ``allowed_hosts:``) gets a short refusal and nothing else: the check is the first
-thing the script does, before the page config, the login gate, the sidebar or any page (DNS rebinding, README
-"Security"). ``triage-lens dashboard`` also sets Streamlit's ``server.allowedHosts``, so such a request does not
-even get a WebSocket.
+thing the script does once the server's start-up imports are in (it only waits for those), before the page config,
+the login gate, the sidebar or any page (DNS rebinding, README "Security"). ``triage-lens dashboard`` also sets
+Streamlit's ``server.allowedHosts``, so such a request does not even get a WebSocket.
 
 A page that raises shows a short, friendly error box: no traceback, exception text or path reaches the
 browser (the full traceback goes to the terminal's log). ``TRIAGE_LENS_DEBUG=1`` lets exceptions through
@@ -24,10 +24,16 @@ from urllib.parse import unquote, urlparse
 
 import streamlit as st
 
-from dashboard.asof_view import asof_notices
-from dashboard.context import render_sidebar
-from dashboard.registry import PAGE_ERROR, PAGES
-from triage_lens.hosts import HOST_REFUSAL, allowed_from_environment, is_allowed
+from dashboard.serve import wait_for_late_imports
+
+# Before anything that imports Altair or pandas: while the server's start-up imports them (dashboard/serve.py),
+# this session waits for them rather than importing them beside it. Returns at once without a warm-up.
+wait_for_late_imports()
+
+from dashboard.asof_view import asof_notices  # noqa: E402
+from dashboard.context import render_sidebar  # noqa: E402
+from dashboard.registry import PAGE_ERROR, PAGES  # noqa: E402
+from triage_lens.hosts import HOST_REFUSAL, allowed_from_environment, is_allowed  # noqa: E402
 
 
 def _host_gate() -> None:

@@ -5,12 +5,14 @@ file beside it, and a warm-up that cannot run changes nothing."""
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dashboard import serve
 from dashboard.registry import PAGES
 from dashboard.serve import start_warm_up, startup_sources, warm_up
 from tests.conftest import SAMPLE_DIR
@@ -101,3 +103,34 @@ def test_a_load_during_the_build_waits_for_it_and_reads_the_finished_cache(
     assert not results["first"].from_cache and results["second"].from_cache
     assert results["first"].frame.collect().equals(results["second"].frame.collect())
     assert results["second"].rows == 1000
+
+
+def test_a_session_waits_for_the_start_up_imports_which_wait_for_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve, "_late_imports_planned", threading.Event())
+    monkeypatch.setattr(serve, "_late_imports_done", threading.Event())
+    server_up = threading.Event()
+    importer = serve.start_late_imports(server_up=server_up.is_set)
+    session_ran = threading.Event()
+
+    def session() -> None:
+        serve.wait_for_late_imports()
+        session_ran.set()
+
+    waiting = threading.Thread(target=session)
+    waiting.start()
+    # Streamlit has not answered yet: nothing is imported and the session cannot run (it cannot finish early)
+    assert not session_ran.wait(0.3)
+    assert importer.is_alive()
+    server_up.set()
+    importer.join(timeout=60)
+    waiting.join(timeout=60)
+    assert session_ran.is_set()
+    assert all(name in sys.modules for name in serve.LATE_IMPORTS)
+
+
+def test_without_a_warm_up_a_session_never_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve, "_late_imports_planned", threading.Event())
+    done = threading.Event()
+    monkeypatch.setattr(serve, "_late_imports_done", done)
+    serve.wait_for_late_imports(timeout=600)  # returns at once: no warm-up planned these imports
+    assert not done.is_set()
