@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from analytics.policy import PolicyError
 from triage_lens.sources.cache import load_input
 from triage_lens.sources.config import load_policy
+from triage_lens.sources.loading import in_a_database
 from triage_lens.sources.resolve import DataSources, SourceError, resolve_sources
 
 LOG = logging.getLogger("triage_lens.dashboard")
@@ -66,10 +67,8 @@ def warm_up(environ: Mapping[str, str], names: tuple[str, ...]) -> list[str]:
     warmed: list[str] = []
     for name in names:
         path = sources.paths.get(name)
-        if path is None or not path.is_file() or (name == "error_ledger" and sources.ledger_uri):
-            continue
-        if name in ("incidents", "events") and sources.incident_store_uri:
-            continue
+        if path is None or not path.is_file() or in_a_database(sources, name):
+            continue  # a database is asked by the page itself (push-down), never read whole
         load_input(name, path, environ=environ, max_line_bytes=max_line_bytes)
         warmed.append(name)
     return warmed

@@ -50,6 +50,21 @@ def test_missing_inputs_are_skipped_and_a_broken_source_warms_nothing(tmp_path: 
     assert warm_up(broken, PAGES[0].needs) == []  # the session reports the broken source, as without a warm-up
 
 
+def test_a_ledger_in_a_database_is_never_read_whole(tmp_path: Path) -> None:
+    import sqlite3
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(SAMPLE_DIR / "misses.jsonl", folder / "misses.jsonl")
+    with sqlite3.connect(folder / "ledger.sqlite") as db:
+        db.execute("CREATE TABLE error_ledger (timestamp TEXT, provider TEXT, error_type TEXT, message TEXT)")
+    (folder / "triage-lens.yaml").write_text("misses: misses.jsonl\nerror_ledger: ledger.sqlite\n", encoding="utf-8")
+    env = _environ(folder / "triage-lens.yaml", tmp_path)
+    assert startup_sources(env).paths["error_ledger"] == folder / "ledger.sqlite"
+    assert warm_up(env, PAGES[0].needs) == ["misses"]  # the page pushes severity down to SQLite itself
+    assert not list((tmp_path / "xdg" / "triage-lens").glob("error_ledger-*"))
+
+
 def test_turned_off_by_the_environment(tmp_path: Path) -> None:
     assert start_warm_up(_environ(tmp_path, tmp_path, TRIAGE_LENS_WARM_UP="0")) is None
 

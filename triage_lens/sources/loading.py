@@ -63,6 +63,16 @@ def excluded_incidents(loaded: LoadedInput) -> int:
     return max(0, loaded.rows - int(loaded.frame.select(pl.len()).collect().item()))
 
 
+def in_a_database(sources: DataSources, name: str) -> bool:
+    """Whether :func:`load_all` reads input ``name`` from a database (the PostgreSQL incident store, a PostgreSQL
+    or SQLite/D1 ledger) rather than from its file through the Parquet cache (:func:`load_input`)."""
+    if name in ("incidents", "events"):
+        return bool(sources.incident_store_uri)
+    if name == "error_ledger":
+        return bool(sources.ledger_uri) or is_sqlite_ledger(sources.paths.get(name))
+    return False
+
+
 def load_all(
     sources: DataSources, policy: Policy, *, use_cache: bool = True, names: Iterable[str] | None = None
 ) -> LoadedData:
@@ -72,9 +82,9 @@ def load_all(
     inputs: dict[str, LoadedInput] = {}
     for schema in ALL_INPUTS:
         path = sources.paths.get(schema.name) if schema.name in wanted else None
-        if sources.incident_store_uri and schema.name in ("incidents", "events") and schema.name in wanted:
-            loaded = _load_from_postgres(schema, sources.incident_store_uri)
-        elif schema.name == "error_ledger" and schema.name in wanted and (sources.ledger_uri or is_sqlite_ledger(path)):
+        if schema.name in wanted and in_a_database(sources, schema.name) and schema.name != "error_ledger":
+            loaded = _load_from_postgres(schema, str(sources.incident_store_uri))
+        elif schema.name in wanted and in_a_database(sources, schema.name):
             loaded = _load_ledger_database(schema, path, sources.ledger_uri)
         else:
             loaded = load_input(schema.name, path, use_cache=use_cache, max_line_bytes=policy.limits.max_line_bytes)
