@@ -37,7 +37,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 typecheck: install
-	$(VENV)/bin/mypy analytics dashboard triage_lens pages
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
 
 pytest: install
 	$(VENV)/bin/pytest -q
@@ -45,12 +45,12 @@ pytest: install
 # Two pytest workers (pytest-xdist), one per core; a test file stays on one worker (its module fixtures are shared).
 test: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy analytics dashboard triage_lens pages
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 test-fast: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy analytics dashboard triage_lens pages
+	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile --ignore=tests/e2e --ignore=tests/packaging
 
 SCALE ?= 100

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -134,9 +134,8 @@ def timed_rss(command: list[str], env: dict[str, str]) -> tuple[float, float, st
     return elapsed, rss, done.stdout
 
 
-def median_of(repeat: int, run: object) -> float:
-    assert callable(run)
-    return statistics.median(run() for _ in range(repeat))
+def median_of(repeat: int, run: Callable[[], float]) -> float:
+    return float(statistics.median(run() for _ in range(repeat)))
 
 
 DUCKDB_SCRIPT = """

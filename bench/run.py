@@ -158,6 +158,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
     from analytics.severity import SeverityOptions, backtest_frame, severity_frame, severity_report
     from analytics.timeparse import parse_timestamp, parse_timestamp_series
+    from triage_lens.sources.inputs import LoadedInput
     from triage_lens.sources.loading import apply_derived_columns, cache_dir, load_input, resolve_sources
 
     sources = resolve_sources(str(folder))
@@ -169,13 +170,19 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     for name in ("misses", "feedback", "investigations", "incidents", "error_ledger"):
         path = sources.paths[name]
         assert path is not None
-        loaded = bench.time(f"ingest cold: {name}", 0, lambda p=path, n=name: load_input(n, p), warm=False)
+        def cold(p: Path = path, n: str = name) -> LoadedInput:
+            return load_input(n, p)
+
+        def warm_frame(p: Path = path, n: str = name) -> pl.DataFrame:
+            return load_input(n, p).frame.collect()
+
+        loaded = bench.time(f"ingest cold: {name}", 0, cold, warm=False)
         bench.rows[-1]["rows"] = loaded.rows
         target = 1.0 if name == "misses" else None
         warm = bench.time(
             f"ingest warm (Parquet cache): {name}",
             loaded.rows,
-            lambda p=path, n=name: load_input(n, p).frame.collect(),
+            warm_frame,
             warm=False,
             target="< 1 s" if target else "",
             target_seconds=target,
@@ -247,10 +254,10 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
         }
         for r in frames["incidents"].filter(pl.col("started_at").is_not_null()).iter_rows(named=True)
     ]
-    target = next(e for e in enriched if e["id"] == target_id)
+    target_incident = next(e for e in enriched if e["id"] == target_id)
 
     def reference_correlate() -> list[tuple[int, str]]:
-        scored = [(pair_score(target, o, corr), o["id"]) for o in enriched if o["id"] != target_id]
+        scored = [(pair_score(target_incident, o, corr), o["id"]) for o in enriched if o["id"] != target_id]
         return sorted([s for s in scored if s[0] >= corr.min_score], key=lambda s: (-s[0], s[1]))[: corr.max_related]
 
     ref_corr, _, _ = measure(reference_correlate)
@@ -398,7 +405,10 @@ def run_pages(bench: Bench, folder: Path) -> None:
         app.run()
         app.switch_page(f"pages/{spec.script}")
         app.run()  # warm-up run of this page
-        seconds, peak, _ = measure(lambda a=app: a.run())
+        def rerun(a: AppTest = app) -> AppTest:
+            return a.run()
+
+        seconds, peak, _ = measure(rerun)
         bench.add(f"page warm: {spec.title}", 0, seconds, peak, target="< 1 s", met=seconds < 1.0)
 
 
