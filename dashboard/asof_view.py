@@ -60,8 +60,9 @@ def asof_banner(context: AppContext) -> None:
     back_label = "Back to the live clock" if before == "wall clock" else f"Back to the usual now ({before})"
     text, back = st.columns([5, 2], vertical_alignment="center")
     text.info(
-        f"**Viewing as of {stamp(context.now)}** (the newest record): ranges, severity and lifecycle end there, "
-        "as `--now` would make them.",
+        # No "(the newest record)": a shared link may pin any time, and knowing the newest would load every input.
+        f"**Viewing as of {stamp(context.now)}**: ranges, severity and lifecycle end there, as `--now` would "
+        "make them.",
         icon=":material/history:",
     )
     back.button(back_label, key="asof_back", on_click=_set_asof, args=(None,))

@@ -65,7 +65,8 @@ def test_asof_in_a_link_pins_the_clock_and_a_bad_one_is_ignored(
     app.query_params["asof"] = "2022-07-02T00:00:00Z"
     open_incidents(app)
     assert not app.exception
-    assert any("Viewing as of 2022-07-02 00:00 UTC" in i.value for i in app.info)
+    banner = next(i.value for i in app.info if "Viewing as of 2022-07-02 00:00 UTC" in i.value)
+    assert "newest record" not in banner  # the link pins a time after the newest incident (2022-07-01 14:00)
     assert any("2 incidents started" in t for t in texts(app))
     bad = AppTest.from_file(APP, default_timeout=60)
     bad.query_params["asof"] = "/etc/passwd"
