@@ -121,7 +121,7 @@ def start_warm_up(environ: Mapping[str, str]) -> threading.Thread | None:
     return thread
 
 
-def start_late_imports(server_up: Callable[[], bool] = lambda: _streamlit_is_up()) -> threading.Thread:
+def start_late_imports(server_up: Callable[[], bool] = _streamlit_is_up) -> threading.Thread:
     """Import :data:`LATE_IMPORTS` in a daemon thread once ``server_up()`` is true; until they are imported the
     app script waits for them (:func:`wait_for_late_imports`). Called by :func:`main` only, before Streamlit
     starts: a process without it (tests, a plain ``streamlit run``) never waits."""
