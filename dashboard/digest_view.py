@@ -18,6 +18,7 @@ from analytics.digest import (
     week_has_incidents,
 )
 from dashboard.context import AppContext, memo
+from dashboard.exports import download_button
 from dashboard.formatting import escape_markdown
 from dashboard.runs_view import run_summary_for
 from dashboard.urlstate import url_selectbox
@@ -49,21 +50,24 @@ def digest_section(context: AppContext) -> None:
     )
     max_chars = context.policy.digest.markdown_max_chars
     left, middle, right = st.columns(3)
-    left.download_button(
+    download_button(
         "Download digest (.md)",
+        where=left,
         data=digest.markdown.encode("utf-8"),
         file_name=f"{digest.week}.md",
         mime="text/markdown",
     )
-    middle.download_button(
+    download_button(
         "Download for Slack (.txt)",
+        where=middle,
         data=slack_bytes(digest, max_chars=max_chars),
         file_name=f"{digest.week}.slack.txt",
         mime="text/plain",
         help="Slack mrkdwn: paste into a message as is.",
     )
-    right.download_button(
+    download_button(
         "Download summary (.json)",
+        where=right,
         data=(json.dumps(digest.summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         file_name=f"{digest.week}.json",
         mime="application/json",

@@ -12,11 +12,16 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from analytics.buckets import BucketOptions, high_reason_expr
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # a formula sign after any run of whitespace or control characters, or a value led by tab/CR/LF
@@ -90,3 +95,36 @@ def download_name(stem: str, generated_at: datetime, suffix: str, **filters: str
     parts = [stem] + [f"{k}-{v}" for k, v in filters.items() if v]
     name = "_".join(_UNSAFE_NAME.sub("-", p).strip("-") for p in parts)
     return f"{name}_{generated_at:%Y%m%dT%H%MZ}.{suffix}"
+
+
+DownloadData = bytes | str | Callable[[], bytes | str]
+
+
+def download_button(
+    label: str,
+    *,
+    data: DownloadData,
+    file_name: str,
+    mime: str,
+    help: str | None = None,
+    primary: bool = False,
+    where: DeltaGenerator | None = None,
+) -> None:
+    """The one download button of every page: ``st.download_button`` (in the column ``where``, else the page)
+    with ``on_click="ignore"``.
+
+    Why "ignore": Streamlit's default reruns the page on the click, and for a ``data`` built on click (a callable)
+    the browser asks for the file only after sending that rerun. When the rerun ends first (a busy server), it
+    revokes the callable the click refers to and the browser gets no file (seen in CI: no download in 30 s).
+    Without the rerun the click only downloads, which is also all a user asked for."""
+    import streamlit as st
+
+    (where or st).download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=mime,
+        help=help,
+        type="primary" if primary else "secondary",
+        on_click="ignore",
+    )

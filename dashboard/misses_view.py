@@ -379,17 +379,19 @@ def download_buttons(rows_plan: pl.LazyFrame, n_rows: int, *, now: datetime, nam
     """CSV and JSON downloads of exactly the filtered rows (built on click)."""
     import streamlit as st
 
-    from dashboard.exports import csv_bytes, download_name, json_bytes
+    from dashboard.exports import csv_bytes, download_button, download_name, json_bytes
 
     left, right = st.columns(2)
-    left.download_button(
+    download_button(
         f"Download {n_rows:,} rows (CSV)",
+        where=left,
         data=lambda: csv_bytes(rows_plan.collect()),
         file_name=download_name("misses", now, "csv", **name),
         mime="text/csv",
     )
-    right.download_button(
+    download_button(
         f"Download {n_rows:,} rows (JSON)",
+        where=right,
         data=lambda: json_bytes(rows_plan.collect()),
         file_name=download_name("misses", now, "json", **name),
         mime="application/json",

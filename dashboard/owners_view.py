@@ -60,7 +60,7 @@ def exclusion_caption(context: AppContext) -> None:
 
 
 def incident_last_time_line(context: AppContext, incident_id: str) -> str:
-    """"Last time (signature): inc_… on Oct 01, resolved, …; follow-up “…” (ana, due …, done)." for one incident."""
+    """ "Last time (signature): inc_… on Oct 01, resolved, …; follow-up “…” (ana, due …, done)." for one incident."""
     from analytics.last_time import incident_last_time, incident_last_time_text
 
     followups = board_for(context).filter(pl.col("kind") == "followup")

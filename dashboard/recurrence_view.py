@@ -12,7 +12,7 @@ from analytics.buckets import BucketOptions, advice_by_recommendation, bucket_fr
 from analytics.digest import default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurrence_tables
 from dashboard.context import AppContext
-from dashboard.exports import buckets_csv, download_name
+from dashboard.exports import buckets_csv, download_button, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.incidents_view import chosen_services, followup_rows
 from dashboard.tables import show_table
@@ -144,7 +144,7 @@ def buckets_section(context: AppContext) -> None:
                 for text, keys in advice.select("recommendation", "buckets").iter_rows()
             )
         )
-    st.download_button(
+    download_button(
         f"Download {buckets.height} buckets (CSV)",
         data=buckets_csv(buckets, options),
         file_name=download_name("buckets", context.now, "csv", service=",".join(context.filters.services) or None),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics.fixes import FIX_HELD_HELP
 from dashboard.context import current_context, page_title, relative_path
+from dashboard.exports import download_button
 from dashboard.fixes_view import fix_held_for, fixes_for, releases_for
 from dashboard.formatting import escape_markdown
 from dashboard.runs_view import (
@@ -120,7 +121,7 @@ if wide.height == 0:
     st.info("No scenario matches these filters.")
 else:
     st.dataframe(grid_display(wide), hide_index=True, width="stretch")
-    st.download_button(
+    download_button(
         f"Download the grid ({wide.height} scenarios × {view.runs.height} runs, CSV)",
         data=lambda: grid_csv(wide),
         file_name=grid_file_name(context, taxonomy, show),

@@ -34,7 +34,7 @@ from dashboard.confidence_view import (
     verdict_box,
 )
 from dashboard.context import current_context, memo, page_title
-from dashboard.exports import csv_bytes, download_name
+from dashboard.exports import csv_bytes, download_button, download_name
 from dashboard.fixes_view import releases_for
 from dashboard.gateway_view import gateway_section
 from dashboard.guards import require_inputs
@@ -136,7 +136,7 @@ if chosen:
     investigation_detail(row_of(frame, chosen), claims_known=claims_known)
 
 export = export_frame(frame)
-st.download_button(
+download_button(
     f"Download {export.height:,} results (CSV)",
     data=lambda: csv_bytes(export),
     file_name=download_name("confidence", context.now, "csv", range=range_key),

@@ -14,7 +14,7 @@ from dashboard.data_view import (
     shown_report,
     sources_table,
 )
-from dashboard.exports import csv_bytes, download_name
+from dashboard.exports import csv_bytes, download_button, download_name
 from dashboard.formatting import escape_markdown
 from dashboard.import_view import import_section
 from dashboard.tables import format_time, show_table
@@ -86,7 +86,7 @@ else:
             "excerpt": "The start of the line as stored.",
         },
     )
-    st.download_button(
+    download_button(
         "Download report (CSV)",
         data=lambda: csv_bytes(shown),
         file_name=download_name(
@@ -109,7 +109,7 @@ if context.policy_error:
 policy_yaml = policy_to_yaml(context.policy)
 with st.expander(f"The policy as YAML ({policy_yaml.count(chr(10)):,} lines)", expanded=False):
     st.code(policy_yaml, language="yaml")
-st.download_button(
+download_button(
     "Download policy.yml",
     data=policy_yaml.encode("utf-8"),
     file_name="policy.yml",

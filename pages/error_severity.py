@@ -15,7 +15,7 @@ from analytics.severity import (
 )
 from dashboard.charts import SEVERITY_MARKDOWN_COLORS, backtest_chart, severity_chart
 from dashboard.context import current_context, ledger_backtest_counts, ledger_counts, page_title
-from dashboard.exports import csv_bytes, download_name, json_bytes
+from dashboard.exports import csv_bytes, download_button, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.severity_view import listed_providers, provider_table, samples_as_text
@@ -78,14 +78,16 @@ else:
         },
     )
     left, right = st.columns(2)
-    left.download_button(
+    download_button(
         f"Download {table.height} providers (CSV)",
+        where=left,
         data=csv_bytes(table),
         file_name=download_name("severity", context.now, "csv", exclude=excluded_text or None),
         mime="text/csv",
     )
-    right.download_button(
+    download_button(
         f"Download {table.height} providers (JSON)",
+        where=right,
         data=json_bytes(table),
         file_name=download_name("severity", context.now, "json", exclude=excluded_text or None),
         mime="application/json",
@@ -106,7 +108,7 @@ st.caption(
     f"{options.legacy_warning_avg_daily:g}/day warning, > {options.legacy_critical_avg_daily:g}/day critical) pages "
     f"**{legacy_pages}** times; the current rule **{current_pages}**."
 )
-st.download_button(
+download_button(
     "Download backtest (CSV)",
     data=csv_bytes(backtest),
     file_name=download_name("severity-backtest", context.now, "csv", days=str(days)),

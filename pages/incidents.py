@@ -10,7 +10,7 @@ from analytics.statuses import INCIDENT_STATUSES, UNRESOLVED, status_filter
 from analytics.timeparse import format_utc
 from dashboard.charts import contributions_chart, timeline_chart
 from dashboard.context import current_context, page_title
-from dashboard.exports import csv_bytes, download_name, json_bytes
+from dashboard.exports import csv_bytes, download_button, download_name, json_bytes
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
 from dashboard.incidents_view import (
@@ -90,14 +90,16 @@ else:
     right.caption("One lane per service; the red diamond is this incident, dots are related ones (size: score).")
     show_table(related_table(related), extra_config=TITLE)
     c1, c2 = st.columns(2)
-    c1.download_button(
+    download_button(
         "Download related (CSV)",
+        where=c1,
         data=csv_bytes(related.drop("started_at")),
         file_name=download_name("related", context.now, "csv", incident=chosen),
         mime="text/csv",
     )
-    c2.download_button(
+    download_button(
         "Download related (JSON)",
+        where=c2,
         data=json_bytes(related_payload(payload)),
         file_name=download_name("related", context.now, "json", incident=chosen),
         mime="application/json",

@@ -14,7 +14,7 @@ from analytics.scenarios import build_cases, manifest_bytes, zip_bytes
 from analytics.schemas import TAXONOMIES
 from dashboard.charts import coverage_funnel_chart
 from dashboard.context import current_context, memo, page_title
-from dashboard.exports import download_name
+from dashboard.exports import download_button, download_name
 from dashboard.fixes_view import fixes_for
 from dashboard.formatting import escape_markdown
 from dashboard.guards import require_inputs
@@ -60,19 +60,19 @@ if not cases:
 else:
     show_table(cases_table(cases))
     name_filters = {"since": context.filters.range_key, "top": str(top), "taxonomy": chosen_taxonomy}
-    st.download_button(
+    download_button(
         f"Download {len(cases)} scenario(s) (ZIP)",
         data=lambda: zip_bytes(cases, manifest),
         file_name=download_name("scenarios", context.now, "zip", **name_filters),
         mime="application/zip",
-        type="primary",
+        primary=True,
         help="The same tree as `triage-lens misses export`: one folder per case plus the manifest.",
     )
     st.subheader("alert.json preview")
     dirs = [c.dir for c in cases]
     case = cases[dirs.index(url_selectbox(st, "Case", dirs, "case", dirs[0]))]
     st.code(case.content.decode("utf-8"), language="json", height=360)
-    st.download_button(
+    download_button(
         "Download this alert.json", data=case.content, file_name=f"{case.dir}.alert.json", mime="application/json"
     )
 

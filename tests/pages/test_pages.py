@@ -48,6 +48,21 @@ def test_page_renders_without_exception(
     app = open_page(spec, data, monkeypatch)
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == spec.title
+    # A download never reruns the page: with the rerun, a file built on click can be revoked before the browser
+    # asks for it (dashboard.exports.download_button).
+    downloads = app.get("download_button")
+    assert [d.proto.label for d in downloads if not d.proto.ignore_rerun] == []
+
+
+def test_every_download_button_goes_through_the_one_helper() -> None:
+    """``st.download_button`` is called in one place (dashboard/exports.py), so no page forgets on_click="ignore"."""
+    callers = [
+        path.relative_to(REPO).as_posix()
+        for folder in ("pages", "dashboard")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if ".download_button(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == ["dashboard/exports.py"]
 
 
 def _page_text(app: AppTest) -> list[str]:
