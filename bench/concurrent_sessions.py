@@ -16,6 +16,8 @@ Starts the dashboard as ``make run`` does (``triage-lens dashboard``: Streamlit 
 
   with the server's CPU seconds for each visit and its peak RSS (sampled every 0.1 s from start to stop). The
   same run times ``pl.read_ndjson`` of the folder's ``misses.jsonl`` in a fresh process (the issue's yardstick).
+* ``--floor N`` (default 3): Streamlit's own floor in the same run, an app of one title and one line served with
+  the dashboard's options: a first visit, ``N`` warm visits in the same browser, one in a new profile.
 * ``--small DIR`` (e.g. ``triage-lens sample --scale 10``): one warm-up visit, then ``--sessions`` new browser
   profiles on the first page of ``--pages`` at once: seconds per session and server CPU seconds per view.
 
@@ -133,27 +135,27 @@ class Server:
             shutil.rmtree(self.cache_home, ignore_errors=True)
 
 
-def start_server(data: Path, log: Path, *, fresh_cache: bool) -> Server:
-    """``triage-lens dashboard`` on ``data``; with ``fresh_cache`` on an empty Triage Lens cache of its own."""
+FLOOR_APP = 'import streamlit as st\n\nst.title("Floor")\nst.write("One line of text.")\n'
+
+
+def start_server(data: Path, log: Path, *, fresh_cache: bool, app: Path | None = None) -> Server:
+    """``triage-lens dashboard`` on ``data``; with ``fresh_cache`` on an empty Triage Lens cache of its own.
+    With ``app``, ``streamlit run app`` instead, with the options ``triage-lens dashboard`` passes."""
     port = free_port()
     launched = time.perf_counter()
     env = dict(os.environ, TRIAGE_LENS_DATA=str(data))
     cache_home = Path(tempfile.mkdtemp(prefix="triage-lens-bench-cache-")) if fresh_cache else None
     if cache_home is not None:
         env["XDG_CACHE_HOME"] = str(cache_home)
+    if app is None:  # as `make run` starts it: the warm-up beside Streamlit (TRIAGE_LENS_WARM_UP=0 turns it off)
+        command = [str(Path(sys.executable).with_name("triage-lens")), "dashboard", "--port", str(port)]
+    else:
+        from triage_lens.cli.dashboard import STREAMLIT_OPTIONS
+
+        options = [f"--{name}={value}" for name, value in STREAMLIT_OPTIONS.items()]
+        command = [sys.executable, "-m", "streamlit", "run", str(app), *options, f"--server.port={port}"]
     with log.open("a") as out:
-        process = subprocess.Popen(
-            [  # as `make run` starts it: the warm-up beside Streamlit (TRIAGE_LENS_WARM_UP=0 turns it off)
-                str(Path(sys.executable).with_name("triage-lens")),
-                "dashboard",
-                "--port",
-                str(port),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     sampler = PeakSampler(process.pid)
     sampler.start()
     server = Server(process, f"http://127.0.0.1:{port}", cache_home, sampler, launched)
@@ -258,6 +260,38 @@ async def big_data(browser: Any, args: argparse.Namespace, pages: list[Any], log
     return result
 
 
+async def floor(browser: Any, args: argparse.Namespace, log: Path) -> dict[str, Any]:
+    """Streamlit's own floor on this machine, in the same run: an app of one title and one line of text, served
+    with the dashboard's options and timed with the same waits (first visit, then ``--floor`` warm visits in the
+    same browser, then one in a new profile). A page cannot be drawn faster than this."""
+    folder = Path(tempfile.mkdtemp(prefix="triage-lens-bench-floor-"))
+    app = folder / "floor.py"
+    app.write_text(FLOOR_APP)
+    server = start_server(folder, log, fresh_cache=False, app=app)
+    try:
+        profile = await new_profile(browser)
+        first, page = await visit(profile, server.url, "Floor")
+        await page.close()
+        warm: list[float] = []
+        for _ in range(args.floor):
+            seconds, page = await visit(profile, server.url, "Floor")
+            warm.append(seconds)
+            await page.close()
+        other = await new_profile(browser)
+        fresh, _ = await visit(other, server.url, "Floor")
+        await profile.close()
+        await other.close()
+        return {
+            "first_visit_s": round(first, 2),
+            "warm_same_browser_s": [round(s, 2) for s in warm],
+            "warm_new_browser_s": round(fresh, 2),
+            "load": load_average(),
+        }
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 async def concurrent(browser: Any, args: argparse.Namespace, spec: Any, log: Path) -> dict[str, Any]:
     """One warm-up visit, then ``--sessions`` new browser profiles on ``spec`` at once."""
     server = start_server(Path(args.small), log, fresh_cache=False)
@@ -333,6 +367,14 @@ def table(result: dict[str, Any]) -> str:
                 f"| {page}: warm, new browser profile (front end downloaded again) | {p['warm_new_browser_s']} "
                 f"| {p['warm_new_browser_server_cpu_s']} | | |",
             ]
+    low = result.get("floor")
+    if low:
+        warm = low["warm_same_browser_s"]
+        rows += [
+            f"| Streamlit's floor (one title, one line): first visit | {low['first_visit_s']} | | | {low['load']} |",
+            f"| Streamlit's floor: warm, same browser ({len(warm)} visits) | {min(warm)}–{max(warm)} | | | |",
+            f"| Streamlit's floor: warm, new browser profile | {low['warm_new_browser_s']} | | | |",
+        ]
     small = result.get("small")
     if small:
         rows.append(
@@ -358,6 +400,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             if args.big:
                 result["big"] = await big_data(browser, args, pages, log)
+            if args.floor:
+                result["floor"] = await floor(browser, args, log)
             if args.small:
                 result["small"] = await concurrent(browser, args, pages[0], log)
         finally:
@@ -384,6 +428,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--pages", "--page", default="misses,overview", help="URL paths; the first is the concurrent one"
+    )
+    parser.add_argument(
+        "--floor",
+        type=int,
+        default=3,
+        help="warm visits of a one-line Streamlit app in the same run (Streamlit's own floor; 0: skip)",
     )
     parser.add_argument("--tour", action="store_true", help="after the sessions, visit every page (peak RSS)")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait before RSS readings")
