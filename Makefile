@@ -35,6 +35,7 @@ run: install-run
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 typecheck: install
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
@@ -45,11 +46,13 @@ pytest: install
 # Two pytest workers (pytest-xdist), one per core; a test file stays on one worker (its module fixtures are shared).
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 test-fast: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy analytics dashboard triage_lens pages bench
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile --ignore=tests/e2e --ignore=tests/packaging
 

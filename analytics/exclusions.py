@@ -24,7 +24,7 @@ def without_exercises(incidents: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def excluded_note(count: int) -> str:
-    """"3 drill or maintenance incidents are left out of every figure." ("" when none)."""
+    """ "3 drill or maintenance incidents are left out of every figure." ("" when none)."""
     if count <= 0:
         return ""
     noun = "incident is" if count == 1 else "incidents are"

@@ -279,9 +279,7 @@ def followup_outcomes(
         .then(pl.lit("held"))
         .otherwise(pl.lit("too early"))
     )
-    return followups.join(later, on="target", how="left", maintain_order="left").with_columns(
-        outcome.alias("outcome")
-    )
+    return followups.join(later, on="target", how="left", maintain_order="left").with_columns(outcome.alias("outcome"))
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,7 @@ def pairs_in_window(
     joined = (
         counted.join(lifecycle.select(*KEY, pl.col("state").alias("lifecycle")), on=KEY, how="left")
         .join(
-            fixes.select(
-                *KEY, "basis", "fixed_at", "fixed_in", "regressed_at", "regressed_in", "fix_held", "status"
-            ),
+            fixes.select(*KEY, "basis", "fixed_at", "fixed_in", "regressed_at", "regressed_in", "fix_held", "status"),
             on=KEY,
             how="left",
         )

@@ -170,6 +170,7 @@ def run_analytics(bench: Bench, folder: Path) -> dict[str, Any]:
     for name in ("misses", "feedback", "investigations", "incidents", "error_ledger"):
         path = sources.paths[name]
         assert path is not None
+
         def cold(p: Path = path, n: str = name) -> LoadedInput:
             return load_input(n, p)
 
@@ -405,6 +406,7 @@ def run_pages(bench: Bench, folder: Path) -> None:
         app.run()
         app.switch_page(f"pages/{spec.script}")
         app.run()  # warm-up run of this page
+
         def rerun(a: AppTest = app) -> AppTest:
             return a.run()
 

@@ -32,7 +32,9 @@ def test_global_write_before_a_command_that_writes_nothing_is_refused(args: list
     result = run("--write", *args)
     assert result.exit_code == 2
     path = " ".join(a for a in args[:2] if a in ("check", "import", "misses", "list"))
-    assert f"--write means nothing for '{path}'; write mode is for assign, dashboard, incidents correlate" in result.output
+    assert (
+        f"--write means nothing for '{path}'; write mode is for assign, dashboard, incidents correlate" in result.output
+    )
 
 
 def test_write_after_a_command_that_writes_nothing_is_no_option() -> None:

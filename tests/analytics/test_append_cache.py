@@ -108,7 +108,9 @@ def test_any_sequence_of_appends_reads_like_a_fresh_parse(
         assert_same_as_fresh(path)
 
 
-def test_a_killed_runs_cache_temp_is_removed_by_the_next_cache_write(tmp_path: Path, isolated_environment: Path) -> None:
+def test_a_killed_runs_cache_temp_is_removed_by_the_next_cache_write(
+    tmp_path: Path, isolated_environment: Path
+) -> None:
     """Cache temps carry the writer's PID (``.NAME.<pid>.<rand>.tmp``); one whose writer is gone is removed."""
     import subprocess
     import sys

@@ -41,7 +41,9 @@ def _covered_keys(folder: Path) -> set[tuple[str, str]]:
 def test_a_scenario_exported_into_an_existing_date_folder_is_covered_on_the_next_run(data_copy: Path) -> None:
     before = _covered_keys(data_copy)
     assert len(before) == 11  # the sample's 14 exported scenarios cover 11 distinct pairs
-    misses = pl.read_ndjson(data_copy / "misses.jsonl", schema={"miss_id": pl.Utf8, "alert_name": pl.Utf8, "taxonomy": pl.Utf8})
+    misses = pl.read_ndjson(
+        data_copy / "misses.jsonl", schema={"miss_id": pl.Utf8, "alert_name": pl.Utf8, "taxonomy": pl.Utf8}
+    )
     new = next(r for r in misses.iter_rows(named=True) if (r["alert_name"], r["taxonomy"]) not in before)
     date_folder = data_copy / "scenarios" / "2026-10-20"
     top_mtime = (data_copy / "scenarios").stat().st_mtime_ns

@@ -58,9 +58,7 @@ def served_hosts(address: str, configured: tuple[str, ...], extra: tuple[str, ..
 @click.option("--me", metavar="NAME", help='Who "mine" is in the owner filter (else me: in the config).')
 @global_options(writes=True)
 @click.pass_obj
-def dashboard(
-    options: GlobalOptions, port: int, address: str, extra_hosts: tuple[str, ...], me: str | None
-) -> None:
+def dashboard(options: GlobalOptions, port: int, address: str, extra_hosts: tuple[str, ...], me: str | None) -> None:
     """Run the Streamlit dashboard on the same data, policy and now."""
     sources = resolve(options)
     policy_for(sources)  # fail early, with one line, on a bad policy

@@ -1037,7 +1037,7 @@ def _investigation_extras(investigations: pl.DataFrame, seed: int) -> pl.DataFra
     with_scores = rng.random(n) < 0.6
     scores = rng.beta(2.2, 2.0, (n, len(EVIDENCE_SOURCES)))
     # Low-scored investigations lean on thin log evidence: their logs contribution is mostly weak.
-    low = (investigations["validity_score"].fill_null(0.0).to_numpy() < 0.4)
+    low = investigations["validity_score"].fill_null(0.0).to_numpy() < 0.4
     scores[:, EVIDENCE_SOURCES.index("logs")] *= np.where(low, 0.35, 1.0)
     scores = np.round(scores, 2)
     cited = [
