@@ -99,8 +99,8 @@ def empty_range_sentence(spans: list[InputSpan], window: Window, period: str | N
     ``period`` names the window (default: ``last 30d``)."""
     if not range_is_empty_elsewhere(spans):
         return None
-    named = period or f"{window.label()} (ending {stamp(window.end)})"
-    return f"Nothing in the {named}, but the data is elsewhere: {where_the_data_is(spans)}."
+    named = f"in the {period}" if period else f"{window.within()} (ending {stamp(window.end)})"
+    return f"Nothing {named}, but the data is elsewhere: {where_the_data_is(spans)}."
 
 
 def now_hint(spans: list[InputSpan], window: Window, period: str | None = None) -> str | None:

@@ -65,6 +65,10 @@ class Window:
         """``last 30d`` / ``all time``: how pages name the window."""
         return "all time" if self.start is None else f"last {self.spec}"
 
+    def within(self) -> str:
+        """``in the last 30d`` / ``across all time``: the window after a verb ("incidents started ...")."""
+        return "across all time" if self.start is None else f"in the last {self.spec}"
+
 
 def window(spec: str | None, now: datetime) -> Window:
     """The window of a range spec ending at ``now``: ``all``/None/empty → all time, else ``now − duration``.

@@ -156,12 +156,12 @@ def incidents_verdict(context: AppContext, frame: pl.LazyFrame) -> str:
         .collect()
     )
     in_range = frame.select(pl.len()).collect().item()
-    period = escape_markdown(context.filters.window(context.now).label())
+    period = escape_markdown(context.filters.window(context.now).within())
     if not open_rows.height:
-        return f"**{in_range:,} incidents started in the {period}; none is still open.**"
+        return f"**{in_range:,} incidents started {period}; none is still open.**"
     worst = open_rows.row(0, named=True)
     return (
-        f"**{in_range:,} incidents started in the {period}; {open_rows.height:,} still open**, the worst "
+        f"**{in_range:,} incidents started {period}; {open_rows.height:,} still open**, the worst "
         f"{escape_markdown(worst['severity'] or 'without severity')}: {escape_markdown(worst['title'] or 'untitled')} "
         f"({escape_markdown(worst['id'])})."
     )

@@ -219,7 +219,13 @@ def learning_tiles(context: AppContext, data: dict[str, Any]) -> None:
             help="Rows of misses.jsonl (partial or inaccurate ratings) with timestamp ≥ now − range, as "
             "`opensre misses stats --since`; the delta compares with the range of the same length before it.",
         )
-        st.caption("No misses.jsonl loaded." if not has["misses"] else f"{before or 0:,} in the {range_key} before.")
+        st.caption(
+            "No misses.jsonl loaded."
+            if not has["misses"]
+            else "No range before all time to compare with."
+            if before is None
+            else f"{before:,} in the {range_key} before."
+        )
         link(context, "misses", "Open Misses")
     with tiles[1].container(border=True):
         st.metric(
@@ -358,7 +364,7 @@ def charts_section(context: AppContext, data: dict[str, Any]) -> None:
             else {(a, t): s for a, t, s in pairs.select("group_alert", "group_taxonomy", "state").iter_rows()}
         )
         if top is None or top.height == 0:
-            st.info(f"No misses in the {period}.")
+            st.info(f"No misses {window.within()}.")
         else:
             for row in top.iter_rows(named=True):
                 state = states.get((row["group_alert"], row["group_taxonomy"]), "")

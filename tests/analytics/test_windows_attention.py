@@ -51,6 +51,11 @@ def test_contains_is_start_exclusive_end_inclusive_and_since_is_opensre_inclusiv
     assert frame.with_columns(everything.contains().alias("in"))["in"].to_list() == [True] * 5
 
 
+def test_a_window_reads_after_a_verb_in_a_sentence() -> None:
+    assert window("30d", NOW).within() == "in the last 30d"
+    assert window("all", NOW).within() == "across all time"  # not "in the all time"
+
+
 def test_previous_window_has_the_same_length_and_all_time_has_none() -> None:
     previous = window("14d", NOW).previous()
     assert previous is not None

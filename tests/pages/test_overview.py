@@ -210,6 +210,15 @@ def test_incidents_page_verdict_equals_the_overview_open_count(
     assert verdict.startswith("**") and "incidents started in the last " in verdict
 
 
+def test_all_time_reads_as_a_sentence_on_the_overview_and_incidents(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Found on the real GCP+AWS+GitHub import: "1,044 incidents started in the all time" and "0 in the all before."
+    overview = run_page(monkeypatch, SAMPLE_DIR, range="all")
+    assert "No range before all time to compare with." in captions(overview)
+    assert " in the all " not in captions(overview)
+    verdict = run_page(monkeypatch, SAMPLE_DIR, "incidents.py", range="all").markdown[0].value
+    assert re.match(r"\*\*[\d,]+ incidents started across all time; ", verdict), verdict
+
+
 def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # RULES §5 defaults: a signature is high at 6 in the window, a kind warns at 5 and is high at 10.
     (tmp_path / "sample.json").write_text(NOW)
