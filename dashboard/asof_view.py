@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics.asof import InputSpan, empty_range_sentence, iso, newest_record, spans_of, stamp
 from analytics.schemas import INPUTS_BY_NAME
+from analytics.windows import Window, window
 from dashboard.context import AppContext, memo
 from dashboard.formatting import escape_markdown
 from dashboard.registry import PAGES
@@ -17,6 +18,9 @@ from triage_lens.sources.asof import asof_error, clock_before, is_pinned
 
 # Pages whose content does not follow the range (they list every source and the policy).
 NO_RANGE_PAGES = frozenset({"Data & policy"})
+# Pages that count their own windows ending at now, whatever the range: the notice asks about the widest of them
+# (Recurrence: 7 and 30 days; Error severity: 24 hours against 7 days), so old data is found even with range=all.
+OWN_WINDOW = {"Recurrence": "30d", "Error severity": "7d"}
 
 
 def _set_asof(value: str | None) -> None:
@@ -26,8 +30,13 @@ def _set_asof(value: str | None) -> None:
         del st.query_params["asof"]
 
 
-def page_spans(context: AppContext, names: list[str]) -> list[InputSpan]:
-    """Oldest/newest/in-range of each loaded input in ``names`` (cached per data, clock and range)."""
+def page_window(context: AppContext, own: str | None = None) -> Window:
+    """The window a page shows: its ``own`` range spec (see :data:`OWN_WINDOW`) ending at now, else the sidebar's."""
+    return context.filters.window(context.now) if own is None else window(own, context.now)
+
+
+def page_spans(context: AppContext, names: list[str], own: str | None = None) -> list[InputSpan]:
+    """Oldest/newest/in-window of each loaded input in ``names`` (cached per data, clock and window)."""
 
     def build() -> list[InputSpan]:
         frames = {
@@ -35,9 +44,10 @@ def page_spans(context: AppContext, names: list[str]) -> list[InputSpan]:
             for n in names
             if (field := INPUTS_BY_NAME[n].time_field) is not None and context.data.inputs[n].available
         }
-        return spans_of(frames, context.filters.window(context.now), names)
+        return spans_of(frames, page_window(context, own), names)
 
-    return memo(context, "asof-spans", context.filters.range_key, tuple(names), build=build)
+    key = context.filters.range_key if own is None else f"own:{own}"
+    return memo(context, "asof-spans", key, tuple(names), build=build)
 
 
 def newest_of_all(context: AppContext) -> InputSpan | None:
@@ -68,17 +78,18 @@ def asof_banner(context: AppContext) -> None:
     back.button(back_label, key="asof_back", on_click=_set_asof, args=(None,))
 
 
-def empty_range_notice(context: AppContext, names: list[str]) -> None:
-    """When the range holds none of ``names`` but they hold data: where the data is, and the one click."""
-    spans = page_spans(context, names)
-    sentence = empty_range_sentence(spans, context.filters.window(context.now))
+def empty_range_notice(context: AppContext, names: list[str], own: str | None = None) -> None:
+    """When the page's window holds none of ``names`` but they hold data: where the data is, and the one click."""
+    spans = page_spans(context, names, own)
+    sentence = empty_range_sentence(spans, page_window(context, own))
     if sentence is None:
         return
     newest = newest_of_all(context)
     with st.container(border=True):
         st.markdown(f":material/travel_explore: {escape_markdown(sentence)}")
         if newest is None or newest.newest is None or newest.newest == context.now:
-            st.caption("Widen the time range in the sidebar to see it.")
+            if own is None:
+                st.caption("Widen the time range in the sidebar to see it.")
             return
         target = iso(newest.newest)
         st.button(
@@ -97,4 +108,4 @@ def asof_notices(context: AppContext, page_title: str) -> None:
     spec = next((p for p in PAGES if p.title == page_title), None)
     if spec is None or page_title in NO_RANGE_PAGES:
         return
-    empty_range_notice(context, [n for n in spec.needs if n in INPUTS_BY_NAME])
+    empty_range_notice(context, [n for n in spec.needs if n in INPUTS_BY_NAME], OWN_WINDOW.get(page_title))

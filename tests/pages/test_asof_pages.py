@@ -57,6 +57,46 @@ def test_an_empty_range_says_where_the_data_is_and_one_click_views_it(
     assert any("the data is elsewhere" in t for t in texts(app))
 
 
+def test_recurrence_says_where_old_data_is_even_with_range_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Recurrence counts 7 and 30 days ending now whatever the range: with range=all the sidebar's window held the
+    # data, so the page said only "Nothing recurs" on incidents that ended months ago (the real GitHub import).
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = "all"
+    app.run()
+    app.switch_page(str(PAGES_DIR / "recurrence.py")).run()
+    assert not app.exception
+    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    assert notice.startswith(":material/travel_explore: Nothing in the last 30d (ending 2026-12-01 00:00 UTC)")
+    assert "newest incident 2022-07-01 14:00 UTC" in notice
+    button = next(b for b in app.button if b.label.startswith("View as of the newest record"))
+    button.click().run()
+    assert app.query_params["asof"] in ("2022-07-01T14:00:00Z", ["2022-07-01T14:00:00Z"])
+    assert not any("the data is elsewhere" in t for t in texts(app))
+
+
+def test_error_severity_says_where_an_old_ledger_is_even_with_range_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_lines(
+        tmp_path / "error_ledger.csv",
+        "timestamp,provider,error_type,error_message,tenant_id,action,category",
+        "2022-07-01T10:00:00Z,stripe,TIMEOUT,Request timed out,t-1,charge,error",
+        "2022-07-01T11:00:00Z,stripe,TIMEOUT,Request timed out,t-1,charge,error",
+    )
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(tmp_path))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params["range"] = "all"
+    app.run()
+    app.switch_page(str(PAGES_DIR / "error_severity.py")).run()
+    assert not app.exception
+    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    assert notice.startswith(":material/travel_explore: Nothing in the last 7d (ending 2026-12-01 00:00 UTC)")
+    assert "2022-07-01 11:00 UTC" in notice
+
+
 def test_asof_in_a_link_pins_the_clock_and_a_bad_one_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
