@@ -150,8 +150,8 @@ def attention_section(context: AppContext, data: dict[str, Any], board: pl.DataF
         if not items:
             services = ", ".join(context.filters.services) if context.filters.services else "all services"
             st.markdown(
-                f":green[:material/check_circle:] Nothing needs attention in the "
-                f"{escape_markdown(context.filters.window(context.now).label())} ({escape_markdown(services)}, "
+                f":green[:material/check_circle:] Nothing needs attention "
+                f"{escape_markdown(context.filters.window(context.now).within())} ({escape_markdown(services)}, "
                 f"{escape_markdown(who)}): nothing overdue, no open P0/P1 incident, no critical provider, no "
                 "high-recurrence bucket, no regressed or escalating pair, no overconfident band."
             )

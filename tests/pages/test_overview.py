@@ -124,6 +124,8 @@ def test_nothing_to_report_says_so_for_the_chosen_range(tmp_path: Path, monkeypa
     app = run_page(monkeypatch, tmp_path, range="14d")
     assert app.subheader[0].value == "Needs attention"
     assert any("Nothing needs attention in the last 14d (all services, everyone)" in m.value for m in app.markdown)
+    every = run_page(monkeypatch, tmp_path, range="all")
+    assert any("Nothing needs attention across all time (all services, everyone)" in m.value for m in every.markdown)
 
 
 INCIDENT_LINES = [
@@ -215,6 +217,7 @@ def test_all_time_reads_as_a_sentence_on_the_overview_and_incidents(monkeypatch:
     overview = run_page(monkeypatch, SAMPLE_DIR, range="all")
     assert "No range before all time to compare with." in captions(overview)
     assert " in the all " not in captions(overview)
+    assert not [m.value for m in overview.markdown if " in the all " in m.value]
     verdict = run_page(monkeypatch, SAMPLE_DIR, "incidents.py", range="all").markdown[0].value
     assert re.match(r"\*\*[\d,]+ incidents started across all time; ", verdict), verdict
 
