@@ -1,8 +1,11 @@
-"""The Data page's "Import incidents" block: upload an export, pick the source (auto by default), preview the
-mapped records and what is skipped, then write them to the incident store — only in write mode."""
+"""The Data page's "Import" block: upload an export, pick the source (auto by default), preview the mapped
+records and what is skipped, then write them to the incident store — only in write mode. An OpenRCA agent result
+CSV is recognised and previewed as the benchmark run it is, written to the data folder's runs/ (as
+``triage-lens import openrca``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +15,9 @@ from dashboard.context import AppContext
 from dashboard.formatting import escape_markdown
 from dashboard.tables import cut_names
 from triage_lens.importers import SOURCE_CHOICES, ImportFailure, ImportPlan, Rules, plan_import
+from triage_lens.importers.openrca import OpenRcaRun, looks_like, plan, started_at_of, system_of, write_runs_into
 from triage_lens.importers.writing import INCIDENTS_FILE, write_records
+from triage_lens.sources.resolve import RUNS_FOLDER
 
 PREVIEW_ROWS = 500
 PREVIEW_COLUMNS = ["id", "service", "severity", "status", "started_at", "ended_at", "title"]
@@ -35,6 +40,82 @@ def import_target(context: AppContext) -> str | None:
     return str(root if root.is_dir() else root.parent)
 
 
+def runs_target(context: AppContext) -> Path | None:
+    """Where an uploaded OpenRCA result goes: the source's runs folder (``<data>/runs`` or ``runs_dir``), else
+    ``runs/`` beside the imported incidents; None for the bundled sample or when there is no folder (a
+    PostgreSQL store holds incidents only)."""
+    sources = context.sources
+    if sources.origin in ("sample", "opensre") or sources.sample_inputs:
+        return None
+    if sources.runs_dir is not None:
+        return sources.runs_dir
+    target = import_target(context)
+    if target is None or "://" in target:
+        return None
+    return Path(target) / RUNS_FOLDER
+
+
+def plan_runs_upload(name: str, payload: bytes, folder: Path | None, now: datetime) -> OpenRcaRun | str:
+    """An uploaded OpenRCA CSV as its run (nothing written), or the one-line reason it cannot be. An upload has no
+    file time: the run starts at ``now``, or keeps the time of the same run already in ``folder``, so uploading the
+    same file again changes nothing."""
+    run_id = f"openrca-{system_of(name)}"
+    started = (started_at_of(folder, run_id) if folder is not None else None) or now
+    try:
+        return plan([(name, payload)], started, {})[0]
+    except ImportFailure as exc:
+        return str(exc)
+
+
+def run_summary(run: OpenRcaRun) -> str:
+    """One line for people, with the Benchmark runs page's rounding."""
+    from dashboard.runs_view import pct
+
+    score = "—" if run.mean_score is None else f"{run.mean_score:.3f}"
+    return (
+        f"**{escape_markdown(run.run_id)}**: {run.cases:,} case{'' if run.cases == 1 else 's'}, {run.passed:,} exact "
+        f"match{'' if run.passed == 1 else 'es'} "
+        f"({pct(run.exact_match_rate)}), mean partial score {score}; started {run.started_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def runs_upload_section(context: AppContext, name: str, payload: bytes) -> None:
+    """Preview an OpenRCA upload as a benchmark run, then (write mode) write it to :func:`runs_target`."""
+    folder = runs_target(context)
+    run = plan_runs_upload(name, payload, folder, datetime.now(UTC).replace(microsecond=0))
+    if isinstance(run, str):
+        st.error(escape_markdown(run))
+        return
+    st.write("**openrca** (detected): OpenRCA agent results are benchmark runs, not incidents.")
+    st.markdown(run_summary(run))
+    st.caption(
+        "One run per system (the file name's `agent-<system>`); the start is the upload's time, or the time of "
+        "this run if it was imported before. `triage-lens import openrca` does the same from the command line."
+    )
+    if not context.sources.write:
+        st.caption("Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`).")
+        return
+    if folder is None:
+        st.info(
+            "Runs are files in a data folder's `runs/`: point the dashboard at your own data folder (the bundled "
+            "sample is never written to; a PostgreSQL store holds incidents only)."
+        )
+        return
+    shown = folder / f"{run.run_id}.jsonl"
+    st.warning(f"Write mode: this writes {escape_markdown(str(shown))}.", icon=":material/edit:")
+    if st.button(f"Write the run {run.run_id}", type="primary", key="import_write_run"):
+        try:
+            written, unchanged = write_runs_into(folder, [run])
+        except ImportFailure as exc:
+            st.error(escape_markdown(exc))
+        else:
+            st.success(
+                f"Written: {written} run, {unchanged} unchanged. **Benchmark runs** shows it."
+                if written
+                else "Unchanged: this run is already there, byte for byte."
+            )
+
+
 def preview_frame(plan: ImportPlan) -> pl.DataFrame:
     """The mapped records as rows for the preview table (columns of :data:`PREVIEW_COLUMNS`)."""
     return pl.DataFrame(
@@ -54,12 +135,13 @@ def plan_upload(name: str, payload: bytes, source: str, rules: Rules) -> ImportP
 
 def import_section(context: AppContext) -> None:
     """Upload → source → preview (mapped and skipped) → write button (write mode only, labelled as a write)."""
-    st.subheader("Import incidents")
+    st.subheader("Import incidents or benchmark results")
     st.caption(
         "From Statuspage (also a status history, one incident a line), PagerDuty (JSON or CSV), incident.io, "
         "Opsgenie / Jira Service Management, Grafana OnCall, Google Cloud status or AWS status exports, as JSON, "
         "JSON Lines or CSV — the mapping is in docs/importers.md and the policy's `import:` section. "
-        "Re-importing updates records in place, never duplicates them."
+        "Re-importing updates records in place, never duplicates them. An OpenRCA agent result CSV "
+        "(`agent-<system>.csv`) is imported as a benchmark run."
     )
     upload = st.file_uploader("Export file", type=["json", "jsonl", "ndjson", "csv"], key="import_file")
     left, right = st.columns(2)
@@ -68,6 +150,9 @@ def import_section(context: AppContext) -> None:
         "incident.io service field (optional)", key="import_service_field", help="The custom field naming the service."
     )
     if upload is None:
+        return
+    if source in (None, "auto") and looks_like(upload.getvalue()):
+        runs_upload_section(context, upload.name, upload.getvalue())
         return
     rules = Rules(context.policy.import_, service_field.strip() or None)
     plan = plan_upload(upload.name, upload.getvalue(), source or "auto", rules)

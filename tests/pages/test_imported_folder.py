@@ -88,7 +88,7 @@ def test_data_page_import_block_is_read_only_without_write_mode(
 ) -> None:
     app = open_page("data_policy.py", imported, monkeypatch)
     assert not app.exception
-    assert "Import incidents" in [s.value for s in app.subheader]
+    assert "Import incidents or benchmark results" in [s.value for s in app.subheader]
     assert app.selectbox(key="import_source").value == "auto"
 
 

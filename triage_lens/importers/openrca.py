@@ -204,10 +204,27 @@ def refuse_store(target: str) -> None:
 
 
 def write_runs(target: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]:
-    """Write each run to ``target/runs/<run_id>.jsonl`` (:func:`triage_lens.sources.atomic.write_file`: a reader
+    """Write each run to ``target/runs/<run_id>.jsonl`` (see :func:`write_runs_into`)."""
+    return write_runs_into(target.expanduser() / "runs", runs)
+
+
+def started_at_of(folder: Path, run_id: str) -> datetime | None:
+    """The ``started_at`` of the run ``run_id`` already in ``folder`` (its first line), else None: an upload,
+    which has no file time, keeps it, so the same file uploaded again is unchanged."""
+    path = folder / f"{run_id}.jsonl"
+    try:
+        with path.open("rb") as handle:
+            first = json.loads(handle.readline())
+        stamp = datetime.fromisoformat(first["started_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def write_runs_into(folder: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]:
+    """Write each run to ``folder/<run_id>.jsonl`` (:func:`triage_lens.sources.atomic.write_file`: a reader
     never sees half a file).
     Returns (written, unchanged): a file whose bytes are already there is left untouched."""
-    folder = target.expanduser() / "runs"
     if folder.is_symlink():
         raise ImportFailure(f"{folder}: is a symlink; nothing imported")
     folder.mkdir(parents=True, exist_ok=True)
