@@ -86,8 +86,15 @@ def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: Re
         return frame.select(keys).to_dicts()
 
     titles = signature_titles(incidents, now=now, days=days)
+    places = signature_places(incidents, now=now, days=days)
     sig_entries = [
-        {**e, "title": titles.get(e["key"], UNTITLED)} for e in entries(signatures, ["key", "count", "level", "prefix"])
+        {
+            **e,
+            "title": titles.get(e["key"], UNTITLED),
+            "service": places.get(e["key"], (None, None))[0],
+            "kind": places.get(e["key"], (None, None))[1],
+        }
+        for e in entries(signatures, ["key", "count", "level", "prefix"])
     ]
     kind_entries = entries(kinds, ["key", "count", "level"])
 
@@ -147,22 +154,57 @@ def signature_titles(incidents: pl.LazyFrame, *, now: datetime, days: int) -> di
     return dict(zip(rows["signature"].to_list(), rows["title"].to_list(), strict=True))
 
 
+def signature_places(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, tuple[str | None, str | None]]:
+    """Where each signature happens: the service and kind of its newest incident in the window (ties at the same
+    start: the smallest service, then kind). A derived signature hashes service|kind|title, so two signatures may
+    share a title ("Incident with Actions") and differ here. In: ``signature``, ``service``, ``kind``,
+    ``started_at``. Out: {signature: (service, kind)}, None where the incident has none."""
+    rows = (
+        in_window(incidents, now=now, days=days)
+        .filter(pl.col("signature").is_not_null() & (pl.col("signature") != ""))
+        .sort(["signature", "started_at", "service", "kind"], descending=[False, True, False, False], nulls_last=True)
+        .group_by("signature", maintain_order=True)
+        .first()
+        .select("signature", "service", "kind")
+        .collect()
+    )
+    return {
+        sig: (service or None, kind or None)
+        for sig, service, kind in zip(rows["signature"], rows["service"], rows["kind"], strict=True)
+    }
+
+
+def signature_names(signatures: pl.DataFrame) -> list[str]:
+    """The name people read for each signature row: its title, plus "(service · kind)" when another row of the
+    list has the same title (two signatures of one wording in different places).
+    In: ``title``, ``service``, ``kind``. Out: one name per row, in row order."""
+    titles = signatures["title"].to_list()
+    repeated = {t for t in titles if titles.count(t) > 1}
+    names = []
+    for title, service, kind in signatures.select("title", "service", "kind").iter_rows():
+        where = " · ".join(part for part in (service, kind) if part)
+        names.append(f"{title} ({where})" if title in repeated and where else title)
+    return names
+
+
 def recurrence_tables(
     incidents: pl.LazyFrame, *, now: datetime, days: int, options: RecurrenceOptions
 ) -> dict[str, pl.DataFrame]:
     """The three recurrence lists of one window as tables people read: signatures by title, kinds, services,
     each with its level and why.
 
-    Out: ``signatures`` (``title``, ``prefix``, ``count``, ``level``, ``why``), ``kinds`` (``kind``, ``count``,
+    Out: ``signatures`` (``title``, ``service``, ``kind``, ``prefix``, ``count``, ``level``, ``why``), ``kinds``
+    (``kind``, ``count``,
     ``level``, ``why``), ``services`` (``service``, ``count``); plus ``advice``: each distinct recommendation once
     (``level``, ``recommendation``, ``applies_to`` — the titles and kinds it is for), high before warn.
     """
     result = recurrence(incidents, now=now, days=days, options=options)
-    titles = {e["key"]: e["title"] for e in result["top_signatures"]}
     signatures = pl.DataFrame(
         [
             {
                 "title": e["title"],
+                "service": e["service"],
+                "kind": e["kind"],
                 "prefix": e["prefix"],
                 "count": e["count"],
                 "level": e["level"],
@@ -172,7 +214,15 @@ def recurrence_tables(
             }
             for e in result["top_signatures"]
         ],
-        schema={"title": pl.Utf8, "prefix": pl.Utf8, "count": pl.Int64, "level": pl.Utf8, "why": pl.Utf8},
+        schema={
+            "title": pl.Utf8,
+            "service": pl.Utf8,
+            "kind": pl.Utf8,
+            "prefix": pl.Utf8,
+            "count": pl.Int64,
+            "level": pl.Utf8,
+            "why": pl.Utf8,
+        },
     )
     kinds = pl.DataFrame(
         [
@@ -190,6 +240,7 @@ def recurrence_tables(
         [{"service": e["key"], "count": e["count"]} for e in result["top_services"]],
         schema={"service": pl.Utf8, "count": pl.Int64},
     )
+    titles = dict(zip([e["key"] for e in result["top_signatures"]], signature_names(signatures), strict=True))
     advice: dict[tuple[str, str], list[str]] = {}
     for entry in result["high_recurrence"] + result["warn_recurrence"]:
         if not entry["recommendation"]:

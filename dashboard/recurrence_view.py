@@ -10,7 +10,7 @@ import streamlit as st
 import analytics.digest as digest_rules  # build_digest looked up per call, so a test can replace it
 from analytics.buckets import BucketOptions, advice_by_recommendation, bucket_frame, high_reason_expr, shown_buckets
 from analytics.digest import default_week, plan_followups
-from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurrence_tables
+from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurrence_tables, signature_names
 from dashboard.context import AppContext
 from dashboard.exports import buckets_csv, download_button, download_name
 from dashboard.formatting import escape_markdown
@@ -43,9 +43,10 @@ def _named(frame: pl.DataFrame, column: str, level: str) -> list[str]:
 
 def verdict(tables: dict[str, pl.DataFrame], days: int) -> str:
     """One sentence: what is in the high zone, what at warn, or that nothing recurs."""
-    sig, kinds = tables["signatures"], tables["kinds"]
-    high = _named(sig, "title", "high") + [f"kind {k}" for k in _named(kinds, "kind", "high")]
-    warn = _named(sig, "title", "warn") + [f"kind {k}" for k in _named(kinds, "kind", "warn")]
+    kinds = tables["kinds"]
+    sig = tables["signatures"].with_columns(pl.Series("name", signature_names(tables["signatures"]), pl.Utf8))
+    high = _named(sig, "name", "high") + [f"kind {k}" for k in _named(kinds, "kind", "high")]
+    warn = _named(sig, "name", "warn") + [f"kind {k}" for k in _named(kinds, "kind", "warn")]
     if high:
         more = f" and {len(high) - 4} more" if len(high) > 4 else ""
         return f"**{len(high)} recurring in the high zone in the last {days} days:** {'; '.join(high[:4])}{more}" + (
@@ -58,7 +59,7 @@ def verdict(tables: dict[str, pl.DataFrame], days: int) -> str:
 
 def _signatures_table(tables: dict[str, pl.DataFrame]) -> None:
     show_table(
-        tables["signatures"].select("title", "count", "why"),
+        tables["signatures"].select("title", "service", "kind", "count", "why"),
         labels={"title": "Signature (newest title)", "why": "Level"},
         extra_config={"title": st.column_config.TextColumn("Signature (newest title)", width="medium")},
         help={"why": "The count against the warn and high thresholds in this window."},

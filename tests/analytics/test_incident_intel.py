@@ -23,7 +23,7 @@ from analytics.buckets import (
 )
 from analytics.digest import build_digest, parse_week, plan_followups, recurrence_watch, render_markdown
 from analytics.policy import Policy
-from analytics.recurrence import RecurrenceOptions, recurrence
+from analytics.recurrence import RecurrenceOptions, recurrence, recurrence_tables, signature_names
 from tests.analytics.incident_helpers import T0, incident, incidents_frame, write_incidents
 from triage_lens.cli.main import cli
 
@@ -42,7 +42,39 @@ def test_signature_levels_at_exact_counts(tmp_path: Path, count: int, level: str
     frame = incidents_frame(tmp_path, many("s", count, signature="abcdef0123456789", kind="disk"))
     result = recurrence(frame, now=NOW, days=7, options=RecurrenceOptions.from_policy(POLICY.recurrence))
     assert result["top_signatures"] == [
-        {"key": "abcdef0123456789", "count": count, "level": level, "prefix": "abcdef01", "title": "incident s0"}
+        {
+            "key": "abcdef0123456789",
+            "count": count,
+            "level": level,
+            "prefix": "abcdef01",
+            "title": "incident s0",
+            "service": "api",
+            "kind": "disk",
+        }
+    ]
+
+
+def test_one_title_in_two_places_is_two_signatures_told_apart_by_service_and_kind(tmp_path: Path) -> None:
+    # Found on the real GitHub status import: "Incident with Actions" twice in the list, once as queue and once as
+    # oom (the signature hashes service|kind|title), with nothing to tell the rows apart.
+    records = [
+        incident("q1", -1 * HOUR, title="Incident with Actions", service="Actions", kind="queue"),
+        incident("q2", -2 * HOUR, title="Incident with Actions", service="Actions", kind="queue"),
+        incident("m1", -3 * HOUR, title="Incident with Actions", service="Actions", kind="oom"),
+        incident("p1", -4 * HOUR, title="Incident with Pages", service="Pages", kind="deploy"),
+    ]
+    options = RecurrenceOptions.from_policy(POLICY.recurrence)
+    tables = recurrence_tables(incidents_frame(tmp_path, records), now=NOW, days=7, options=options)
+    signatures = tables["signatures"]
+    assert signatures.select("title", "service", "kind", "count").rows() == [
+        ("Incident with Actions", "Actions", "queue", 2),
+        ("Incident with Actions", "Actions", "oom", 1),
+        ("Incident with Pages", "Pages", "deploy", 1),
+    ]
+    assert signature_names(signatures) == [
+        "Incident with Actions (Actions · queue)",
+        "Incident with Actions (Actions · oom)",
+        "Incident with Pages",
     ]
 
 

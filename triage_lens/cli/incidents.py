@@ -176,8 +176,18 @@ def recurrence_command(options: GlobalOptions, window_days: int, as_json: bool) 
         order = order[1:] + order[:1]
     for title, key in order:
         if key == "top_signatures":  # named by the newest incident's title; the prefix to look it up
-            headers = ["title", "signature", "count", "level"]
-            rows = [[clean_text(e["title"])[:60], e["prefix"], str(e["count"]), e["level"] or ""] for e in payload[key]]
+            headers = ["title", "service", "kind", "signature", "count", "level"]
+            rows = [
+                [
+                    clean_text(e["title"])[:60],
+                    clean_text(e["service"] or "—")[:30],
+                    clean_text(e["kind"] or "—"),
+                    e["prefix"],
+                    str(e["count"]),
+                    e["level"] or "",
+                ]
+                for e in payload[key]
+            ]
         else:
             headers = ["key", "count", "level"]
             rows = [[clean_text(e["key"])[:40], str(e["count"]), e["level"] or ""] for e in payload[key]]
