@@ -31,9 +31,10 @@ def thresholds_caption(context: AppContext) -> str:
     services = context.filters.services
     return (
         f"Incidents started in (now − N days, now]. Signatures (incidents of one service and kind whose titles "
-        f"match once numbers and ids are set aside) warn at {t.signature.warn} and are high at {t.signature.high}; kinds warn at {t.kind.warn} "
-        f"and are high at {t.kind.high}; services carry no level. Each signature is named by the title of its "
-        "newest incident." + (f" Services: {escape_markdown(', '.join(services))}." if services else "")
+        f"match once numbers and ids are set aside) warn at {t.signature.warn} and are high at {t.signature.high}; "
+        f"kinds warn at {t.kind.warn} and are high at {t.kind.high}; services carry no level. Each signature is "
+        "named by the title of its newest incident."
+        + (f" Services: {escape_markdown(', '.join(services))}." if services else "")
     )
 
 
