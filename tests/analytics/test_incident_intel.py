@@ -407,3 +407,15 @@ def test_every_analytic_runs_on_the_sample_store() -> None:
     for followup in digest["followups"]:
         assert set(followup) == {"bucket_key", "incident_id", "created", "reason"}
         assert followup["reason"] in ("read_only", "no_open_incident")  # read-only by default: nothing written
+
+
+def test_buckets_cli_says_why_there_is_no_bucket(tmp_path: Path) -> None:
+    # Two api|latency incidents: under the defaults' 3 in 7 days and 6 in 30 days. The text used to be a header
+    # over no rows.
+    data = write_incidents(tmp_path / "data", [incident("a", -HOUR), incident("b", -2 * HOUR)])
+    args = ["--data", str(data), "--now", T0.isoformat(), "incidents", "buckets"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days.\n"
+    only = CliRunner().invoke(cli, [*args, "--service", "api"])
+    assert only.stdout == "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days for service api.\n"
