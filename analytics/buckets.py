@@ -260,3 +260,16 @@ def advice_by_recommendation(shown: pl.DataFrame) -> pl.DataFrame:
         .sort("_first")
         .select("recommendation", "buckets", "high")
     )
+
+
+def grouping_name(options: BucketOptions) -> str:
+    """What a bucket groups by, for people: ``service|kind`` or ``signature prefix``."""
+    return "service|kind" if options.mode == "service_kind" else "signature prefix"
+
+
+def no_bucket_sentence(options: BucketOptions, window_days: int = 30) -> str:
+    """Why the bucket list is empty: no group reaches either window's minimum (CLI and page say the same)."""
+    return (
+        f"No bucket: no {grouping_name(options)} reaches {options.min_7d} incidents in 7 days or "
+        f"{options.min_30d} in {window_days} days"
+    )

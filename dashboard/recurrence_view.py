@@ -8,7 +8,15 @@ import polars as pl
 import streamlit as st
 
 import analytics.digest as digest_rules  # build_digest looked up per call, so a test can replace it
-from analytics.buckets import BucketOptions, advice_by_recommendation, bucket_frame, high_reason_expr, shown_buckets
+from analytics.buckets import (
+    BucketOptions,
+    advice_by_recommendation,
+    bucket_frame,
+    grouping_name,
+    high_reason_expr,
+    no_bucket_sentence,
+    shown_buckets,
+)
 from analytics.digest import default_week, plan_followups
 from analytics.recurrence import RecurrenceOptions, no_signature_recurs, recurrence_tables, signature_names
 from dashboard.context import AppContext
@@ -122,11 +130,14 @@ def buckets_section(context: AppContext) -> None:
     options = BucketOptions.from_policy(context.policy)
     buckets = shown_buckets(bucket_frame(service_incidents(context), now=context.now, options=options), options)
     st.caption(
-        f"Grouped by {'service|kind' if options.mode == 'service_kind' else 'signature prefix'}; shown when "
+        f"Grouped by {grouping_name(options)}; shown when "
         f"≥ {options.min_7d} in 7 days or ≥ {options.min_30d} in 30 days. A bucket is high (and gets a "
         f"follow-up) when its count reaches {options.kind_high} or one of its signatures reaches "
         f"{options.signature_high}, in either window."
     )
+    if buckets.height == 0:  # a sentence, not an empty table and a download of nothing
+        st.info(no_bucket_sentence(options) + ".", icon=":material/info:")
+        return
     table = buckets.select(
         "bucket_key",
         "count_7d",

@@ -235,3 +235,18 @@ def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pyt
     verdict = next(m.value for m in app.markdown if m.value.startswith("**"))
     # one signature (6 ≥ 6: high), its kind oom at 6 (≥ 5: warn, < 10)
     assert verdict == "**1 recurring in the high zone in the last 7 days:** api OOMKilled · 1 more at warn."
+
+
+def test_recurrence_page_says_why_there_is_no_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two api|oom incidents: under the defaults' 3 in 7 days and 6 in 30 days. The page showed an empty table and
+    # "Download 0 buckets (CSV)".
+    (tmp_path / "sample.json").write_text(NOW)
+    lines = [
+        f'{{"id": "i{n}", "service": "api", "kind": "oom", "started_at": "2026-11-1{n}T10:00:00Z", '
+        f'"status": "resolved", "severity": "P2", "title": "api OOMKilled"}}'
+        for n in range(2)
+    ]
+    write_lines(tmp_path / "incidents.jsonl", *lines)
+    app = run_page(monkeypatch, tmp_path, "recurrence.py")
+    assert "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days." in [i.value for i in app.info]
+    assert not [b for b in app.get("download_button") if "buckets" in b.proto.label]

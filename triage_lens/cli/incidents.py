@@ -12,7 +12,7 @@ from typing import Any
 import click
 import polars as pl
 
-from analytics.buckets import BucketOptions, buckets_json
+from analytics.buckets import BucketOptions, buckets_json, no_bucket_sentence
 from analytics.clock import MAX_WINDOW_DAYS
 from analytics.correlation import CorrelationOptions, clusters, clusters_json, correlate_json, related_incidents
 from analytics.digest import (
@@ -229,13 +229,8 @@ def buckets_command(options: GlobalOptions, service: str | None, window_days: in
         for b in payload["buckets"]
     ]
     if not rows:  # say why, not an empty table
-        bucket_options = BucketOptions.from_policy(policy)
-        grouped = "service|kind" if bucket_options.mode == "service_kind" else "signature prefix"
-        click.echo(
-            f"No bucket: no {grouped} reaches {bucket_options.min_7d} incidents in 7 days or "
-            f"{bucket_options.min_30d} in {window_days} days"
-            + (f" for service {clean_text(service)}." if service else ".")
-        )
+        sentence = no_bucket_sentence(BucketOptions.from_policy(policy), window_days)
+        click.echo(sentence + (f" for service {clean_text(service)}." if service else "."))
         return
     click.echo(render_table(["bucket", "7d", "30d", "open", "first recommendation"], rows, right={1, 2, 3}))
 
