@@ -85,17 +85,11 @@ def recurrence(incidents: pl.LazyFrame, *, now: datetime, days: int, options: Re
     def entries(frame: pl.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
         return frame.select(keys).to_dicts()
 
-    titles = signature_titles(incidents, now=now, days=days)
-    places = signature_places(incidents, now=now, days=days)
-    sig_entries = [
-        {
-            **e,
-            "title": titles.get(e["key"], UNTITLED),
-            "service": places.get(e["key"], (None, None))[0],
-            "kind": places.get(e["key"], (None, None))[1],
-        }
-        for e in entries(signatures, ["key", "count", "level", "prefix"])
-    ]
+    labels = signature_labels(incidents, now=now, days=days)
+    sig_entries = []
+    for e in entries(signatures, ["key", "count", "level", "prefix"]):
+        title, service, kind = labels.get(e["key"], (None, None, None))
+        sig_entries.append({**e, "title": title or UNTITLED, "service": service, "kind": kind})
     kind_entries = entries(kinds, ["key", "count", "level"])
 
     def zone(level: str) -> list[dict[str, Any]]:
@@ -133,45 +127,45 @@ def level_reason(count: int, level: str | None, *, days: int, warn: int, high: i
 UNTITLED = "(untitled)"
 
 
-def signature_titles(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, str]:
-    """The title people know each signature by: the title of its newest incident in the window that has one
-    (ties at the same start: the smallest title). In: ``signature``, ``title``, ``started_at``.
-    Out: {signature: title}; a signature whose incidents carry no title is left out."""
-    rows = (
-        in_window(incidents, now=now, days=days)
-        .filter(
-            pl.col("signature").is_not_null()
-            & (pl.col("signature") != "")
-            & pl.col("title").is_not_null()
-            & (pl.col("title").str.strip_chars() != "")
+def signature_labels(
+    incidents: pl.LazyFrame, *, now: datetime, days: int
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """How people know each signature, from one incident: its newest incident in the window that has a title
+    (ties at the same start: the smallest title), else its newest incident. Out: {signature: (title, service,
+    kind)}; title None when no incident of it has one. A stored signature may span services or kinds: then the
+    service reads "api +1" (one more) and the kind likewise. A derived signature hashes service|kind|title, so
+    one title may be two signatures, told apart by service and kind. In: ``signature``, ``title``, ``service``,
+    ``kind``, ``started_at``."""
+    titled = pl.col("title").is_not_null() & (pl.col("title").str.strip_chars() != "")
+
+    def more(column: str) -> pl.Expr:
+        others = pl.col(column).filter(pl.col(column).is_not_null() & (pl.col(column) != "")).n_unique() - 1
+        return (
+            pl.when(others > 0)
+            .then(pl.format("{} +{}", pl.col(column).first(), others))
+            .otherwise(pl.col(column).first())
         )
-        .sort(["signature", "started_at", "title"], descending=[False, True, False])
-        .group_by("signature", maintain_order=True)
-        .first()
-        .select("signature", "title")
-        .collect()
-    )
-    return dict(zip(rows["signature"].to_list(), rows["title"].to_list(), strict=True))
 
-
-def signature_places(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, tuple[str | None, str | None]]:
-    """Where each signature happens: the service and kind of its newest incident in the window (ties at the same
-    start: the smallest service, then kind). A derived signature hashes service|kind|title, so two signatures may
-    share a title ("Incident with Actions") and differ here. In: ``signature``, ``service``, ``kind``,
-    ``started_at``. Out: {signature: (service, kind)}, None where the incident has none."""
     rows = (
         in_window(incidents, now=now, days=days)
         .filter(pl.col("signature").is_not_null() & (pl.col("signature") != ""))
-        .sort(["signature", "started_at", "service", "kind"], descending=[False, True, False, False], nulls_last=True)
+        .with_columns((~titled).alias("_untitled"), pl.when(titled).then(pl.col("title")).alias("_title"))
+        .sort(["signature", "_untitled", "started_at", "_title"], descending=[False, False, True, False])
         .group_by("signature", maintain_order=True)
-        .first()
-        .select("signature", "service", "kind")
+        .agg(pl.col("_title").first().alias("title"), more("service").alias("service"), more("kind").alias("kind"))
         .collect()
     )
     return {
-        sig: (service or None, kind or None)
-        for sig, service, kind in zip(rows["signature"], rows["service"], rows["kind"], strict=True)
+        sig: (title, service or None, kind or None)
+        for sig, title, service, kind in rows.select("signature", "title", "service", "kind").iter_rows()
     }
+
+
+def signature_titles(incidents: pl.LazyFrame, *, now: datetime, days: int) -> dict[str, str]:
+    """The title people know each signature by (:func:`signature_labels`). Out: {signature: title}; a signature
+    whose incidents carry no title is left out."""
+    labels = signature_labels(incidents, now=now, days=days)
+    return {sig: title for sig, (title, _, _) in labels.items() if title is not None}
 
 
 def signature_names(signatures: pl.DataFrame) -> list[str]:

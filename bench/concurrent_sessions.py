@@ -442,6 +442,8 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.big or args.small):
         parser.error("give --big DIR, --small DIR or both")
+    if args.floor < 0:
+        parser.error("--floor: a number of visits, 0 or more")
     result = asyncio.run(run(args))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

@@ -18,9 +18,17 @@ from triage_lens.sources.asof import asof_error, clock_before, is_pinned
 
 # Pages whose content does not follow the range (they list every source and the policy).
 NO_RANGE_PAGES = frozenset({"Data & policy"})
-# Pages that count their own windows ending at now, whatever the range: the notice asks about the widest of them
-# (Recurrence: 7 and 30 days; Error severity: 24 hours against 7 days), so old data is found even with range=all.
-OWN_WINDOW = {"Recurrence": "30d", "Error severity": "7d"}
+
+
+def own_window(context: AppContext, page_title: str) -> str | None:
+    """The range spec of a page that counts its own windows ending at now, whatever the sidebar's range: the widest
+    of them (Recurrence: the policy's ``recurrence.windows_days``; Error severity: 24 hours against 7 days), so the
+    notice finds old data even with range=all. None for a page that follows the range."""
+    if page_title == "Recurrence":
+        return f"{max(context.policy.recurrence.windows_days, default=30)}d"
+    if page_title == "Error severity":
+        return "7d"
+    return None
 
 
 def _set_asof(value: str | None) -> None:
@@ -31,7 +39,7 @@ def _set_asof(value: str | None) -> None:
 
 
 def page_window(context: AppContext, own: str | None = None) -> Window:
-    """The window a page shows: its ``own`` range spec (see :data:`OWN_WINDOW`) ending at now, else the sidebar's."""
+    """The window a page shows: its ``own`` range spec (see :func:`own_window`) ending at now, else the sidebar's."""
     return context.filters.window(context.now) if own is None else window(own, context.now)
 
 
@@ -108,4 +116,4 @@ def asof_notices(context: AppContext, page_title: str) -> None:
     spec = next((p for p in PAGES if p.title == page_title), None)
     if spec is None or page_title in NO_RANGE_PAGES:
         return
-    empty_range_notice(context, [n for n in spec.needs if n in INPUTS_BY_NAME], OWN_WINDOW.get(page_title))
+    empty_range_notice(context, [n for n in spec.needs if n in INPUTS_BY_NAME], own_window(context, page_title))

@@ -5,6 +5,7 @@ CSV is recognised and previewed as the benchmark run it is, written to the data 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from dashboard.context import AppContext
 from dashboard.formatting import escape_markdown
 from dashboard.tables import cut_names
 from triage_lens.importers import SOURCE_CHOICES, ImportFailure, ImportPlan, Rules, plan_import
-from triage_lens.importers.openrca import OpenRcaRun, looks_like, plan, started_at_of, system_of, write_runs_into
+from triage_lens.importers.openrca import OpenRcaRun, looks_like, plan, started_at_of, write_runs_into
 from triage_lens.importers.writing import INCIDENTS_FILE, write_records
-from triage_lens.sources.resolve import RUNS_FOLDER
+from triage_lens.sources.resolve import in_the_bundled_sample
 
 PREVIEW_ROWS = 500
 PREVIEW_COLUMNS = ["id", "service", "severity", "status", "started_at", "ended_at", "title"]
@@ -32,39 +33,43 @@ def import_target(context: AppContext) -> str | None:
     if sources.origin in ("sample", "opensre") or "incidents" in sources.sample_inputs:
         return None
     incidents = sources.paths.get("incidents")
-    if incidents is not None:
-        return str(incidents.parent)
     root = sources.root
-    if root is None:
+    if incidents is not None:
+        folder = incidents.parent
+    elif root is not None:
+        folder = root if root.is_dir() else root.parent
+    else:
         return None
-    return str(root if root.is_dir() else root.parent)
+    return None if in_the_bundled_sample(folder) else str(folder)  # a config may point into the sample too
 
 
 def runs_target(context: AppContext) -> Path | None:
-    """Where an uploaded OpenRCA result goes: the source's runs folder (``<data>/runs`` or ``runs_dir``), else
-    ``runs/`` beside the imported incidents; None for the bundled sample or when there is no folder (a
-    PostgreSQL store holds incidents only)."""
+    """Where an uploaded OpenRCA result goes: the folder the source reads its runs from (``<data>/runs``, or the
+    config's ``runs_dir`` or ``<data_dir>/runs``), created when missing; None for the bundled sample, or a config
+    that names no such folder (a PostgreSQL store holds incidents only)."""
     sources = context.sources
-    if sources.origin in ("sample", "opensre") or sources.sample_inputs:
+    if sources.origin in ("sample", "opensre") or sources.sample_inputs or sources.runs_home is None:
         return None
-    if sources.runs_dir is not None:
-        return sources.runs_dir
-    target = import_target(context)
-    if target is None or "://" in target:
-        return None
-    return Path(target) / RUNS_FOLDER
+    return None if in_the_bundled_sample(sources.runs_home) else sources.runs_home
 
 
 def plan_runs_upload(name: str, payload: bytes, folder: Path | None, now: datetime) -> OpenRcaRun | str:
     """An uploaded OpenRCA CSV as its run (nothing written), or the one-line reason it cannot be. An upload has no
-    file time: the run starts at ``now``, or keeps the time of the same run already in ``folder``, so uploading the
-    same file again changes nothing."""
-    run_id = f"openrca-{system_of(name)}"
-    started = (started_at_of(folder, run_id) if folder is not None else None) or now
+    file time: the run starts at ``now``, except that the same file uploaded again keeps the start it was written
+    with (so nothing changes); a different result for the same system is a new run, started ``now``."""
     try:
-        return plan([(name, payload)], started, {})[0]
+        run = plan([(name, payload)], now, {})[0]
+        before = started_at_of(folder, run.run_id) if folder is not None else None
+        if before is not None and folder is not None:
+            again = plan([(name, payload)], before, {})[0]
+            stored = folder / f"{run.run_id}.jsonl"
+            if stored.is_file() and stored.read_bytes() == again.payload:
+                return again
+        return run
     except ImportFailure as exc:
         return str(exc)
+    except OSError as exc:
+        return f"{name}: cannot read the runs folder ({exc.strerror or exc}); nothing imported"
 
 
 def run_summary(run: OpenRcaRun) -> str:
@@ -73,32 +78,43 @@ def run_summary(run: OpenRcaRun) -> str:
 
     score = "—" if run.mean_score is None else f"{run.mean_score:.3f}"
     return (
-        f"**{escape_markdown(run.run_id)}**: {run.cases:,} case{'' if run.cases == 1 else 's'}, {run.passed:,} exact "
-        f"match{'' if run.passed == 1 else 'es'} "
+        f"**{escape_markdown(run.run_id)}** (from {escape_markdown(run.source)}): {run.cases:,} "
+        f"case{'' if run.cases == 1 else 's'}, {run.passed:,} exact match{'' if run.passed == 1 else 'es'} "
         f"({pct(run.exact_match_rate)}), mean partial score {score}; started {run.started_at:%Y-%m-%d %H:%M} UTC"
     )
+
+
+def upload_clock(payload: bytes) -> datetime:
+    """The start of an upload's run: the wall clock when this session first saw these bytes, so the preview and
+    the write (a later rerun) give the same start."""
+    key = "import_openrca_start:" + hashlib.sha256(payload).hexdigest()
+    if key not in st.session_state:
+        st.session_state[key] = datetime.now(UTC).replace(microsecond=0)
+    started: datetime = st.session_state[key]
+    return started
 
 
 def runs_upload_section(context: AppContext, name: str, payload: bytes) -> None:
     """Preview an OpenRCA upload as a benchmark run, then (write mode) write it to :func:`runs_target`."""
     folder = runs_target(context)
-    run = plan_runs_upload(name, payload, folder, datetime.now(UTC).replace(microsecond=0))
+    run = plan_runs_upload(name, payload, folder, upload_clock(payload))
     if isinstance(run, str):
         st.error(escape_markdown(run))
         return
     st.write("**openrca** (detected): OpenRCA agent results are benchmark runs, not incidents.")
     st.markdown(run_summary(run))
     st.caption(
-        "One run per system (the file name's `agent-<system>`); the start is the upload's time, or the time of "
-        "this run if it was imported before. `triage-lens import openrca` does the same from the command line."
+        "One run per system, named by the file's `agent-<system>.csv`; the start is the upload's time (the same "
+        "file uploaded again keeps its start). `triage-lens import openrca` does the same from the command line."
     )
     if not context.sources.write:
         st.caption("Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`).")
         return
     if folder is None:
         st.info(
-            "Runs are files in a data folder's `runs/`: point the dashboard at your own data folder (the bundled "
-            "sample is never written to; a PostgreSQL store holds incidents only)."
+            "Runs are files in a data folder's `runs/`: point the dashboard at your own data folder, or set "
+            "`data_dir` or `runs_dir` in `triage-lens.yaml` (the bundled sample is never written to; a PostgreSQL "
+            "store holds incidents only)."
         )
         return
     shown = folder / f"{run.run_id}.jsonl"

@@ -419,3 +419,16 @@ def test_buckets_cli_says_why_there_is_no_bucket(tmp_path: Path) -> None:
     assert result.stdout == "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days.\n"
     only = CliRunner().invoke(cli, [*args, "--service", "api"])
     assert only.stdout == "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days for service api.\n"
+
+
+def test_a_stored_signature_is_named_from_one_incident_and_says_it_spans_services(tmp_path: Path) -> None:
+    # The review's case: the newest incident of a stored signature is untitled and on web, the two titled ones on
+    # api. The name comes from the newest titled incident (api, disk), and "+1" says one more service has it.
+    records = [
+        incident("w", -1 * HOUR, title=" ", service="web", kind="disk", signature="s" * 16),
+        incident("a1", -2 * HOUR, title="Disk full", service="api", kind="disk", signature="s" * 16),
+        incident("a2", -3 * HOUR, title="Disk full", service="api", kind="disk", signature="s" * 16),
+    ]
+    options = RecurrenceOptions.from_policy(POLICY.recurrence)
+    entry = recurrence(incidents_frame(tmp_path, records), now=NOW, days=7, options=options)["top_signatures"][0]
+    assert (entry["title"], entry["service"], entry["kind"], entry["count"]) == ("Disk full", "api +1", "disk", 3)

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from dashboard.context import AppContext
-from dashboard.import_view import plan_runs_upload, run_summary, runs_target
+from dashboard.import_view import import_target, plan_runs_upload, run_summary, runs_target
+from tests.conftest import SAMPLE_DIR
 from tests.importers.test_openrca import ROWS, csv_bytes
-from triage_lens.importers.openrca import OpenRcaRun, looks_like, write_runs_into
+from triage_lens.importers.openrca import OpenRcaRun, looks_like, started_at_of, write_runs_into
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 
@@ -22,6 +23,7 @@ def context_of(**sources: Any) -> AppContext:
         "origin": "folder",
         "sample_inputs": (),
         "runs_dir": None,
+        "runs_home": None,
         "incident_store_uri": None,
         "paths": {},
         "root": None,
@@ -37,7 +39,8 @@ def test_an_upload_is_its_run_started_now_with_the_runs_pages_rounding(tmp_path:
     # three rows by hand: scores 1.0, 0.5, 0.0 -> one exact match, mean 0.5
     assert (run.run_id, run.cases, run.passed, run.mean_score, run.started_at) == ("openrca-Bank", 3, 1, 0.5, NOW)
     assert run_summary(run) == (
-        "**openrca-Bank**: 3 cases, 1 exact match (33%), mean partial score 0.500; started 2026-12-03 15:00 UTC"
+        "**openrca-Bank** (from agent-Bank.csv): 3 cases, 1 exact match (33%), mean partial score 0.500; "
+        "started 2026-12-03 15:00 UTC"
     )
 
 
@@ -62,12 +65,70 @@ def test_a_bad_upload_is_one_line_naming_the_file_and_row(tmp_path: Path) -> Non
     assert not list(tmp_path.iterdir())
 
 
-def test_runs_go_to_the_sources_runs_folder_never_to_the_sample_or_a_database(tmp_path: Path) -> None:
-    runs = tmp_path / "elsewhere"
-    assert runs_target(context_of(runs_dir=runs, root=tmp_path)) == runs
-    assert runs_target(context_of(root=tmp_path)) == tmp_path / "runs"
-    incidents = tmp_path / "store" / "incidents.jsonl"
-    assert runs_target(context_of(paths={"incidents": incidents}, root=tmp_path)) == tmp_path / "store" / "runs"
-    assert runs_target(context_of(origin="sample", runs_dir=runs, root=tmp_path)) is None
-    assert runs_target(context_of(sample_inputs=("runs",), root=tmp_path)) is None
-    assert runs_target(context_of(incident_store_uri="postgresql://db/x", root=tmp_path)) is None
+def test_a_different_result_for_the_same_system_is_a_new_run_started_now(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    first = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS), folder, NOW)
+    assert isinstance(first, OpenRcaRun)
+    write_runs_into(folder, [first])
+    later = datetime(2026, 12, 9, tzinfo=UTC)
+    other = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS[:2]), folder, later)
+    assert isinstance(other, OpenRcaRun)
+    assert (other.cases, other.started_at) == (2, later)  # not backdated to the replaced run's start
+
+
+def test_a_stored_start_in_another_offset_is_read_as_utc(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "openrca-Bank.jsonl").write_text(
+        '{"run_id": "openrca-Bank", "started_at": "2026-12-03T20:00:00+05:00"}\n'
+    )
+    assert started_at_of(folder, "openrca-Bank") == datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    (folder / "openrca-Bank.jsonl").write_text('{"run_id": "openrca-Bank", "started_at": "2026-12-03T20:00:00"}\n')
+    assert started_at_of(folder, "openrca-Bank") is None  # naive: no start to keep
+
+
+def test_a_long_or_hostile_file_name_is_a_short_safe_run_id(tmp_path: Path) -> None:
+    run = plan_runs_upload("agent-" + "x" * 300 + ".csv", csv_bytes(ROWS), tmp_path / "runs", NOW)
+    assert isinstance(run, OpenRcaRun)
+    assert run.run_id == "openrca-" + "x" * 120
+    assert write_runs_into(tmp_path / "runs", [run]) == (1, 0)  # a name the file system takes
+    hostile = plan_runs_upload("../../agent-..csv", csv_bytes(ROWS), tmp_path / "runs", NOW)
+    assert isinstance(hostile, OpenRcaRun) and hostile.run_id == "openrca-unnamed"
+
+
+def test_runs_go_where_the_source_reads_them_never_to_the_sample(tmp_path: Path) -> None:
+    home = tmp_path / "data" / "runs"
+    assert runs_target(context_of(runs_home=home, root=tmp_path)) == home
+    assert runs_target(context_of(runs_home=None, root=tmp_path)) is None  # a config naming no runs folder
+    assert runs_target(context_of(origin="sample", runs_home=home, root=tmp_path)) is None
+    assert runs_target(context_of(sample_inputs=("runs",), runs_home=home, root=tmp_path)) is None
+    assert runs_target(context_of(origin="config", runs_home=SAMPLE_DIR / "runs")) is None  # a config into the sample
+    linked = tmp_path / "linked"
+    linked.symlink_to(SAMPLE_DIR)
+    assert runs_target(context_of(origin="config", runs_home=linked / "runs")) is None  # through a symlink
+    assert import_target(context_of(origin="config", paths={"incidents": linked / "incidents.jsonl"})) is None
+
+
+def test_the_resolver_reads_runs_where_an_import_writes_them(tmp_path: Path) -> None:
+    from triage_lens.sources.resolve import resolve_sources
+
+    # a folder: <folder>/runs, before and after it exists
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    before = resolve_sources(str(folder), None, None, False)
+    assert (before.runs_dir, before.runs_home) == (None, folder / "runs")
+    (folder / "runs").mkdir()
+    assert resolve_sources(str(folder), None, None, False).runs_dir == folder / "runs"
+    # a config with incidents kept elsewhere and a data_dir: <data_dir>/runs, not beside the incidents
+    config = tmp_path / "cfg" / "triage-lens.yaml"
+    config.parent.mkdir()
+    config.write_text("data_dir: data\nincidents: store/incidents.jsonl\n")
+    sources = resolve_sources(str(config), None, None, False)
+    assert (sources.runs_dir, sources.runs_home) == (None, config.parent / "data" / "runs")
+    (config.parent / "data" / "runs").mkdir(parents=True)
+    assert resolve_sources(str(config), None, None, False).runs_dir == config.parent / "data" / "runs"
+    # a config naming neither: nowhere to write runs
+    bare = tmp_path / "bare" / "triage-lens.yaml"
+    bare.parent.mkdir()
+    bare.write_text("incidents: incidents.jsonl\n")
+    assert resolve_sources(str(bare), None, None, False).runs_home is None

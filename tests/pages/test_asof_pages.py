@@ -76,6 +76,18 @@ def test_recurrence_says_where_old_data_is_even_with_range_all(tmp_path: Path, m
     assert not any("the data is elsewhere" in t for t in texts(app))
 
 
+def test_recurrence_asks_about_the_policys_widest_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "policy.yml").write_text("recurrence:\n  windows_days: [7, 90]\n")
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page(str(PAGES_DIR / "recurrence.py")).run()
+    assert not app.exception
+    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    assert notice.startswith(":material/travel_explore: Nothing in the last 90d (ending 2026-12-01 00:00 UTC)")
+
+
 def test_error_severity_says_where_an_old_ledger_is_even_with_range_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

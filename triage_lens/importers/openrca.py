@@ -39,6 +39,7 @@ COLUMNS: tuple[str, ...] = (
 FILE_NAME = re.compile(r"^agent-(?P<system>.+)\.csv$", re.IGNORECASE)
 MAX_BYTES = 256 * 1024 * 1024
 DETAIL_CHARS = 2_000
+SYSTEM_CHARS = 120  # of a run id's system part: "openrca-" + 120 + ".jsonl" + a temp name's suffix stays < 255
 
 
 @dataclass
@@ -88,8 +89,9 @@ def system_of(name: str) -> str:
     base = Path(name).name
     found = FILE_NAME.match(base)
     system = found.group("system") if found else re.sub(r"^agent-", "", Path(base).stem)
-    # the run id names a file in runs/: letters, digits, "-", "_" and "." only, never a hidden name
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", system).lstrip(".") or "unnamed"
+    # the run id names a file in runs/: letters, digits, "-", "_" and "." only, never a hidden name, and short
+    # enough for any file system (255 bytes a name)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", system).lstrip(".")[:SYSTEM_CHARS] or "unnamed"
 
 
 def _score(text: str, where: str) -> float:
@@ -218,7 +220,7 @@ def started_at_of(folder: Path, run_id: str) -> datetime | None:
         stamp = datetime.fromisoformat(first["started_at"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return stamp if stamp.tzinfo is not None else None
+    return stamp.astimezone(UTC) if stamp.tzinfo is not None else None
 
 
 def write_runs_into(folder: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]:
@@ -227,16 +229,19 @@ def write_runs_into(folder: Path, runs: Sequence[OpenRcaRun]) -> tuple[int, int]
     Returns (written, unchanged): a file whose bytes are already there is left untouched."""
     if folder.is_symlink():
         raise ImportFailure(f"{folder}: is a symlink; nothing imported")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImportFailure(f"{folder}: cannot create the runs folder ({exc}); nothing imported") from exc
     written = unchanged = 0
     for run in runs:
         path = folder / f"{run.run_id}.jsonl"
-        if path.is_symlink():
-            raise ImportFailure(f"{path}: is a symlink; not written")
-        if path.is_file() and path.read_bytes() == run.payload:
-            unchanged += 1
-            continue
         try:
+            if path.is_symlink():
+                raise ImportFailure(f"{path}: is a symlink; not written")
+            if path.is_file() and path.read_bytes() == run.payload:
+                unchanged += 1
+                continue
             write_file(path, run.payload)  # whole or not at all (temp file, fsync, rename), symlinks refused
         except OSError as exc:
             raise ImportFailure(f"{path}: cannot write ({exc})") from exc

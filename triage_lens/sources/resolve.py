@@ -82,6 +82,7 @@ class DataSources:
     scenarios_dir: Path | None = None
     sample_inputs: tuple[str, ...] = ()  # inputs served from the bundled sample
     runs_dir: Path | None = None  # benchmark results: <data>/runs, or runs_dir in the config
+    runs_home: Path | None = None  # where runs_dir is looked for, whether it exists yet or not (imports write here)
     allowed_hosts: tuple[str, ...] = ()  # allowed_hosts of the config (the dashboard adds them to its defaults)
 
     @property
@@ -262,10 +263,13 @@ def resolve_sources(
         policy_path = DEFAULT_POLICY_FILE
 
     runs: Path | None = None
+    runs_home: Path | None = None
     if config is not None:
         runs = _runs_folder(root.parent, config)
-    elif origin in ("folder", "sample") and root is not None and (root / RUNS_FOLDER).is_dir():
-        runs = root / RUNS_FOLDER
+        runs_home = _runs_home(root.parent, config)
+    elif origin in ("folder", "sample") and root is not None:
+        runs_home = root / RUNS_FOLDER
+        runs = runs_home if runs_home.is_dir() else None
     return DataSources(
         origin=origin,
         root=root,
@@ -279,16 +283,33 @@ def resolve_sources(
         scenarios_dir=scenarios,
         sample_inputs=sample_inputs,
         runs_dir=runs,
+        runs_home=runs_home,
         allowed_hosts=tuple(config.allowed_hosts) if config is not None else (),
     )
 
 
-def _runs_folder(base: Path, config: SourceConfig) -> Path | None:
-    """``runs_dir`` of the config (relative to it), else ``<data_dir>/runs`` when that folder exists."""
+def _runs_home(base: Path, config: SourceConfig) -> Path | None:
+    """Where a config's runs are looked for: ``runs_dir`` (relative to the config), else ``<data_dir>/runs``;
+    None when it names neither."""
     if config.runs_dir:
         candidate = Path(config.runs_dir).expanduser()
         return candidate if candidate.is_absolute() else base / candidate
     if config.data_dir:
-        folder = base / Path(config.data_dir).expanduser() / RUNS_FOLDER
-        return folder if folder.is_dir() else None
+        return base / Path(config.data_dir).expanduser() / RUNS_FOLDER
     return None
+
+
+def _runs_folder(base: Path, config: SourceConfig) -> Path | None:
+    """``runs_dir`` of the config (relative to it), else ``<data_dir>/runs`` when that folder exists."""
+    home = _runs_home(base, config)
+    if home is None or config.runs_dir:
+        return home
+    return home if home.is_dir() else None
+
+
+def in_the_bundled_sample(path: Path) -> bool:
+    """``path`` is the bundled sample folder or inside it (symlinks resolved): never written to."""
+    try:
+        return path.resolve().is_relative_to(BUNDLED_SAMPLE_DIR.resolve())
+    except OSError:
+        return True  # a path that cannot be resolved is not written to either
