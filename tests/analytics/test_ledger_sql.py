@@ -189,21 +189,28 @@ def test_sqlite_aggregates_equal_the_polars_aggregates(
     assert sorted(sql_bt.type_days.rows()) == sorted(polars_bt.type_days.rows())
 
 
+def create_ledger_table(connection: Any, rows: list[Row], *, with_id: bool = False) -> None:
+    """``error_ledger`` with DATA.md's columns as ``timestamptz`` and text (``with_id``: a ``BIGSERIAL`` key first,
+    as a real table has), holding ``rows`` (timestamp, provider, error_type, error_message, tenant_id, category)."""
+    key = "id BIGSERIAL, " if with_id else ""
+    connection.execute(
+        f"CREATE TABLE error_ledger ({key}timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, "
+        "error_message TEXT, tenant_id TEXT, category TEXT)"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO error_ledger (timestamp, provider, error_type, error_message, tenant_id, category) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+
 def test_postgresql_push_down_gives_the_parquet_answers(tmp_path: Path, postgres_dsn: str) -> None:
     import psycopg
 
     rows = ledger_rows()
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(
-            "CREATE TABLE error_ledger (id BIGSERIAL, timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, "
-            "error_message TEXT, tenant_id TEXT, category TEXT)"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO error_ledger (timestamp, provider, error_type, error_message, tenant_id, category) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+        create_ledger_table(connection, rows, with_id=True)
     config = tmp_path / "triage-lens.yaml"
     config.write_text(f"error_ledger: {postgres_dsn}\n")
     parquet = write_parquet(tmp_path / "parquet", rows)
@@ -306,12 +313,7 @@ def test_postgresql_window_ends_ties_and_infinity_with_and_without_the_advised_i
 
     rows = edge_rows()
     with psycopg.connect(postgres_dsn, autocommit=True) as connection:
-        connection.execute(
-            "CREATE TABLE error_ledger (timestamp TIMESTAMPTZ, provider TEXT, error_type TEXT, error_message TEXT, "
-            "tenant_id TEXT, category TEXT)"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany("INSERT INTO error_ledger VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        create_ledger_table(connection, rows)
         # ±infinity: a time no rule can place; flagged in check, never counted, never an error
         connection.execute(
             "INSERT INTO error_ledger VALUES ('infinity', 'inf_only', 'E', 'm', 't', NULL), "

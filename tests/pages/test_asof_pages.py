@@ -29,6 +29,20 @@ def texts(app: AppTest) -> list[str]:
     return [m.value for m in app.markdown] + [i.value for i in app.info] + [c.value for c in app.caption]
 
 
+def notice_on(data: Path, script: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> tuple[AppTest, str]:
+    """A session on ``data`` (now pinned to 2026-12-01) with ``params`` in the URL, switched to ``script``; the
+    app and its "data is elsewhere" notice."""
+    monkeypatch.setenv("TRIAGE_LENS_DATA", str(data))
+    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(str(PAGES_DIR / script)).run()
+    assert not app.exception
+    return app, next(t for t in texts(app) if "the data is elsewhere" in t)
+
+
 def open_incidents(app: AppTest) -> AppTest:
     app.run()
     return app.switch_page(str(PAGES_DIR / "incidents.py")).run()
@@ -60,14 +74,7 @@ def test_an_empty_range_says_where_the_data_is_and_one_click_views_it(
 def test_recurrence_says_where_old_data_is_even_with_range_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Recurrence counts 7 and 30 days ending now whatever the range: with range=all the sidebar's window held the
     # data, so the page said only "Nothing recurs" on incidents that ended months ago (the real GitHub import).
-    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
-    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.query_params["range"] = "all"
-    app.run()
-    app.switch_page(str(PAGES_DIR / "recurrence.py")).run()
-    assert not app.exception
-    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    app, notice = notice_on(old_folder(tmp_path), "recurrence.py", monkeypatch, range="all")
     assert notice.startswith(":material/travel_explore: Nothing in the last 30d (ending 2026-12-01 00:00 UTC)")
     assert "newest incident 2022-07-01 14:00 UTC" in notice
     button = next(b for b in app.button if b.label.startswith("View as of the newest record"))
@@ -78,13 +85,7 @@ def test_recurrence_says_where_old_data_is_even_with_range_all(tmp_path: Path, m
 
 def test_recurrence_asks_about_the_policys_widest_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "policy.yml").write_text("recurrence:\n  windows_days: [7, 90]\n")
-    monkeypatch.setenv("TRIAGE_LENS_DATA", str(old_folder(tmp_path)))
-    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page(str(PAGES_DIR / "recurrence.py")).run()
-    assert not app.exception
-    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    _, notice = notice_on(old_folder(tmp_path), "recurrence.py", monkeypatch)
     assert notice.startswith(":material/travel_explore: Nothing in the last 90d (ending 2026-12-01 00:00 UTC)")
 
 
@@ -97,14 +98,7 @@ def test_error_severity_says_where_an_old_ledger_is_even_with_range_all(
         "2022-07-01T10:00:00Z,stripe,TIMEOUT,Request timed out,t-1,charge,error",
         "2022-07-01T11:00:00Z,stripe,TIMEOUT,Request timed out,t-1,charge,error",
     )
-    monkeypatch.setenv("TRIAGE_LENS_DATA", str(tmp_path))
-    monkeypatch.setenv("TRIAGE_LENS_NOW", "2026-12-01T00:00:00Z")
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.query_params["range"] = "all"
-    app.run()
-    app.switch_page(str(PAGES_DIR / "error_severity.py")).run()
-    assert not app.exception
-    notice = next(t for t in texts(app) if "the data is elsewhere" in t)
+    _, notice = notice_on(tmp_path, "error_severity.py", monkeypatch, range="all")
     assert notice.startswith(":material/travel_explore: Nothing in the last 7d (ending 2026-12-01 00:00 UTC)")
     assert "2022-07-01 11:00 UTC" in notice
 

@@ -222,16 +222,21 @@ def test_all_time_reads_as_a_sentence_on_the_overview_and_incidents(monkeypatch:
     assert re.match(r"\*\*[\d,]+ incidents started across all time; ", verdict), verdict
 
 
-def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # RULES §5 defaults: a signature is high at 6 in the window, a kind warns at 5 and is high at 10.
-    (tmp_path / "sample.json").write_text(NOW)
+def api_oom_folder(folder: Path, count: int) -> Path:
+    """``count`` resolved api|oom incidents titled "api OOMKilled", one a day from 2026-11-10, now 2026-11-16."""
+    (folder / "sample.json").write_text(NOW)
     lines = [
         f'{{"id": "i{n}", "service": "api", "kind": "oom", "started_at": "2026-11-1{n}T10:00:00Z", '
         f'"status": "resolved", "severity": "P2", "title": "api OOMKilled"}}'
-        for n in range(6)
+        for n in range(count)
     ]
-    write_lines(tmp_path / "incidents.jsonl", *lines)
-    app = run_page(monkeypatch, tmp_path, "recurrence.py")
+    write_lines(folder / "incidents.jsonl", *lines)
+    return folder
+
+
+def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # RULES §5 defaults: a signature is high at 6 in the window, a kind warns at 5 and is high at 10.
+    app = run_page(monkeypatch, api_oom_folder(tmp_path, 6), "recurrence.py")
     verdict = next(m.value for m in app.markdown if m.value.startswith("**"))
     # one signature (6 ≥ 6: high), its kind oom at 6 (≥ 5: warn, < 10)
     assert verdict == "**1 recurring in the high zone in the last 7 days:** api OOMKilled · 1 more at warn."
@@ -240,13 +245,6 @@ def test_recurrence_page_says_what_recurs_first(tmp_path: Path, monkeypatch: pyt
 def test_recurrence_page_says_why_there_is_no_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Two api|oom incidents: under the defaults' 3 in 7 days and 6 in 30 days. The page showed an empty table and
     # "Download 0 buckets (CSV)".
-    (tmp_path / "sample.json").write_text(NOW)
-    lines = [
-        f'{{"id": "i{n}", "service": "api", "kind": "oom", "started_at": "2026-11-1{n}T10:00:00Z", '
-        f'"status": "resolved", "severity": "P2", "title": "api OOMKilled"}}'
-        for n in range(2)
-    ]
-    write_lines(tmp_path / "incidents.jsonl", *lines)
-    app = run_page(monkeypatch, tmp_path, "recurrence.py")
+    app = run_page(monkeypatch, api_oom_folder(tmp_path, 2), "recurrence.py")
     assert "No bucket: no service|kind reaches 3 incidents in 7 days or 6 in 30 days." in [i.value for i in app.info]
     assert not [b for b in app.get("download_button") if "buckets" in b.proto.label]
