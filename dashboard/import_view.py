@@ -1,7 +1,7 @@
 """The Data page's "Import" block: upload an export, pick the source (auto by default), preview the mapped
 records and what is skipped, then write them to the incident store — only in write mode. An OpenRCA agent result
-CSV is recognised and previewed as the benchmark run it is, written to the data folder's runs/ (as
-``triage-lens import openrca``)."""
+CSV is recognised and previewed as the benchmark run it is, and written where the source reads its runs (as
+``triage-lens import openrca`` writes them)."""
 
 from __future__ import annotations
 
