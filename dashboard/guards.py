@@ -9,16 +9,16 @@ from dashboard.context import AppContext
 from dashboard.formatting import escape_markdown
 from triage_lens.sources.redaction import redact
 
-# What each input is and where it comes from, said the same way on every page.
+# What each input is and where it comes from, said the same way on every page (after "No ": no article).
 INPUT_HINTS: dict[str, str] = {
     "misses": "`misses.jsonl` (OpenSRE writes it to `~/.opensre/misses.jsonl` when an investigation is rated "
     "partial or inaccurate)",
     "feedback": "`feedback.jsonl` (human ratings of RCA results; OpenSRE keeps it in `~/.opensre/`)",
     "investigations": "`investigations.jsonl` (RCA results with their validated claims)",
-    "incidents": "an incident store: `incidents.jsonl` (+ `events.jsonl`) in the data folder, or "
+    "incidents": "incident store: `incidents.jsonl` (+ `events.jsonl`) in the data folder, or "
     "`incidents: postgresql://…` in `triage-lens.yaml`",
     "events": "`events.jsonl` (incident notes and follow-ups)",
-    "error_ledger": "an error ledger: `error_ledger.jsonl`, `.csv`, `.parquet`, or a SQLite/D1 file with a table "
+    "error_ledger": "error ledger: `error_ledger.jsonl`, `.csv`, `.parquet`, or a SQLite/D1 file with a table "
     "`error_ledger`",
 }
 

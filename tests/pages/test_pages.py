@@ -54,6 +54,22 @@ def test_page_renders_without_exception(
     assert [d.proto.label for d in downloads if not d.proto.ignore_rerun] == []
 
 
+@pytest.mark.parametrize(
+    ("script", "sentence"),
+    [
+        ("error_severity.py", "No error ledger: `error_ledger.jsonl`, `.csv`, `.parquet`, or a SQLite/D1 file"),
+        ("incidents.py", "No incident store: `incidents.jsonl` (+ `events.jsonl`) in the data folder"),
+    ],
+)
+def test_an_empty_folder_says_which_input_is_missing_in_a_sentence(
+    script: str, sentence: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It read "No an error ledger: ..." on the real status-page import, which has no ledger.
+    spec = next(p for p in PAGES if p.script == script)
+    app = open_page(spec, tmp_path, monkeypatch)
+    assert any(i.value.startswith(sentence) for i in app.info), [i.value for i in app.info]
+
+
 def test_every_download_button_goes_through_the_one_helper() -> None:
     """``st.download_button`` is called in one place (dashboard/exports.py), so no page forgets on_click="ignore"."""
     callers = [
