@@ -16,7 +16,7 @@ from dashboard.context import AppContext
 from dashboard.formatting import escape_markdown
 from dashboard.tables import cut_names
 from triage_lens.importers import SOURCE_CHOICES, ImportFailure, ImportPlan, Rules, plan_import
-from triage_lens.importers.openrca import OpenRcaRun, looks_like, plan, started_at_of, write_runs_into
+from triage_lens.importers.openrca import OpenRcaRun, all_openrca, convert, plan, started_at_of, write_runs_into
 from triage_lens.importers.writing import INCIDENTS_FILE, write_records
 from triage_lens.sources.resolve import in_the_bundled_sample
 
@@ -53,23 +53,26 @@ def runs_target(context: AppContext) -> Path | None:
     return None if in_the_bundled_sample(sources.runs_home) else sources.runs_home
 
 
-def plan_runs_upload(name: str, payload: bytes, folder: Path | None, now: datetime) -> OpenRcaRun | str:
-    """An uploaded OpenRCA CSV as its run (nothing written), or the one-line reason it cannot be. An upload has no
-    file time: the run starts at ``now``, except that the same file uploaded again keeps the start it was written
-    with (so nothing changes); a different result for the same system is a new run, started ``now``."""
+def plan_runs_upload(inputs: list[tuple[str, bytes]], folder: Path | None, now: datetime) -> list[OpenRcaRun] | str:
+    """Uploaded OpenRCA CSVs as their runs (nothing written), or the one-line reason they cannot be (two files of
+    one system included). An upload has no file time: each run starts at ``now``, except that a file uploaded
+    again keeps the start it was written with (so nothing changes); a different result for the same system is a
+    new run, started ``now``."""
     try:
-        run = plan([(name, payload)], now, {})[0]
-        before = started_at_of(folder, run.run_id) if folder is not None else None
-        if before is not None and folder is not None:
-            again = plan([(name, payload)], before, {})[0]
+        runs = plan(inputs, now, {})
+        for index, ((name, payload), run) in enumerate(zip(inputs, runs, strict=True)):
+            before = started_at_of(folder, run.run_id) if folder is not None else None
+            if before is None or folder is None:
+                continue
+            again = convert(name, payload, before)
             stored = folder / f"{run.run_id}.jsonl"
             if stored.is_file() and stored.read_bytes() == again.payload:
-                return again
-        return run
+                runs[index] = again
+        return runs
     except ImportFailure as exc:
         return str(exc)
     except OSError as exc:
-        return f"{name}: cannot read the runs folder ({exc.strerror or exc}); nothing imported"
+        return f"cannot read the runs folder ({exc.strerror or exc}); nothing imported"
 
 
 def run_summary(run: OpenRcaRun) -> str:
@@ -84,28 +87,31 @@ def run_summary(run: OpenRcaRun) -> str:
     )
 
 
-def upload_clock(payload: bytes) -> datetime:
-    """The start of an upload's run: the wall clock when this session first saw these bytes, so the preview and
+def upload_clock(inputs: list[tuple[str, bytes]]) -> datetime:
+    """The start of an upload's runs: the wall clock when this session first saw these files, so the preview and
     the write (a later rerun) give the same start."""
-    key = "import_openrca_start:" + hashlib.sha256(payload).hexdigest()
+    digest = hashlib.sha256()
+    for name, payload in inputs:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(payload).digest())
+    key = "import_openrca_start:" + digest.hexdigest()
     if key not in st.session_state:
         st.session_state[key] = datetime.now(UTC).replace(microsecond=0)
     started: datetime = st.session_state[key]
     return started
 
 
-def runs_upload_section(context: AppContext, name: str, payload: bytes) -> None:
-    """Preview an OpenRCA upload as a benchmark run, then (write mode) write it to :func:`runs_target`."""
+def runs_upload_section(context: AppContext, inputs: list[tuple[str, bytes]]) -> None:
+    """Preview OpenRCA uploads as benchmark runs, then (write mode) write them to :func:`runs_target`."""
     folder = runs_target(context)
-    run = plan_runs_upload(name, payload, folder, upload_clock(payload))
-    if isinstance(run, str):
-        st.error(escape_markdown(run))
+    runs = plan_runs_upload(inputs, folder, upload_clock(inputs))
+    if isinstance(runs, str):
+        st.error(escape_markdown(runs))
         return
     st.write("**openrca** (detected): OpenRCA agent results are benchmark runs, not incidents.")
-    st.markdown(run_summary(run))
+    st.markdown("\n".join(f"- {run_summary(run)}" for run in runs))
     st.caption(
-        "One run per system, named by the file's `agent-<system>.csv`; the start is the upload's time (the same "
-        "file uploaded again keeps its start). `triage-lens import openrca` does the same from the command line."
+        "One run per system, named by the file's `agent-<system>.csv`; the start is the upload's time (a file "
+        "uploaded again keeps its start). `triage-lens import openrca` does the same from the command line."
     )
     if not context.sources.write:
         st.caption("Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`).")
@@ -117,18 +123,20 @@ def runs_upload_section(context: AppContext, name: str, payload: bytes) -> None:
             "store holds incidents only)."
         )
         return
-    shown = folder / f"{run.run_id}.jsonl"
-    st.warning(f"Write mode: this writes {escape_markdown(str(shown))}.", icon=":material/edit:")
-    if st.button(f"Write the run {run.run_id}", type="primary", key="import_write_run"):
+    where = folder / f"{runs[0].run_id}.jsonl" if len(runs) == 1 else folder
+    st.warning(f"Write mode: this writes {escape_markdown(str(where))}.", icon=":material/edit:")
+    label = f"Write the run {runs[0].run_id}" if len(runs) == 1 else f"Write the {len(runs)} runs"
+    if st.button(label, type="primary", key="import_write_run"):
         try:
-            written, unchanged = write_runs_into(folder, [run])
+            written, unchanged = write_runs_into(folder, runs)
         except ImportFailure as exc:
             st.error(escape_markdown(exc))
         else:
             st.success(
-                f"Written: {written} run, {unchanged} unchanged. **Benchmark runs** shows it."
+                f"Written: {written} run{'' if written == 1 else 's'}, {unchanged} unchanged. **Benchmark runs** "
+                "shows them."
                 if written
-                else "Unchanged: this run is already there, byte for byte."
+                else "Unchanged: every run is already there, byte for byte."
             )
 
 
@@ -140,11 +148,11 @@ def preview_frame(plan: ImportPlan) -> pl.DataFrame:
     ).with_columns(pl.col("severity", "ended_at").fill_null("—"))
 
 
-def plan_upload(name: str, payload: bytes, source: str, rules: Rules) -> ImportPlan | str:
-    """The uploaded file mapped (nothing written), or the one-line reason it cannot be: the importer's own
+def plan_upload(inputs: list[tuple[str, bytes]], source: str, rules: Rules) -> ImportPlan | str:
+    """The uploaded files mapped (nothing written), or the one-line reason they cannot be: the importer's own
     reading, so a number too large or nesting too deep is a skipped record naming the file, never a traceback."""
     try:
-        return plan_import([(name, payload)], source, rules)
+        return plan_import(inputs, source, rules)
     except ImportFailure as exc:
         return str(exc)
 
@@ -159,26 +167,37 @@ def import_section(context: AppContext) -> None:
         "Re-importing updates records in place, never duplicates them. An OpenRCA agent result CSV "
         "(`agent-<system>.csv`) is imported as a benchmark run."
     )
-    upload = st.file_uploader("Export file", type=["json", "jsonl", "ndjson", "csv"], key="import_file")
+    uploads = st.file_uploader(
+        "Export files", type=["json", "jsonl", "ndjson", "csv"], accept_multiple_files=True, key="import_file"
+    )
     left, right = st.columns(2)
     source = left.selectbox("Source", SOURCE_CHOICES, index=0, key="import_source")
     service_field = right.text_input(
         "incident.io service field (optional)", key="import_service_field", help="The custom field naming the service."
     )
-    if upload is None:
+    inputs = [(upload.name, upload.getvalue()) for upload in uploads or []]
+    if not inputs:
         return
-    if source in (None, "auto") and looks_like(upload.getvalue()):
-        runs_upload_section(context, upload.name, upload.getvalue())
-        return
+    if source in (None, "auto"):
+        try:
+            runs_only = all_openrca(inputs)
+        except ImportFailure as exc:  # runs and incidents in one upload
+            st.error(escape_markdown(exc))
+            return
+        if runs_only:
+            runs_upload_section(context, inputs)
+            return
     rules = Rules(context.policy.import_, service_field.strip() or None)
-    plan = plan_upload(upload.name, upload.getvalue(), source or "auto", rules)
+    plan = plan_upload(inputs, source or "auto", rules)
     if isinstance(plan, str):
         st.error(escape_markdown(plan))
         return
-    detected = " (detected)" if plan.files[0].detected else ""
+    detected = " (detected)" if all(f.detected for f in plan.files) else ""
+    files = f" from {len(plan.files)} files" if len(plan.files) > 1 else ""
     st.write(
-        f"**{escape_markdown(plan.source)}**{detected}: {plan.read:,} records read, {len(plan.records):,} mapped, "
-        f"{len(plan.skipped):,} skipped" + (f", {plan.no_severity:,} without a severity" if plan.no_severity else "")
+        f"**{escape_markdown(plan.source)}**{detected}: {plan.read:,} records read{files}, {len(plan.records):,} "
+        f"mapped, {len(plan.skipped):,} skipped"
+        + (f", {plan.no_severity:,} without a severity" if plan.no_severity else "")
     )
     if len(plan.records) > PREVIEW_ROWS:
         st.caption(f"Previewing the first {PREVIEW_ROWS:,} of {len(plan.records):,} records.")

@@ -9,6 +9,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import pytest
+
 from dashboard.context import AppContext
 from dashboard.import_view import import_target, plan_runs_upload, run_summary, runs_target
 from tests.conftest import SAMPLE_DIR
@@ -16,6 +18,14 @@ from tests.importers.test_openrca import ROWS, csv_bytes
 from triage_lens.importers.openrca import OpenRcaRun, looks_like, started_at_of, write_runs_into
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+
+
+def one(result: list[OpenRcaRun] | str) -> OpenRcaRun | str:
+    """The single run of a one-file upload, or the message."""
+    if isinstance(result, str):
+        return result
+    assert len(result) == 1
+    return result[0]
 
 
 def context_of(**sources: Any) -> AppContext:
@@ -34,7 +44,7 @@ def context_of(**sources: Any) -> AppContext:
 def test_an_upload_is_its_run_started_now_with_the_runs_pages_rounding(tmp_path: Path) -> None:
     payload = csv_bytes(ROWS)
     assert looks_like(payload)
-    run = plan_runs_upload("agent-Bank.csv", payload, tmp_path / "runs", NOW)
+    run = one(plan_runs_upload([("agent-Bank.csv", payload)], tmp_path / "runs", NOW))
     assert isinstance(run, OpenRcaRun)
     # three rows by hand: scores 1.0, 0.5, 0.0 -> one exact match, mean 0.5
     assert (run.run_id, run.cases, run.passed, run.mean_score, run.started_at) == ("openrca-Bank", 3, 1, 0.5, NOW)
@@ -46,10 +56,10 @@ def test_an_upload_is_its_run_started_now_with_the_runs_pages_rounding(tmp_path:
 
 def test_the_same_file_uploaded_again_keeps_its_start_and_changes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    first = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS), folder, NOW)
+    first = one(plan_runs_upload([("agent-Bank.csv", csv_bytes(ROWS))], folder, NOW))
     assert isinstance(first, OpenRcaRun)
     assert write_runs_into(folder, [first]) == (1, 0)
-    later = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS), folder, datetime(2026, 12, 9, tzinfo=UTC))
+    later = one(plan_runs_upload([("agent-Bank.csv", csv_bytes(ROWS))], folder, datetime(2026, 12, 9, tzinfo=UTC)))
     assert isinstance(later, OpenRcaRun)
     assert later.started_at == NOW
     assert write_runs_into(folder, [later]) == (0, 1)
@@ -59,7 +69,7 @@ def test_the_same_file_uploaded_again_keeps_its_start_and_changes_nothing(tmp_pa
 
 def test_a_bad_upload_is_one_line_naming_the_file_and_row(tmp_path: Path) -> None:
     bad = [[*ROWS[0][:5], "1.5", *ROWS[0][6:]]]  # a score past 1
-    message = plan_runs_upload("agent-Bank.csv", csv_bytes(bad), tmp_path, NOW)
+    message = one(plan_runs_upload([("agent-Bank.csv", csv_bytes(bad))], tmp_path, NOW))
     assert isinstance(message, str)
     assert message.startswith("agent-Bank.csv:2: ") and "nothing imported" in message
     assert not list(tmp_path.iterdir())
@@ -67,11 +77,11 @@ def test_a_bad_upload_is_one_line_naming_the_file_and_row(tmp_path: Path) -> Non
 
 def test_a_different_result_for_the_same_system_is_a_new_run_started_now(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
-    first = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS), folder, NOW)
+    first = one(plan_runs_upload([("agent-Bank.csv", csv_bytes(ROWS))], folder, NOW))
     assert isinstance(first, OpenRcaRun)
     write_runs_into(folder, [first])
     later = datetime(2026, 12, 9, tzinfo=UTC)
-    other = plan_runs_upload("agent-Bank.csv", csv_bytes(ROWS[:2]), folder, later)
+    other = one(plan_runs_upload([("agent-Bank.csv", csv_bytes(ROWS[:2]))], folder, later))
     assert isinstance(other, OpenRcaRun)
     assert (other.cases, other.started_at) == (2, later)  # not backdated to the replaced run's start
 
@@ -88,11 +98,11 @@ def test_a_stored_start_in_another_offset_is_read_as_utc(tmp_path: Path) -> None
 
 
 def test_a_long_or_hostile_file_name_is_a_short_safe_run_id(tmp_path: Path) -> None:
-    run = plan_runs_upload("agent-" + "x" * 300 + ".csv", csv_bytes(ROWS), tmp_path / "runs", NOW)
+    run = one(plan_runs_upload([("agent-" + "x" * 300 + ".csv", csv_bytes(ROWS))], tmp_path / "runs", NOW))
     assert isinstance(run, OpenRcaRun)
     assert run.run_id == "openrca-" + "x" * 120
     assert write_runs_into(tmp_path / "runs", [run]) == (1, 0)  # a name the file system takes
-    hostile = plan_runs_upload("../../agent-..csv", csv_bytes(ROWS), tmp_path / "runs", NOW)
+    hostile = one(plan_runs_upload([("../../agent-..csv", csv_bytes(ROWS))], tmp_path / "runs", NOW))
     assert isinstance(hostile, OpenRcaRun) and hostile.run_id == "openrca-unnamed"
 
 
@@ -132,3 +142,27 @@ def test_the_resolver_reads_runs_where_an_import_writes_them(tmp_path: Path) -> 
     bare.parent.mkdir()
     bare.write_text("incidents: incidents.jsonl\n")
     assert resolve_sources(str(bare), None, None, False).runs_home is None
+
+
+def test_several_files_are_several_runs_and_two_of_one_system_are_refused(tmp_path: Path) -> None:
+    runs = plan_runs_upload(
+        [("agent-Bank.csv", csv_bytes(ROWS)), ("agent-Telecom.csv", csv_bytes(ROWS[:2]))], tmp_path / "runs", NOW
+    )
+    assert isinstance(runs, list)
+    assert [(r.run_id, r.cases, r.started_at) for r in runs] == [("openrca-Bank", 3, NOW), ("openrca-Telecom", 2, NOW)]
+    twice = plan_runs_upload([("agent-Bank.csv", csv_bytes(ROWS)), ("x/agent-Bank.csv", csv_bytes(ROWS))], None, NOW)
+    assert twice == "two files give the run 'openrca-Bank': import one file per system; nothing imported"
+
+
+def test_runs_and_incidents_in_one_upload_are_refused_by_name() -> None:
+    from triage_lens.importers.mapping import ImportFailure
+    from triage_lens.importers.openrca import all_openrca
+
+    incidents = ("statuspage.json", b'[{"id": "x", "name": "Down", "created_at": "2026-01-01T00:00:00Z"}]')
+    assert all_openrca([("agent-Bank.csv", csv_bytes(ROWS))]) is True
+    assert all_openrca([incidents]) is False
+    with pytest.raises(ImportFailure) as mixed:
+        all_openrca([("agent-Bank.csv", csv_bytes(ROWS)), incidents])
+    assert str(mixed.value) == (
+        "agent-Bank.csv: OpenRCA results are runs, not incidents: import them on their own (nothing imported)"
+    )

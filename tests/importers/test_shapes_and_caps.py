@@ -225,7 +225,7 @@ def test_caps_are_a_skipped_record_naming_file_and_record(extra: str, reason: st
     envelope = plan("e.json", f'{{"page": {{"name": "GitHub"}}, "incidents": [{good[0]}, {bad}]}}'.encode())
     assert [(s.id, s.reason) for s in envelope.skipped] == [("e.json#2", reason)]
     # the Data page's upload path reads the same way
-    uploaded = plan_upload("h.json", f"[{good[0]}, {bad}, {good[3]}]".encode(), "auto", Rules())
+    uploaded = plan_upload([("h.json", f"[{good[0]}, {bad}, {good[3]}]".encode())], "auto", Rules())
     assert not isinstance(uploaded, str)
     assert [(s.id, s.reason) for s in uploaded.skipped] == [("h.json#2", reason)]
 

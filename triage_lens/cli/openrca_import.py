@@ -12,14 +12,14 @@ from triage_lens.cli.common import emit_json, fail, pct
 
 
 def is_openrca(inputs: Sequence[tuple[str, bytes]]) -> bool:
-    """Every input is an OpenRCA agent result CSV (``import auto`` sends them here); a mix is an error."""
-    from triage_lens.importers.openrca import looks_like
+    """Every input is an OpenRCA agent result CSV (``import auto`` sends them here); a mix is an error (exit 1)."""
+    from triage_lens.importers.mapping import ImportFailure
+    from triage_lens.importers.openrca import all_openrca
 
-    found = [looks_like(payload) for _, payload in inputs]
-    if any(found) and not all(found):
-        names = ", ".join(name for (name, _), hit in zip(inputs, found, strict=True) if hit)
-        fail(f"{names}: OpenRCA results are runs, not incidents: import them on their own (nothing imported)", 1)
-    return bool(found) and all(found)
+    try:
+        return all_openrca(inputs)
+    except ImportFailure as exc:
+        fail(str(exc), 1)
 
 
 def import_openrca(

@@ -84,6 +84,18 @@ def looks_like(payload: bytes) -> bool:
     return set(COLUMNS) <= {h.strip() for h in _header(payload)}
 
 
+def all_openrca(inputs: Sequence[tuple[str, bytes]]) -> bool:
+    """Every input is an OpenRCA agent result CSV (True) or none is (False). A mix raises :class:`ImportFailure`
+    naming the OpenRCA ones: runs and incidents are imported on their own."""
+    found = [looks_like(payload) for _, payload in inputs]
+    if any(found) and not all(found):
+        names = ", ".join(name for (name, _), hit in zip(inputs, found, strict=True) if hit)
+        raise ImportFailure(
+            f"{names}: OpenRCA results are runs, not incidents: import them on their own (nothing imported)"
+        )
+    return bool(found) and all(found)
+
+
 def system_of(name: str) -> str:
     """``agent-Bank.csv`` -> ``Bank``; another name keeps its stem (without a leading ``agent-``)."""
     base = Path(name).name
