@@ -176,11 +176,23 @@ MISSING = "—"  # what an empty text cell shows (Streamlit would print "None")
 
 def for_display(frame: pl.DataFrame) -> pl.DataFrame:
     """Fractions scaled to percent (rounded in the view by ``column_config``); empty text cells shown as "—"
-    instead of "None"; everything else unchanged."""
+    instead of "None", and so are empty times: a time column with an empty cell is shown as its text
+    (:data:`TIME_FORMAT`, which sorts as the times do); everything else unchanged."""
+    times_with_gaps = [
+        c for c, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime) and frame[c].null_count() > 0
+    ]
     return frame.with_columns(
         *[(pl.col(c) * 100).alias(c) for c in frame.columns if c in PERCENT_COLUMNS and frame.schema[c].is_numeric()],
         *[pl.col(c).fill_null(MISSING) for c, dtype in frame.schema.items() if dtype == pl.Utf8],
+        *[_time_text(pl.col(c), frame.schema[c]).fill_null(MISSING) for c in times_with_gaps],
     )
+
+
+def _time_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A time as :data:`TIME_FORMAT` shows it: ``2026-11-16 05:42 UTC`` (a naive time is taken as UTC)."""
+    zone = getattr(dtype, "time_zone", None)
+    utc = column.dt.convert_time_zone("UTC") if zone else column
+    return utc.dt.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def column_config(

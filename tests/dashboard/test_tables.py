@@ -86,3 +86,20 @@ def test_empty_text_cells_are_shown_as_a_dash() -> None:
 
     frame = pl.DataFrame({"title": ["a", None], "n": [1, None]})
     assert for_display(frame).rows() == [("a", 1), ("—", None)]
+
+
+def test_an_empty_time_shows_a_dash_and_the_others_as_the_grid_shows_times() -> None:
+    when = datetime(2026, 11, 16, 5, 42, 30, tzinfo=UTC)
+    frame = pl.DataFrame(
+        {"first": [when, None], "always": [when, when]},
+        schema={"first": pl.Datetime("us", "UTC"), "always": pl.Datetime("us", "UTC")},
+    )
+    shown = for_display(frame)
+    assert shown["first"].to_list() == ["2026-11-16 05:42 UTC", "—"]  # was None, shown as "None"
+    assert shown.schema["always"] == pl.Datetime("us", "UTC")  # no gap: still a time for the grid
+    other_zone = pl.DataFrame({"t": [when, None]}, schema={"t": pl.Datetime("us", "UTC")}).with_columns(
+        pl.col("t").dt.convert_time_zone("Asia/Kolkata")
+    )
+    assert for_display(other_zone)["t"].to_list() == ["2026-11-16 05:42 UTC", "—"]
+    naive = pl.DataFrame({"t": [datetime(2026, 11, 16, 5, 42), None]})
+    assert for_display(naive)["t"].to_list() == ["2026-11-16 05:42 UTC", "—"]
