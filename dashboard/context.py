@@ -25,7 +25,6 @@ from analytics.severity import BacktestCounts, LedgerCounts, SeverityOptions
 from analytics.timeparse import format_utc
 from analytics.windows import DEFAULT_RANGE, RANGE_KEYS, Window, range_or_default, window
 from dashboard.formatting import escape_markdown
-from dashboard.serve import startup_sources
 from dashboard.urlstate import (
     url_multiselect,
     url_param,
@@ -43,6 +42,7 @@ from triage_lens.sources.loading import (
     SourceError,
     load_all,
     resolve_sources,
+    startup_sources,
 )
 from triage_lens.sources.redaction import redact
 from triage_lens.sources.runs import MAX_FILES

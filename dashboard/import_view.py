@@ -21,6 +21,7 @@ from triage_lens.importers.writing import INCIDENTS_FILE, write_records
 from triage_lens.sources.resolve import in_the_bundled_sample
 
 PREVIEW_ROWS = 500
+READ_ONLY_NOTE = "Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`)."
 PREVIEW_COLUMNS = ["id", "service", "severity", "status", "started_at", "ended_at", "title"]
 
 
@@ -114,7 +115,7 @@ def runs_upload_section(context: AppContext, inputs: list[tuple[str, bytes]]) ->
         "uploaded again keeps its start). `triage-lens import openrca` does the same from the command line."
     )
     if not context.sources.write:
-        st.caption("Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`).")
+        st.caption(READ_ONLY_NOTE)
         return
     if folder is None:
         st.info(
@@ -211,7 +212,7 @@ def import_section(context: AppContext) -> None:
         )
     target = import_target(context)
     if not context.sources.write:
-        st.caption("Read-only: writing needs write mode (`triage-lens dashboard --write`, or `write: true`).")
+        st.caption(READ_ONLY_NOTE)
         return
     if target is None:
         st.info("The bundled sample is never written to: point the dashboard at your own data folder to import.")

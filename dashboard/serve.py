@@ -33,7 +33,7 @@ from analytics.policy import PolicyError
 from triage_lens.sources.cache import load_input
 from triage_lens.sources.config import load_policy
 from triage_lens.sources.loading import in_a_database
-from triage_lens.sources.resolve import DataSources, SourceError, resolve_sources
+from triage_lens.sources.resolve import SourceError, startup_sources
 
 LOG = logging.getLogger("triage_lens.dashboard")
 ENV_WARM_UP = "TRIAGE_LENS_WARM_UP"
@@ -41,19 +41,6 @@ LATE_IMPORTS = ("altair", "pandas", "pyarrow")
 SERVER_UP_TIMEOUT_S = 120.0
 _late_imports_planned = threading.Event()  # set (before Streamlit starts) when a warm-up will import them
 _late_imports_done = threading.Event()
-
-
-def startup_sources(environ: Mapping[str, str]) -> DataSources:
-    """The data source fixed when the server started: ``TRIAGE_LENS_DATA`` (what ``triage-lens dashboard --data``
-    sets), else ``./triage-lens.yaml``, ``~/.opensre`` or the bundled sample, with ``TRIAGE_LENS_POLICY``,
-    ``TRIAGE_LENS_NOW`` and ``TRIAGE_LENS_WRITE``. Raises :class:`SourceError` for a broken start-up source."""
-    return resolve_sources(
-        None,
-        environ.get("TRIAGE_LENS_POLICY"),
-        environ.get("TRIAGE_LENS_NOW"),
-        environ.get("TRIAGE_LENS_WRITE", "") in ("1", "true"),
-        environ=environ,
-    )
 
 
 def warm_up(environ: Mapping[str, str], names: tuple[str, ...]) -> list[str]:

@@ -14,10 +14,11 @@ import pytest
 
 from dashboard import serve
 from dashboard.registry import PAGES
-from dashboard.serve import start_warm_up, startup_sources, warm_up
+from dashboard.serve import start_warm_up, warm_up
 from tests.conftest import SAMPLE_DIR
 from triage_lens.sources import cache
 from triage_lens.sources.cache import load_input
+from triage_lens.sources.resolve import startup_sources
 
 
 def _environ(folder: Path, tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -39,6 +39,7 @@ from triage_lens.sources.resolve import (
     SourceConfig,
     SourceError,
     resolve_sources,
+    startup_sources,
 )
 from triage_lens.sources.store import read_postgres
 
@@ -210,6 +211,7 @@ __all__ = [
     "load_all",
     "load_input",
     "resolve_sources",
+    "startup_sources",
     "summarise_sources",
     "time_span",
 ]

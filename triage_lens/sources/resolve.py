@@ -313,3 +313,16 @@ def in_the_bundled_sample(path: Path) -> bool:
         return path.resolve().is_relative_to(BUNDLED_SAMPLE_DIR.resolve())
     except OSError:
         return True  # a path that cannot be resolved is not written to either
+
+
+def startup_sources(environ: Mapping[str, str]) -> DataSources:
+    """The data source fixed when the server started: ``TRIAGE_LENS_DATA`` (what ``triage-lens dashboard --data``
+    sets), else ``./triage-lens.yaml``, ``~/.opensre`` or the bundled sample, with ``TRIAGE_LENS_POLICY``,
+    ``TRIAGE_LENS_NOW`` and ``TRIAGE_LENS_WRITE``. Raises :class:`SourceError` for a broken start-up source."""
+    return resolve_sources(
+        None,
+        environ.get("TRIAGE_LENS_POLICY"),
+        environ.get("TRIAGE_LENS_NOW"),
+        environ.get("TRIAGE_LENS_WRITE", "") in ("1", "true"),
+        environ=environ,
+    )
